@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+
+namespace Aegis.Core.Crypto;
+
+/// <summary>
+/// A validator's public identity key. Text form is <c>algorithm:base64</c> (e.g. <c>ecdsa-p256:BASE64</c>), as written in genesis files.
+/// Verification is thread-safe so that signature checks can run in parallel before messages enter the event loop.
+/// </summary>
+public sealed class PublicKey : IEquatable<PublicKey>
+{
+    /// <summary>P-256 keys are the raw uncompressed point X||Y (64 bytes); Ed25519 keys are 32 bytes.</summary>
+    public static int SizeOf(KeyAlgorithm algorithm) => algorithm switch
+    {
+        KeyAlgorithm.EcdsaP256 => 64,
+        KeyAlgorithm.Ed25519 => 32,
+        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "unknown key algorithm"),
+    };
+
+    private readonly byte[] _bytes;
+    private readonly ISignatureVerifier _verifier;
+
+    private PublicKey(KeyAlgorithm algorithm, byte[] bytes)
+    {
+        Algorithm = algorithm;
+        _bytes = bytes;
+        _verifier = algorithm switch
+        {
+            KeyAlgorithm.EcdsaP256 => new EcdsaP256Verifier(bytes),
+            KeyAlgorithm.Ed25519 => new Ed25519Verifier(bytes),
+            _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "unknown key algorithm"),
+        };
+        Fingerprint = Hash32.Compute(Encode());
+    }
+
+    public KeyAlgorithm Algorithm { get; }
+
+    public ReadOnlySpan<byte> Bytes => _bytes;
+
+    /// <summary>SHA-256 of the encoded key; the stable short identity of a key.</summary>
+    public Hash32 Fingerprint { get; }
+
+    /// <summary>Builds a key from its raw bytes; throws <see cref="FormatException"/> naming the problem when they are not a valid key.</summary>
+    public static PublicKey FromBytes(KeyAlgorithm algorithm, ReadOnlySpan<byte> bytes)
+    {
+        if (!Enum.IsDefined(algorithm))
+        {
+            throw new FormatException($"unknown key algorithm {(byte)algorithm}");
+        }
+
+        int expected = SizeOf(algorithm);
+        if (bytes.Length != expected)
+        {
+            throw new FormatException($"a {AlgorithmName(algorithm)} public key is {expected} bytes, got {bytes.Length}");
+        }
+
+        try
+        {
+            return new PublicKey(algorithm, bytes.ToArray());
+        }
+        catch (CryptographicException ex)
+        {
+            throw new FormatException($"not a valid {AlgorithmName(algorithm)} public key: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Encoding used inside hashed structures: one algorithm byte followed by the raw key.</summary>
+    public byte[] Encode()
+    {
+        var result = new byte[1 + _bytes.Length];
+        result[0] = (byte)Algorithm;
+        _bytes.CopyTo(result, 1);
+        return result;
+    }
+
+    public static PublicKey Decode(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.IsEmpty)
+        {
+            throw new FormatException("empty public key");
+        }
+
+        return FromBytes((KeyAlgorithm)encoded[0], encoded[1..]);
+    }
+
+    public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
+        signature.Length == Signature.Size && _verifier.Verify(message, signature);
+
+    public static string AlgorithmName(KeyAlgorithm algorithm) => algorithm switch
+    {
+        KeyAlgorithm.EcdsaP256 => "ecdsa-p256",
+        KeyAlgorithm.Ed25519 => "ed25519",
+        _ => $"unknown({(byte)algorithm})",
+    };
+
+    public static KeyAlgorithm ParseAlgorithm(string name) => name switch
+    {
+        "ecdsa-p256" => KeyAlgorithm.EcdsaP256,
+        "ed25519" => KeyAlgorithm.Ed25519,
+        _ => throw new FormatException($"unknown key algorithm '{name}' (expected ecdsa-p256 or ed25519)"),
+    };
+
+    public override string ToString() => $"{AlgorithmName(Algorithm)}:{Convert.ToBase64String(_bytes)}";
+
+    /// <summary>Parses the <c>algorithm:base64</c> text form.</summary>
+    public static PublicKey Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            throw new FormatException("a public key is written 'algorithm:base64' (e.g. 'ecdsa-p256:...')");
+        }
+
+        KeyAlgorithm algorithm = ParseAlgorithm(text[..colon]);
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(text[(colon + 1)..]);
+        }
+        catch (FormatException)
+        {
+            throw new FormatException("the public key after 'algorithm:' is not valid base64");
+        }
+
+        return FromBytes(algorithm, bytes);
+    }
+
+    public bool Equals(PublicKey? other) =>
+        other is not null && Algorithm == other.Algorithm && _bytes.AsSpan().SequenceEqual(other._bytes);
+
+    public override bool Equals(object? obj) => obj is PublicKey other && Equals(other);
+
+    public override int GetHashCode() => Fingerprint.GetHashCode();
+}
+
+internal interface ISignatureVerifier
+{
+    bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature);
+}

@@ -1,0 +1,1 @@
+namespace Aegis.Simulation; internal static class Placeholder { }
