@@ -1,0 +1,62 @@
+using Aegis.Core.Consensus;
+using Aegis.Core.Crypto;
+using Aegis.Core.Encoding;
+
+namespace Aegis.Core.Ledger;
+
+/// <summary>Encoding and quorum checking shared by every certificate (commit, checkpoint, prepared).</summary>
+public static class SignatureList
+{
+    public static void Write(CanonicalWriter w, IReadOnlyList<ValidatorSignature> signatures)
+    {
+        w.WriteU32((uint)signatures.Count);
+        foreach (ValidatorSignature s in signatures)
+        {
+            w.WriteU16(s.Validator);
+            w.WriteFixed(s.Signature);
+        }
+    }
+
+    public static ValidatorSignature[] Read(ref CanonicalReader r, string field)
+    {
+        int count = r.ReadCount(field, LedgerLimits.MaxValidators);
+        var result = new ValidatorSignature[count];
+        for (int i = 0; i < count; i++)
+        {
+            result[i] = new ValidatorSignature(r.ReadU16(field + ".validator"), r.ReadFixed(Crypto.Signature.Size, field + ".signature").ToArray());
+        }
+
+        return result;
+    }
+
+    /// <summary>Null when the list holds a quorum of distinct validators each validly signing <paramref name="message"/>.</summary>
+    public static string? VerifyQuorum(IReadOnlyList<ValidatorSignature> signatures, ValidatorSet validators, byte[] message, string what, int? threshold = null)
+    {
+        int needed = threshold ?? validators.Quorum.Size;
+        if (signatures.Count < needed)
+        {
+            return $"{what} has {signatures.Count} signatures, needs {needed}";
+        }
+
+        var seen = new HashSet<ushort>();
+        foreach (ValidatorSignature s in signatures)
+        {
+            if (!validators.Contains(s.Validator))
+            {
+                return $"{what} names validator {s.Validator}, not in the validator set";
+            }
+
+            if (!seen.Add(s.Validator))
+            {
+                return $"{what} counts validator {s.Validator} twice";
+            }
+
+            if (!validators[s.Validator].PublicKey.Verify(message, s.Signature))
+            {
+                return $"{what} has an invalid signature from validator {s.Validator}";
+            }
+        }
+
+        return null;
+    }
+}
