@@ -1,0 +1,14 @@
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+
+namespace Aegis.Core.Consensus;
+
+/// <summary>
+/// Where a replica starts: the committed (and executed) tip from storage, the state roots of the last few heights
+/// (headers refer to them), and the last blocks within the dedup horizon.
+/// </summary>
+public sealed record ChainPosition(ulong Height, Hash32 BlockHash, long TimestampMs, IReadOnlyDictionary<ulong, Hash32> RecentStateRoots, IReadOnlyList<Block> RecentBlocks)
+{
+    public static ChainPosition Genesis(Genesis genesis) =>
+        new(0, genesis.Hash, genesis.GenesisTimeMs, new Dictionary<ulong, Hash32>(), []);
+}

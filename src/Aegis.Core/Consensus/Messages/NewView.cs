@@ -1,0 +1,73 @@
+using Aegis.Core.Crypto;
+using Aegis.Core.Encoding;
+using Aegis.Core.Ledger;
+
+namespace Aegis.Core.Consensus.Messages;
+
+/// <summary>The new primary's PRE-PREPARE signature for a block carried over from an earlier view.</summary>
+public readonly record struct Reproposal(ulong Height, Hash32 BlockHash, byte[] Signature);
+
+/// <summary>
+/// NEW-VIEW: a quorum of VIEW-CHANGE messages for <see cref="View"/> and the primary's pre-prepares for the blocks
+/// that <see cref="NewViewSelection"/> derives from them. Every replica recomputes the selection, so a primary cannot
+/// drop or substitute a prepared block.
+/// </summary>
+public sealed record NewView(ushort Sender, ulong View, IReadOnlyList<ViewChange> Proofs, IReadOnlyList<Reproposal> Reproposals) : ConsensusMessage(Sender)
+{
+    private Hash32? _digest;
+
+    public override MessageType Type => MessageType.NewView;
+
+    public override ulong ViewNumber => View;
+
+    public Hash32 BodyDigest => _digest ??= ComputeDigest();
+
+    public override byte[] SignedBytes(string chainId) => SignBytes.ForDigest(VoteKind.NewView, chainId, View, BodyDigest);
+
+    private Hash32 ComputeDigest()
+    {
+        var w = new CanonicalWriter(1024);
+        w.WriteU16(Sender);
+        WriteBody(w);
+        return Hash32.Compute(w.WrittenSpan);
+    }
+
+    protected override void WriteBody(CanonicalWriter w)
+    {
+        w.WriteU64(View);
+        w.WriteU32((uint)Proofs.Count);
+        foreach (ViewChange vc in Proofs)
+        {
+            vc.WriteTo(w);
+        }
+
+        w.WriteU32((uint)Reproposals.Count);
+        foreach (Reproposal p in Reproposals)
+        {
+            w.WriteU64(p.Height);
+            w.WriteHash(p.BlockHash);
+            w.WriteFixed(p.Signature);
+        }
+    }
+
+    internal static NewView ReadBody(ref CanonicalReader r, ushort sender)
+    {
+        ulong view = r.ReadU64("newview.view");
+        int count = r.ReadCount("newview.proofs", LedgerLimits.MaxValidators);
+        var proofs = new ViewChange[count];
+        for (int i = 0; i < count; i++)
+        {
+            ConsensusMessage m = ReadFrom(ref r);
+            proofs[i] = m as ViewChange ?? throw new CodecException($"newview.proofs[{i}]: expected a view-change, got {m.Type}");
+        }
+
+        int n = r.ReadCount("newview.reproposals", ViewChange.MaxPrepared);
+        var re = new Reproposal[n];
+        for (int i = 0; i < n; i++)
+        {
+            re[i] = new Reproposal(r.ReadU64("newview.reproposal.height"), r.ReadHash("newview.reproposal.block_hash"), r.ReadFixed(Crypto.Signature.Size, "newview.reproposal.signature").ToArray());
+        }
+
+        return new NewView(sender, view, proofs, re);
+    }
+}

@@ -1,0 +1,261 @@
+using Aegis.Core.Consensus.Messages;
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Core.Mempool;
+
+namespace Aegis.Core.Consensus;
+
+/// <summary>
+/// One PBFT replica as a deterministic state machine: inputs go in through <see cref="Receive"/>,
+/// <see cref="SubmitTransactions"/>, <see cref="Tick"/>, <see cref="Executed"/> and <see cref="SyncedBlock"/>;
+/// each returns the outputs the host must carry out (<see cref="ReplicaOutput"/>). No clocks, sockets, files,
+/// threads or randomness: the same inputs always give the same outputs, which is what lets the simulator replay a
+/// run from its seed. Not thread-safe: one event loop owns it.
+/// </summary>
+public sealed partial class Replica
+{
+    private readonly Genesis _genesis;
+    private readonly ValidatorSet _validators;
+    private readonly ISigner _signer;
+    private readonly ReplicaOptions _options;
+    private readonly ConsensusParameters _params;
+    private readonly Quorum _quorum;
+    private readonly string _chainId;
+    private readonly ushort _me;
+    private readonly List<ReplicaOutput> _outputs = [];
+    private readonly SortedDictionary<ulong, Slot> _slots = [];
+    private readonly Dictionary<ulong, Hash32> _stateRoots = [];
+    private readonly Dictionary<(MessageType Kind, ulong View, ulong Height), ConsensusMessage> _mySigned = [];
+    private readonly Dictionary<ulong, Dictionary<ushort, CheckpointMessage>> _checkpointVotes = [];
+    private readonly Dictionary<ulong, Dictionary<ushort, ViewChange>> _viewChanges = [];
+    private readonly Dictionary<ushort, StatusMessage> _peerStatus = [];
+    private readonly Mempool.Mempool _mempool;
+    private readonly RecentTransactions _recent = new();
+
+    private ulong _view;
+    private bool _inViewChange;
+    private int _consecutiveViewChanges;
+    private ulong _viewChangesTotal;
+    private NewView? _installedNewView;
+    private ViewChange? _myViewChange;
+    private ulong _committedHeight;
+    private Hash32 _committedHash;
+    private long _committedTimestamp;
+    private ulong _executedHeight;
+    private CheckpointCertificate _stable;
+    private CheckpointMessage? _myLatestCheckpoint;
+    private ulong _nextProposal;
+    private long _ticks;
+    private long _nowMs;
+    private long _lastProgressTick;
+    private long _viewChangeStartedTick;
+    private long _lastRetransmitTick;
+    private long _lastSyncRequestTick = long.MinValue / 2;
+    private bool _replaying;
+
+    /// <summary>Creates a replica at the given committed tip (height 0 and the genesis hash for a new chain).</summary>
+    public Replica(Genesis genesis, ISigner signer, ReplicaOptions options, ChainPosition? position = null)
+    {
+        _genesis = genesis;
+        _validators = genesis.Validators;
+        _signer = signer;
+        _options = options;
+        _params = genesis.Parameters;
+        _quorum = _validators.Quorum;
+        _chainId = genesis.ChainId;
+        Validator self = _validators.FindByKey(signer.PublicKey)
+            ?? throw new ArgumentException("the signer's public key is not in the validator set; an observer does not run a replica");
+        _me = self.Index;
+        _mempool = new Mempool.Mempool(options.MaxMempoolTxs, options.MaxMempoolBytes);
+        _stable = CheckpointCertificate.Genesis(genesis.Hash);
+
+        position ??= ChainPosition.Genesis(genesis);
+        _committedHeight = position.Height;
+        _committedHash = position.BlockHash;
+        _committedTimestamp = position.TimestampMs;
+        _executedHeight = position.Height;
+        _stateRoots[0] = State.BlockExecutor.GenesisStateRoot;
+        foreach ((ulong height, Hash32 root) in position.RecentStateRoots)
+        {
+            _stateRoots[height] = root;
+        }
+
+        foreach (Block block in position.RecentBlocks)
+        {
+            _recent.Add(block.Height, block.Transactions);
+        }
+
+        _nextProposal = _committedHeight + 1;
+    }
+
+    public int Index => _me;
+
+    public ulong View => _view;
+
+    public int Primary => _validators.PrimaryOf(_view);
+
+    public bool IsPrimary => Primary == _me && !_inViewChange;
+
+    public ulong CommittedHeight => _committedHeight;
+
+    public ReplicaStatus Status => new(_view, Primary, _inViewChange, _committedHeight, _committedHash, _executedHeight, _stable.Height, _mempool.Count, _viewChangesTotal);
+
+    public Mempool.Mempool Mempool => _mempool;
+
+    private ulong HighWatermark => _stable.Height + (ulong)_params.WatermarkWindow;
+
+    // ---- inputs ----------------------------------------------------------------------------------------------
+
+    public IReadOnlyList<ReplicaOutput> Receive(VerifiedMessage verified)
+    {
+        ConsensusMessage m = verified.Message;
+        if (m.Sender != _me)
+        {
+            switch (m)
+            {
+                case PrePrepare pp:
+                    OnPrePrepare(pp);
+                    break;
+                case Vote v when v.Kind == MessageType.Prepare:
+                    OnPrepare(v);
+                    break;
+                case Vote v:
+                    OnCommit(v);
+                    break;
+                case CheckpointMessage c:
+                    OnCheckpoint(c);
+                    break;
+                case ViewChange vc:
+                    OnViewChange(vc);
+                    break;
+                case NewView nv:
+                    OnNewView(nv);
+                    break;
+                case StatusMessage s:
+                    OnStatus(s);
+                    break;
+            }
+        }
+
+        return TakeOutputs();
+    }
+
+    /// <summary>Transactions from the mempool front end (API and gossip); returns how each was taken.</summary>
+    public IReadOnlyList<ReplicaOutput> SubmitTransactions(IReadOnlyList<Transaction> txs, List<MempoolAddResult>? results = null)
+    {
+        foreach (Transaction tx in txs)
+        {
+            MempoolAddResult result = _recent.Contains(tx.Hash) ? MempoolAddResult.Duplicate : _mempool.TryAdd(tx);
+            results?.Add(result);
+        }
+
+        TryPropose();
+        return TakeOutputs();
+    }
+
+    /// <summary>One unit of logical time has passed; <paramref name="nowMs"/> is the host's wall clock, used only for block timestamps.</summary>
+    public IReadOnlyList<ReplicaOutput> Tick(long nowMs)
+    {
+        _ticks++;
+        _nowMs = Math.Max(_nowMs, nowMs);
+        OnTimers();
+        TryPropose();
+        return TakeOutputs();
+    }
+
+    /// <summary>The host stored and executed the block at <paramref name="height"/>, reaching <paramref name="stateRoot"/>.</summary>
+    public IReadOnlyList<ReplicaOutput> Executed(ulong height, Hash32 stateRoot)
+    {
+        if (height != _executedHeight + 1 || height > _committedHeight)
+        {
+            throw new InvalidOperationException($"executed height {height} out of order (executed {_executedHeight}, committed {_committedHeight})");
+        }
+
+        _executedHeight = height;
+        _stateRoots[height] = stateRoot;
+        if (height % (ulong)_params.CheckpointInterval == 0)
+        {
+            SendCheckpoint(height, stateRoot);
+        }
+
+        RetryBuffered();
+        TryPropose();
+        return TakeOutputs();
+    }
+
+    /// <summary>A committed block fetched by state sync. It is checked against its certificate and the chain before use.</summary>
+    public IReadOnlyList<ReplicaOutput> SyncedBlock(Block block, CommitCertificate certificate)
+    {
+        if (block.Height == _committedHeight + 1 && block.Header.PreviousHash == _committedHash
+            && block.Header.ChainId == _chainId && block.CheckIntegrity() is null
+            && certificate.Verify(_validators, _chainId, block) is null)
+        {
+            Slot slot = GetOrCreateSlot(block.Height);
+            slot.Certificate = certificate;
+            slot.CommittedBlock = block;
+            AdvanceCommits();
+            RetryBuffered();
+        }
+        else
+        {
+            Emit(new Trace($"sync block at {block.Height} rejected (committed {_committedHeight})"));
+        }
+
+        return TakeOutputs();
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------
+
+    private IReadOnlyList<ReplicaOutput> TakeOutputs()
+    {
+        if (_outputs.Count == 0)
+        {
+            return [];
+        }
+
+        ReplicaOutput[] result = [.. _outputs];
+        _outputs.Clear();
+        return result;
+    }
+
+    private void Emit(ReplicaOutput output)
+    {
+        if (!_replaying)
+        {
+            _outputs.Add(output);
+        }
+    }
+
+    private void Persist(RecordEntry entry) => Emit(new PersistRecord(entry));
+
+    private T Sign<T>(T message)
+        where T : ConsensusMessage
+    {
+        var signature = new byte[Crypto.Signature.Size];
+        _signer.Sign(message.SignedBytes(_chainId), signature);
+        return message with { Signature = signature };
+    }
+
+    private Slot? FindSlot(ulong height) => _slots.GetValueOrDefault(height);
+
+    private Slot GetOrCreateSlot(ulong height)
+    {
+        if (!_slots.TryGetValue(height, out Slot? slot))
+        {
+            slot = new Slot(height);
+            _slots[height] = slot;
+        }
+
+        return slot;
+    }
+
+    private bool InWindow(ulong height) => height > _stable.Height && height <= HighWatermark;
+
+    private void Progress()
+    {
+        _lastProgressTick = _ticks;
+    }
+
+    private void ReportEvidence(EvidenceKind kind, int validator, ulong view, ulong height, string description, ConsensusMessage? first = null, ConsensusMessage? second = null) =>
+        Emit(new EvidenceFound(new Evidence(kind, validator, view, height, description, first, second)));
+}
