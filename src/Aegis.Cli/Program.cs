@@ -1,1 +1,3 @@
-return 0;
+using Aegis.Cli.Commands;
+
+return await CliApp.RunAsync(args);

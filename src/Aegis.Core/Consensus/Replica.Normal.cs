@@ -280,7 +280,7 @@ public sealed partial class Replica
             }
 
             Hash32 hash = slot.Block!.Hash;
-            if (!slot.Prepares.TryGetValue((_view, hash), out Dictionary<ushort, byte[]>? votes) || !_quorum.IsQuorum(votes.Count))
+            if (!slot.Prepares.TryGetValue((_view, hash), out Dictionary<ushort, byte[]>? votes) || !IsVoteQuorum(votes.Count))
             {
                 return;
             }
@@ -317,7 +317,7 @@ public sealed partial class Replica
 
         foreach (((ulong view, Hash32 hash), Dictionary<ushort, byte[]> votes) in slot.Commits)
         {
-            if (!_quorum.IsQuorum(votes.Count))
+            if (!IsVoteQuorum(votes.Count))
             {
                 continue;
             }
@@ -335,6 +335,8 @@ public sealed partial class Replica
             return;
         }
     }
+
+    private bool IsVoteQuorum(int votes) => votes >= (_options.UnsafeQuorumOverride ?? _quorum.Size);
 
     private void AdvanceCommits()
     {

@@ -18,4 +18,10 @@ public sealed record ReplicaOptions
     public int MaxMempoolTxs { get; init; } = 100_000;
 
     public long MaxMempoolBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Test hook only (the simulator's proof that its checker can fail): count this many PREPARE/COMMIT votes as a
+    /// quorum. Never settable from configuration.
+    /// </summary>
+    internal int? UnsafeQuorumOverride { get; init; }
 }

@@ -23,6 +23,14 @@ public sealed record BlockHeader(
 
     private Hash32? _hash;
 
+    /// <summary>`with` copies must not inherit the cached hash of the original.</summary>
+    private BlockHeader(BlockHeader original)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        (ChainId, Height, View, PreviousHash, TxRoot, StateRoot, Proposer, TimestampMs, TxCount) =
+            (original.ChainId, original.Height, original.View, original.PreviousHash, original.TxRoot, original.StateRoot, original.Proposer, original.TimestampMs, original.TxCount);
+    }
+
     public Hash32 Hash => _hash ??= Hash32.Compute(ToBytes());
 
     public void WriteTo(CanonicalWriter w)

@@ -16,6 +16,16 @@ public sealed record NewView(ushort Sender, ulong View, IReadOnlyList<ViewChange
 {
     private Hash32? _digest;
 
+    /// <summary>`with` copies (a changed sender, say) must not inherit the cached digest of the original.</summary>
+    private NewView(NewView original)
+        : base(original)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        View = original.View;
+        Proofs = original.Proofs;
+        Reproposals = original.Reproposals;
+    }
+
     public override MessageType Type => MessageType.NewView;
 
     public override ulong ViewNumber => View;

@@ -14,6 +14,16 @@ public sealed record ViewChange(ushort Sender, ulong NewViewNumber, CheckpointCe
 
     private Hash32? _digest;
 
+    /// <summary>`with` copies (a changed sender, say) must not inherit the cached digest of the original.</summary>
+    private ViewChange(ViewChange original)
+        : base(original)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        NewViewNumber = original.NewViewNumber;
+        Stable = original.Stable;
+        Prepared = original.Prepared;
+    }
+
     public override MessageType Type => MessageType.ViewChange;
 
     public override ulong ViewNumber => NewViewNumber;

@@ -1,1 +1,0 @@
-namespace Aegis.Simulation; internal static class Placeholder { }
