@@ -73,7 +73,7 @@ public sealed class SimStorage : IStateView
             roots[_chain[i].Block.Height] = _chain[i].StateRoot;
         }
 
-        var recent = _chain.Skip(Math.Max(0, _chain.Count - genesis.Parameters.DedupHorizonBlocks)).Select(c => c.Block).ToList();
+        var recent = _chain.Skip(Math.Max(0, _chain.Count - genesis.Parameters.DedupHorizonBlocks)).Select(c => new CommittedBlock(c.Block, c.Certificate)).ToList();
         Block tip = _chain[^1].Block;
         return new ChainPosition(tip.Height, tip.Hash, tip.Header.TimestampMs, roots, recent);
     }

@@ -37,6 +37,7 @@ public sealed partial class Simulation
             }
 
             _partitionEnds = _tick + _faultRng.Next(30, 200);
+            Log(-1, $"partition {string.Join(',', _partition)} until {_partitionEnds}");
             _partitions++;
         }
     }
@@ -60,6 +61,7 @@ public sealed partial class Simulation
         node.Replica = null;
         node.RestartAt = restartAt;
         _crashes++;
+        Log(node.Index, $"crash until {restartAt}");
         TraceEvent(node.Index, 3, (ulong)restartAt, default);
     }
 
@@ -69,6 +71,7 @@ public sealed partial class Simulation
         replica.Restore(node.Storage.ReadRecord());
         node.Replica = replica;
         node.Crashed = false;
+        Log(node.Index, $"restart at height {node.Storage.Height}, record {node.Storage.RecordSize} entries, view {replica.View}");
         TraceEvent(node.Index, 4, node.Storage.Height, default);
     }
 }

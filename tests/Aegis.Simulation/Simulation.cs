@@ -116,6 +116,14 @@ public sealed partial class Simulation
             done = !faulty && _checker.AllCommittedEverywhere(_nodes.Where(n => n.IsHonest).Select(n => n.Storage));
         }
 
+        foreach (SimNode node in _nodes)
+        {
+            if (node.Replica is { } r)
+            {
+                Log(node.Index, $"final {r.Status} mempool {r.Mempool.PendingCount}+{r.Mempool.InFlightCount} byzantine={node.Byzantine?.ToString() ?? "no"}");
+            }
+        }
+
         if (!done)
         {
             _checker.Violations.Add(_checker.LivenessReport(_nodes.Where(n => n.IsHonest).Select(n => n.Storage), _tick));
@@ -274,6 +282,7 @@ public sealed partial class Simulation
                     Hash32 root = node.Storage.Commit(c.Block, c.Certificate);
                     _checker.OnExecuted(node.Index, c.Block.Height, root);
                     TraceEvent(node.Index, 1, c.Block.Height, c.Block.Hash);
+                    Log(node.Index, $"commit {c.Block.Height} {c.Block.Hash.ToShortString()} view {c.Certificate.View} txs {c.Block.Transactions.Count}");
                     foreach (ReplicaOutput more in node.Replica!.Executed(c.Block.Height, root))
                     {
                         work.Enqueue(more);
@@ -282,11 +291,16 @@ public sealed partial class Simulation
                     break;
                 case ViewChanged v:
                     TraceEvent(node.Index, 2, v.View, default);
+                    Log(node.Index, $"installed view {v.View} (primary {v.Primary})");
+                    break;
+                case Trace t:
+                    Log(node.Index, t.Message);
                     break;
                 case RequestSync r:
                     ServeSync(node.Index, r.Peer, r.FromHeight);
                     break;
                 case EvidenceFound e:
+                    Log(node.Index, $"evidence {e.Evidence.Kind} against {e.Evidence.Validator}: {e.Evidence.Description}");
                     _checker.OnEvidence(node.Index, e.Evidence);
                     break;
             }
@@ -383,6 +397,8 @@ public sealed partial class Simulation
         long delay = LinkDelay(peer, requester);
         Enqueue(new Envelope(peer, requester, null, null, chunk), delay < 0 ? -1 : delay + 1);
     }
+
+    private void Log(int node, string message) => _options.Log?.WriteLine($"t={_tick} n{node}: {message}");
 
     private void TraceEvent(int node, byte kind, ulong number, Hash32 hash)
     {

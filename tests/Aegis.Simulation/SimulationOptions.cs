@@ -28,4 +28,7 @@ public sealed record SimulationOptions
     public int CheckpointInterval { get; init; } = 8;
 
     public int PipelineDepth { get; init; } = 3;
+
+    /// <summary>When set, a human-readable trace of the run (commits, view changes, faults, replica traces) is written here.</summary>
+    public TextWriter? Log { get; init; }
 }

@@ -14,16 +14,17 @@ public static class SimCommand
         var faults = new Option<string>("--faults") { Description = "all, none, or a list of: loss, delay, dup, reorder, partition, crash, byzantine", DefaultValueFactory = _ => "all" };
         var txs = new Option<int>("--txs") { Description = "client transactions per run", DefaultValueFactory = _ => new SimulationOptions().Transactions };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "one line per seed with its statistics" };
+        var trace = new Option<bool>("--trace") { Description = "with a single seed: print the run's event trace (commits, view changes, faults)" };
 
         var command = new Command("sim", "run the deterministic simulator: all replicas in one process under seeded faults; last line 'N seeds, V violations'")
         {
-            seeds, seed, replicas, faults, txs, verbose,
+            seeds, seed, replicas, faults, txs, verbose, trace,
         };
 
         command.SetAction(parse =>
         {
             int n = parse.GetValue(replicas);
-            int count = parse.GetValue(seed) is not null && parse.GetResult(seeds) is null ? 1 : parse.GetValue(seeds);
+            int count = parse.GetValue(seed) is not null && parse.GetResult(seeds) is null or { Implicit: true } ? 1 : parse.GetValue(seeds);
             var problems = new List<string>();
             if (n is < 1 or > 64)
             {
@@ -55,7 +56,7 @@ public static class SimCommand
                 return CliApp.BadUsage;
             }
 
-            var options = new SimulationOptions { Replicas = n, Faults = kinds, Transactions = parse.GetValue(txs) };
+            var options = new SimulationOptions { Replicas = n, Faults = kinds, Transactions = parse.GetValue(txs), Log = parse.GetValue(trace) && count == 1 ? Console.Out : null };
             ulong first = parse.GetValue(seed) ?? 1;
             SimRunner.Summary summary = SimRunner.Run(first, count, options, Console.Out, parse.GetValue(verbose));
             Console.Error.WriteLine($"{summary.Seeds / Math.Max(summary.Elapsed.TotalSeconds, 1e-9):F1} seeds/s over {summary.Elapsed.TotalSeconds:F1}s; faults: {FaultKindsParser.Format(kinds)}; {summary.Commits} blocks committed, {summary.ViewChanges} view changes, {summary.Crashes} crashes, {summary.Partitions} partitions, {summary.Dropped} messages dropped, {summary.Rejected} rejected");

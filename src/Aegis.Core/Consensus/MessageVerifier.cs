@@ -81,6 +81,22 @@ public sealed class MessageVerifier
         }
 
         ulong previous = vc.Stable.Height;
+        foreach (CommittedBlock c in vc.Committed)
+        {
+            if (c.Height <= previous)
+            {
+                return $"view-change from {vc.Sender}: committed blocks must be above the checkpoint and ascending (height {c.Height})";
+            }
+
+            previous = c.Height;
+            string? problem = c.Verify(Validators, ChainId);
+            if (problem is not null)
+            {
+                return $"view-change from {vc.Sender}: {problem}";
+            }
+        }
+
+        previous = vc.Stable.Height;
         foreach (PreparedCertificate p in vc.Prepared)
         {
             if (p.Height <= previous)

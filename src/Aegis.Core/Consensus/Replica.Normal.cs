@@ -77,6 +77,12 @@ public sealed partial class Replica
             return;
         }
 
+        if (pp.Block.Header.View != pp.View)
+        {
+            // A block carried over from an older view: those arrive only inside NEW-VIEW, which proves they may be re-proposed.
+            return;
+        }
+
         Slot slot = GetOrCreateSlot(pp.Height);
         if (slot.ProposalByView.TryGetValue(pp.View, out PrePrepare? first))
         {

@@ -9,7 +9,13 @@ public sealed partial class Replica
     {
         if (_inViewChange)
         {
-            if (_ticks - _viewChangeStartedTick > ViewChangeTimeout)
+            // PBFT starts this timer only once a quorum asks for the view: a replica alone (just restarted, or cut off)
+            // must not run ahead through views the others will never join; the f+1 rule pulls it along instead.
+            if (!HasViewChangeQuorum(_view))
+            {
+                _viewChangeStartedTick = _ticks;
+            }
+            else if (_ticks - _viewChangeStartedTick > ViewChangeTimeout)
             {
                 // The new primary did not deliver a NEW-VIEW in time: try the next one.
                 StartViewChange(_view + 1);
@@ -36,6 +42,8 @@ public sealed partial class Replica
         }
     }
 
+    private bool HasViewChangeQuorum(ulong view) => _viewChanges.TryGetValue(view, out Dictionary<ushort, ViewChange>? bySender) && bySender.Count >= _quorum.Size;
+
     private bool HasPendingWork() => _mempool.Count > 0 || _slots.Values.Any(s => s.Height > _committedHeight && (s.Block is not null || s.Buffered is not null));
 
     /// <summary>Messages can be lost; without progress we resend what we said for heights not yet committed.</summary>
@@ -53,7 +61,7 @@ public sealed partial class Replica
 
         foreach (((MessageType _, ulong view, ulong height), ConsensusMessage message) in _mySigned.OrderBy(kv => kv.Key.Height))
         {
-            if (view == _view && height > _committedHeight)
+            if (view == _view && height > _committedHeight && !(message is PrePrepare pp && pp.Block.Header.View != view))
             {
                 Emit(new Broadcast(message));
             }

@@ -10,7 +10,7 @@ public sealed partial class Replica
     /// <summary>How far ahead of our view we keep view-change messages; further ones are ignored (f+1 honest replicas never jump ahead).</summary>
     private const ulong MaxViewsAhead = 64;
 
-    private long ViewChangeTimeout => (long)_options.ViewChangeTimeoutTicks << Math.Min(_consecutiveViewChanges, 6);
+    private long ViewChangeTimeout => (long)_options.ViewChangeTimeoutTicks << Math.Min(_consecutiveViewChanges, 4);
 
     private void StartViewChange(ulong newView)
     {
@@ -25,8 +25,10 @@ public sealed partial class Replica
         _viewChangeStartedTick = _ticks;
         ForgetAcceptedProposals();
 
-        PreparedCertificate[] prepared = [.. _slots.Values.Where(s => s.Height > _stable.Height && s.Prepared is not null).Select(s => s.Prepared!)];
-        ViewChange vc = Sign(new ViewChange(_me, newView, _stable, prepared));
+        ulong top = HighWatermark;
+        CommittedBlock[] committed = [.. _slots.Values.Where(s => s.Height > _stable.Height && s.Height <= Math.Min(_committedHeight, top) && s.Certificate is not null).Select(s => new CommittedBlock(s.CommittedBlock!, s.Certificate!))];
+        PreparedCertificate[] prepared = [.. _slots.Values.Where(s => s.Height > _committedHeight && s.Height <= top && s.Prepared is not null).Select(s => s.Prepared!)];
+        ViewChange vc = Sign(new ViewChange(_me, newView, _stable, committed, prepared));
         _myViewChange = vc;
         Persist(new RecordEntry(RecordKind.ViewChangeStarted, _stable.Height, Message: vc));
         Emit(new Trace($"view change to {newView}"));
@@ -114,11 +116,11 @@ public sealed partial class Replica
         InstallNewView(nv, selection);
     }
 
-    private Reproposal SignReproposal(PreparedCertificate p)
+    private Reproposal SignReproposal(NewViewSelection.Choice choice)
     {
         var signature = new byte[Crypto.Signature.Size];
-        _signer.Sign(SignBytes.ForVote(VoteKind.PrePrepare, _chainId, _view, p.Height, p.Block.Hash), signature);
-        return new Reproposal(p.Height, p.Block.Hash, signature);
+        _signer.Sign(SignBytes.ForVote(VoteKind.PrePrepare, _chainId, _view, choice.Height, choice.Block.Hash), signature);
+        return new Reproposal(choice.Height, choice.Block.Hash, signature);
     }
 
     private void OnNewView(NewView nv)
@@ -176,20 +178,34 @@ public sealed partial class Replica
         ulong floor = Math.Max(_committedHeight, _stable.Height);
         for (int i = 0; i < selection.Selected.Count; i++)
         {
-            PreparedCertificate cert = selection.Selected[i];
+            NewViewSelection.Choice cert = selection.Selected[i];
             if (cert.Height <= floor)
             {
                 continue;
             }
 
             Slot slot = GetOrCreateSlot(cert.Height);
+            if (cert.Committed is not null && slot.Certificate is null)
+            {
+                slot.Certificate = cert.Committed;
+                slot.CommittedBlock = cert.Block;
+            }
+
             var pp = new PrePrepare((ushort)Primary, _view, cert.Height, cert.Block) { Signature = nv.Reproposals[i].Signature };
+            if (pp.Sender == _me && !_mySigned.ContainsKey((MessageType.PrePrepare, _view, cert.Height)))
+            {
+                // A re-proposal is our pre-prepare too: after a crash we must not propose something else at this height.
+                _mySigned[(MessageType.PrePrepare, _view, cert.Height)] = pp;
+                Persist(new RecordEntry(RecordKind.SentMessage, cert.Height, Message: pp));
+            }
+
             slot.ProposalByView[_view] = pp;
             Accept(slot, pp);
         }
 
         ulong last = selection.Selected.Count > 0 ? Math.Max(selection.Selected[^1].Height, floor) : floor;
         _nextProposal = last + 1;
+        AdvanceCommits();
         foreach (ulong h in _slots.Keys.ToList())
         {
             TryPrepared(h);

@@ -80,9 +80,16 @@ public sealed partial class Replica
             _stateRoots[height] = root;
         }
 
-        foreach (Block block in position.RecentBlocks)
+        foreach (CommittedBlock committed in position.RecentBlocks)
         {
-            _recent.Add(block.Height, block.Transactions);
+            _recent.Add(committed.Height, committed.Block.Transactions);
+            if (committed.Height + (ulong)_params.WatermarkWindow > _committedHeight)
+            {
+                // View changes report committed blocks above the stable checkpoint; keep them across the restart.
+                Slot slot = GetOrCreateSlot(committed.Height);
+                slot.Certificate = committed.Certificate;
+                slot.CommittedBlock = committed.Block;
+            }
         }
 
         _nextProposal = _committedHeight + 1;

@@ -6,9 +6,9 @@ namespace Aegis.Core.Consensus.Messages;
 
 /// <summary>
 /// VIEW-CHANGE to <see cref="NewViewNumber"/>: the sender's latest stable checkpoint and, for every height above it,
-/// the highest-view prepared certificate it holds.
+/// either the committed block with its certificate or the highest-view prepared certificate it holds.
 /// </summary>
-public sealed record ViewChange(ushort Sender, ulong NewViewNumber, CheckpointCertificate Stable, IReadOnlyList<PreparedCertificate> Prepared) : ConsensusMessage(Sender)
+public sealed record ViewChange(ushort Sender, ulong NewViewNumber, CheckpointCertificate Stable, IReadOnlyList<CommittedBlock> Committed, IReadOnlyList<PreparedCertificate> Prepared) : ConsensusMessage(Sender)
 {
     public const int MaxPrepared = 4096;
 
@@ -21,6 +21,7 @@ public sealed record ViewChange(ushort Sender, ulong NewViewNumber, CheckpointCe
         ArgumentNullException.ThrowIfNull(original);
         NewViewNumber = original.NewViewNumber;
         Stable = original.Stable;
+        Committed = original.Committed;
         Prepared = original.Prepared;
     }
 
@@ -44,6 +45,12 @@ public sealed record ViewChange(ushort Sender, ulong NewViewNumber, CheckpointCe
     {
         w.WriteU64(NewViewNumber);
         Stable.WriteTo(w);
+        w.WriteU32((uint)Committed.Count);
+        foreach (CommittedBlock c in Committed)
+        {
+            c.WriteTo(w);
+        }
+
         w.WriteU32((uint)Prepared.Count);
         foreach (PreparedCertificate p in Prepared)
         {
@@ -55,6 +62,13 @@ public sealed record ViewChange(ushort Sender, ulong NewViewNumber, CheckpointCe
     {
         ulong view = r.ReadU64("viewchange.view");
         CheckpointCertificate stable = CheckpointCertificate.ReadFrom(ref r);
+        int committedCount = r.ReadCount("viewchange.committed", MaxPrepared);
+        var committed = new CommittedBlock[committedCount];
+        for (int i = 0; i < committedCount; i++)
+        {
+            committed[i] = CommittedBlock.ReadFrom(ref r);
+        }
+
         int count = r.ReadCount("viewchange.prepared", MaxPrepared);
         var prepared = new PreparedCertificate[count];
         for (int i = 0; i < count; i++)
@@ -62,6 +76,6 @@ public sealed record ViewChange(ushort Sender, ulong NewViewNumber, CheckpointCe
             prepared[i] = PreparedCertificate.ReadFrom(ref r);
         }
 
-        return new ViewChange(sender, view, stable, prepared);
+        return new ViewChange(sender, view, stable, committed, prepared);
     }
 }
