@@ -30,7 +30,9 @@ public sealed partial class Replica
             }
 
             ulong h = _nextProposal;
-            if (h > _executedHeight + (ulong)_params.PipelineDepth || !InWindow(h) || _mempool.PendingCount == 0)
+
+            // Behind a stable checkpoint we do not know every committed transaction yet: sync first.
+            if (_committedHeight < _stable.Height || h > _executedHeight + (ulong)_params.PipelineDepth || !InWindow(h) || _mempool.PendingCount == 0)
             {
                 return;
             }
@@ -151,7 +153,7 @@ public sealed partial class Replica
             return Verdict.Invalid;
         }
 
-        if (!TryGetParent(pp.Height, pp.View, out Hash32 parentHash, out long parentTs))
+        if (_committedHeight < _stable.Height || !TryGetParent(pp.Height, pp.View, out Hash32 parentHash, out long parentTs))
         {
             return Verdict.Wait;
         }

@@ -78,6 +78,7 @@ public sealed partial class Replica
                 if (vc.NewViewNumber == _view)
                 {
                     _myViewChange = vc;
+                    StoreViewChange(vc);
                 }
 
                 break;

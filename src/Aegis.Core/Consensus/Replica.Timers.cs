@@ -9,8 +9,8 @@ public sealed partial class Replica
     {
         if (_inViewChange)
         {
-            // PBFT starts this timer only once a quorum asks for the view: a replica alone (just restarted, or cut off)
-            // must not run ahead through views the others will never join; the f+1 rule pulls it along instead.
+            // PBFT starts this timer only once a quorum has left the old views: a replica alone (just restarted, or cut
+            // off) must not run ahead through views the others will never join; the f+1 rule pulls it along instead.
             if (!HasViewChangeQuorum(_view))
             {
                 _viewChangeStartedTick = _ticks;
@@ -42,7 +42,20 @@ public sealed partial class Replica
         }
     }
 
-    private bool HasViewChangeQuorum(ulong view) => _viewChanges.TryGetValue(view, out Dictionary<ushort, ViewChange>? bySender) && bySender.Count >= _quorum.Size;
+    /// <summary>A quorum has abandoned the views below <paramref name="view"/> (each asks for it or a later one).</summary>
+    private bool HasViewChangeQuorum(ulong view)
+    {
+        var senders = new HashSet<ushort>();
+        foreach ((ulong v, Dictionary<ushort, ViewChange> bySender) in _viewChanges)
+        {
+            if (v >= view)
+            {
+                senders.UnionWith(bySender.Keys);
+            }
+        }
+
+        return senders.Count >= _quorum.Size;
+    }
 
     private bool HasPendingWork() => _mempool.Count > 0 || _slots.Values.Any(s => s.Height > _committedHeight && (s.Block is not null || s.Buffered is not null));
 

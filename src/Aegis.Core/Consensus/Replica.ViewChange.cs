@@ -175,7 +175,9 @@ public sealed partial class Replica
             AdoptStableCheckpoint(selection.Base, nv.Proofs.Where(p => p.Stable.Height == selection.Base.Height).Select(p => (int)p.Sender));
         }
 
-        ulong floor = Math.Max(_committedHeight, _stable.Height);
+        // Blocks we have not committed yet are accepted even below our stable checkpoint: they are the chain we must
+        // know to tell which transactions are already taken.
+        ulong floor = _committedHeight;
         for (int i = 0; i < selection.Selected.Count; i++)
         {
             NewViewSelection.Choice cert = selection.Selected[i];
@@ -203,7 +205,7 @@ public sealed partial class Replica
             Accept(slot, pp);
         }
 
-        ulong last = selection.Selected.Count > 0 ? Math.Max(selection.Selected[^1].Height, floor) : floor;
+        ulong last = selection.Selected.Count > 0 ? Math.Max(selection.Selected[^1].Height, Math.Max(floor, _stable.Height)) : Math.Max(floor, _stable.Height);
         _nextProposal = last + 1;
         AdvanceCommits();
         foreach (ulong h in _slots.Keys.ToList())
