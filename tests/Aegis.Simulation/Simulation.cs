@@ -293,7 +293,7 @@ public sealed partial class Simulation
                     TraceEvent(node.Index, 2, v.View, default);
                     Log(node.Index, $"installed view {v.View} (primary {v.Primary})");
                     break;
-                case Trace t:
+                case ReplicaTrace t:
                     Log(node.Index, t.Message);
                     break;
                 case RequestSync r:

@@ -31,7 +31,7 @@ public sealed partial class Replica
         ViewChange vc = Sign(new ViewChange(_me, newView, _stable, committed, prepared));
         _myViewChange = vc;
         Persist(new RecordEntry(RecordKind.ViewChangeStarted, _stable.Height, Message: vc));
-        Emit(new Trace($"view change to {newView}"));
+        Emit(new ReplicaTrace($"view change to {newView}"));
         Emit(new Broadcast(vc));
         StoreViewChange(vc);
         TryBuildNewView();
@@ -133,7 +133,7 @@ public sealed partial class Replica
         NewViewSelection.Result selection = NewViewSelection.Compute(nv.Proofs);
         if (selection.Selected.Count != nv.Reproposals.Count)
         {
-            Emit(new Trace($"new-view {nv.View} rejected: {nv.Reproposals.Count} re-proposals, selection has {selection.Selected.Count}"));
+            Emit(new ReplicaTrace($"new-view {nv.View} rejected: {nv.Reproposals.Count} re-proposals, selection has {selection.Selected.Count}"));
             return;
         }
 
@@ -141,7 +141,7 @@ public sealed partial class Replica
         {
             if (selection.Selected[i].Height != nv.Reproposals[i].Height || selection.Selected[i].Block.Hash != nv.Reproposals[i].BlockHash)
             {
-                Emit(new Trace($"new-view {nv.View} rejected: re-proposal at height {nv.Reproposals[i].Height} does not match the selection"));
+                Emit(new ReplicaTrace($"new-view {nv.View} rejected: re-proposal at height {nv.Reproposals[i].Height} does not match the selection"));
                 return;
             }
         }

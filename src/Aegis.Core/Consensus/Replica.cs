@@ -205,7 +205,7 @@ public sealed partial class Replica
         }
         else
         {
-            Emit(new Trace($"sync block at {block.Height} rejected (committed {_committedHeight})"));
+            Emit(new ReplicaTrace($"sync block at {block.Height} rejected (committed {_committedHeight})"));
         }
 
         return TakeOutputs();

@@ -43,7 +43,7 @@ public enum EvidenceKind
 public sealed record Evidence(EvidenceKind Kind, int Validator, ulong View, ulong Height, string Description, ConsensusMessage? First = null, ConsensusMessage? Second = null);
 
 /// <summary>A diagnostic trace of a decision, cheap enough to keep in production logs at debug level.</summary>
-public sealed record Trace(string Message) : ReplicaOutput;
+public sealed record ReplicaTrace(string Message) : ReplicaOutput;
 
 /// <summary>The replica's progress, for status endpoints and metrics.</summary>
 public sealed record ReplicaStatus(ulong View, int Primary, bool InViewChange, ulong CommittedHeight, Hash32 CommittedHash, ulong ExecutedHeight, ulong StableCheckpoint, int MempoolSize, ulong ViewChanges);

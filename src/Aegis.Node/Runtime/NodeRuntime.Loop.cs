@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using Aegis.Core.Consensus;
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Core.Mempool;
+using Aegis.Core.State;
+using Aegis.Node.P2p;
+using Aegis.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Aegis.Node.Runtime;
+
+// The event loop: drain a batch of inputs, step the replica, carry out its outputs.
+public sealed partial class NodeRuntime
+{
+    /// <summary>What one batch of replica outputs asks for, in the order the host must honour.</summary>
+    private sealed class Effects
+    {
+        public List<ConsensusRecordEntry> Persist { get; } = [];
+
+        public List<ReplicaOutput> Sends { get; } = [];
+
+        public List<Transaction> Gossip { get; } = [];
+
+        /// <summary>Peers that just sent a full sync chunk: ask them for the next one.</summary>
+        public List<int> SyncFollowUps { get; } = [];
+
+        public ulong TruncateBelow { get; set; }
+    }
+
+    private async Task RunLoopAsync(CancellationToken ct)
+    {
+        var batch = new List<NodeInput>(MaxBatch);
+        try
+        {
+            while (await _inbox.Reader.WaitToReadAsync(ct))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && _inbox.Reader.TryRead(out NodeInput? input))
+                {
+                    batch.Add(input);
+                }
+
+                var effects = new Effects();
+                try
+                {
+                    await StepAsync(batch, effects, ct);
+                    await FlushAsync(effects, ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception ex)
+                {
+                    // Storage failing under us is not survivable safely: stop consensus rather than act on a state we could not save.
+                    LogLoopFailed(ex);
+                    await _stopping.CancelAsync();
+                    throw;
+                }
+
+                PublishSnapshot();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task StepAsync(List<NodeInput> batch, Effects effects, CancellationToken ct)
+    {
+        Replica replica = _replica!;
+        List<TransactionInput>? txs = null;
+        foreach (NodeInput input in batch)
+        {
+            switch (input)
+            {
+                case TransactionInput t:
+                    (txs ??= []).Add(t);
+                    break;
+                case PeerConsensusInput m:
+                    await ApplyAsync(replica.Receive(m.Message), effects, ct);
+                    break;
+                case TickInput:
+                    await ApplyAsync(replica.Tick(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), effects, ct);
+                    break;
+                case SyncBlocksInput s:
+                    await ApplySyncAsync(s, effects, ct);
+                    break;
+            }
+        }
+
+        if (txs is not null)
+        {
+            // One mempool call for the whole batch: this is where client load is absorbed.
+            var results = new List<MempoolAddResult>(txs.Count);
+            await ApplyAsync(replica.SubmitTransactions([.. txs.Select(t => t.Transaction)], results), effects, ct);
+            for (int i = 0; i < txs.Count; i++)
+            {
+                TransactionInput t = txs[i];
+                SubmitStatus status = results[i] switch
+                {
+                    MempoolAddResult.Added => SubmitStatus.Accepted,
+                    MempoolAddResult.Duplicate => SubmitStatus.Duplicate,
+                    _ => SubmitStatus.MempoolFull,
+                };
+                if (status == SubmitStatus.Accepted && !t.FromPeer)
+                {
+                    effects.Gossip.Add(t.Transaction);
+                }
+
+                if (status == SubmitStatus.MempoolFull)
+                {
+                    _submittedAt.TryRemove(t.Transaction.Hash, out _);
+                }
+
+                t.Reply?.TrySetResult(status);
+            }
+        }
+    }
+
+    private async Task ApplySyncAsync(SyncBlocksInput s, Effects effects, CancellationToken ct)
+    {
+        Replica replica = _replica!;
+        ulong before = replica.CommittedHeight;
+        foreach (CommittedBlock b in s.Blocks)
+        {
+            if (b.Height <= replica.CommittedHeight)
+            {
+                continue;
+            }
+
+            await ApplyAsync(replica.SyncedBlock(b.Block, b.Certificate), effects, ct);
+            if (replica.CommittedHeight != b.Height)
+            {
+                // Not a valid continuation (a bad chunk, or a lying peer): stop here.
+                LogSyncRejected(s.Peer, b.Height);
+                break;
+            }
+        }
+
+        // A full chunk that moved us forward means there is probably more: ask right away instead of waiting for a status.
+        if (s.Blocks.Count == PeerMessage.MaxSyncBlocks && replica.CommittedHeight > before)
+        {
+            effects.SyncFollowUps.Add(s.Peer);
+        }
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<ReplicaOutput> outputs, Effects effects, CancellationToken ct)
+    {
+        foreach (ReplicaOutput output in outputs)
+        {
+            switch (output)
+            {
+                case PersistRecord p:
+                    effects.Persist.Add(new ConsensusRecordEntry(p.Entry.Height, p.Entry.ToBytes()));
+                    break;
+                case TruncateRecord t:
+                    effects.TruncateBelow = Math.Max(effects.TruncateBelow, t.BelowHeight);
+                    break;
+                case Send or Broadcast or RequestSync:
+                    effects.Sends.Add(output);
+                    break;
+                case CommitBlock c:
+                    Hash32 root = await CommitAsync(c.Block, c.Certificate, ct);
+                    await ApplyAsync(_replica!.Executed(c.Block.Height, root), effects, ct);
+                    break;
+                case ViewChanged v:
+                    _metrics.ViewChanges.Add(1);
+                    LogViewChanged(v.View, _genesis.Validators[v.Primary].Id);
+                    break;
+                case EvidenceFound e:
+                    _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", e.Evidence.Kind.ToString()));
+                    LogEvidence(e.Evidence.Kind, e.Evidence.Validator, e.Evidence.Height, e.Evidence.View, e.Evidence.Description);
+                    break;
+                case ReplicaTrace t:
+                    LogTrace(t.Message);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Executes and stores one block in a single storage transaction, then tells waiting clients.</summary>
+    private async Task<Hash32> CommitAsync(Block block, CommitCertificate certificate, CancellationToken ct)
+    {
+        long start = Stopwatch.GetTimestamp();
+        IReadOnlySet<Hash32> applied = await _store.FindAppliedTxsAsync([.. block.Transactions.Select(t => t.Hash)], ct);
+        ExecutionResult result = BlockExecutor.Execute(block, _stateRoot, new AppliedTransactions(applied));
+        await _store.CommitBlockAsync(new CommittedBlock(block, certificate), result, ct);
+        _stateRoot = result.StateRoot;
+        _metrics.StorageCommit.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        _metrics.TxsCommitted.Add(block.Transactions.Count);
+
+        long now = Stopwatch.GetTimestamp();
+        for (int i = 0; i < block.Transactions.Count; i++)
+        {
+            Hash32 hash = block.Transactions[i].Hash;
+            if (_submittedAt.TryRemove(hash, out long submitted))
+            {
+                _metrics.CommitLatency.Record(Stopwatch.GetElapsedTime(submitted, now).TotalSeconds);
+            }
+
+            if (_waiters.TryRemove(hash, out TaskCompletionSource<CommitInfo>? waiter))
+            {
+                waiter.TrySetResult(new CommitInfo(hash, block.Height, block.Hash));
+            }
+        }
+
+        var evt = new BlockEvent(block.Height, block.Hash, block.Transactions.Count, certificate.View, block.Header.TimestampMs);
+        foreach (var subscriber in _subscribers.Values)
+        {
+            subscriber.Writer.TryWrite(evt);
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            LogCommitted(block.Height, certificate.View, block.Transactions.Count, block.Hash.ToShortString());
+        }
+
+        return result.StateRoot;
+    }
+
+    /// <summary>Durable record first, then messages: a crash can never leave a vote sent but forgotten.</summary>
+    private async Task FlushAsync(Effects effects, CancellationToken ct)
+    {
+        if (effects.Persist.Count > 0)
+        {
+            await _store.AppendConsensusRecordAsync(effects.Persist, ct);
+        }
+
+        IPeerNetwork? network = Network;
+        if (network is not null)
+        {
+            foreach (ReplicaOutput output in effects.Sends)
+            {
+                switch (output)
+                {
+                    case Send s:
+                        network.Send(s.To, new ConsensusEnvelope(s.Message));
+                        break;
+                    case Broadcast b:
+                        network.Broadcast(new ConsensusEnvelope(b.Message));
+                        break;
+                    case RequestSync r:
+                        network.Send(r.Peer, new SyncRequest(r.FromHeight, PeerMessage.MaxSyncBlocks));
+                        break;
+                }
+            }
+
+            foreach (int peer in effects.SyncFollowUps)
+            {
+                network.Send(peer, new SyncRequest(_replica!.CommittedHeight + 1, PeerMessage.MaxSyncBlocks));
+            }
+
+            for (int i = 0; i < effects.Gossip.Count; i += PeerMessage.MaxGossipTxs)
+            {
+                network.Broadcast(new TransactionsGossip(effects.Gossip.GetRange(i, Math.Min(PeerMessage.MaxGossipTxs, effects.Gossip.Count - i))));
+            }
+        }
+
+        if (effects.TruncateBelow > 0)
+        {
+            await _store.TruncateConsensusRecordAsync(effects.TruncateBelow, ct);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "committed height {Height} in view {View}: {TxCount} txs, block {BlockHash}")]
+    private partial void LogCommitted(ulong height, ulong view, int txCount, string blockHash);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "installed view {View}, primary {Primary}")]
+    private partial void LogViewChanged(ulong view, string primary);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "evidence {Kind} against validator {Validator} at height {Height} view {View}: {Description}")]
+    private partial void LogEvidence(EvidenceKind kind, int validator, ulong height, ulong view, string description);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "consensus: {Trace}")]
+    private partial void LogTrace(string trace);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sync chunk from validator {Peer} rejected at height {Height}")]
+    private partial void LogSyncRejected(int peer, ulong height);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "consensus loop stopped: storage or state failure")]
+    private partial void LogLoopFailed(Exception ex);
+}
