@@ -25,19 +25,19 @@ internal static class FrameIO
 
         if (got < 4)
         {
-            throw new ProtocolViolationException("connection closed inside a frame header");
+            throw new PeerProtocolException("connection closed inside a frame header");
         }
 
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
         if (length > (uint)maxFrameBytes)
         {
-            throw new ProtocolViolationException($"frame of {length} bytes exceeds the {maxFrameBytes}-byte limit");
+            throw new PeerProtocolException($"frame of {length} bytes exceeds the {maxFrameBytes}-byte limit");
         }
 
         byte[] frame = new byte[length];
         if (await ReadAtLeastAsync(stream, frame, ct) < frame.Length)
         {
-            throw new ProtocolViolationException($"connection closed inside a {length}-byte frame");
+            throw new PeerProtocolException($"connection closed inside a {length}-byte frame");
         }
 
         return frame;

@@ -80,7 +80,7 @@ internal static class Handshake
 
             return new Result(theirs, role, send, receive);
         }
-        catch (ProtocolViolationException ex)
+        catch (PeerProtocolException ex)
         {
             send.Dispose();
             receive.Dispose();
@@ -100,7 +100,7 @@ internal static class Handshake
         {
             return await FrameIO.ReadAsync(stream, MaxHandshakeFrame, ct) ?? throw new HandshakeException($"handshake with {remote}: connection closed before {what}");
         }
-        catch (ProtocolViolationException ex)
+        catch (PeerProtocolException ex)
         {
             throw new HandshakeException($"handshake with {remote}: bad {what} frame: {ex.Message}", ex);
         }

@@ -1,19 +1,19 @@
 namespace Aegis.Network;
 
 /// <summary>A peer broke the wire protocol (bad frame length, failed authentication, garbage). The connection is closed.</summary>
-public sealed class ProtocolViolationException : Exception
+public sealed class PeerProtocolException : Exception
 {
-    public ProtocolViolationException(string message)
+    public PeerProtocolException(string message)
         : base(message)
     {
     }
 
-    public ProtocolViolationException(string message, Exception inner)
+    public PeerProtocolException(string message, Exception inner)
         : base(message, inner)
     {
     }
 
-    public ProtocolViolationException()
+    public PeerProtocolException()
     {
     }
 }

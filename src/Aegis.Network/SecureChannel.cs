@@ -43,7 +43,7 @@ public sealed class SecureChannel : IAsyncDisposable
     {
         if (payload.Length > _maxFrameBytes - SessionCipher.TagSize)
         {
-            throw new ProtocolViolationException($"payload of {payload.Length} bytes exceeds the {_maxFrameBytes}-byte frame limit");
+            throw new PeerProtocolException($"payload of {payload.Length} bytes exceeds the {_maxFrameBytes}-byte frame limit");
         }
 
         await _sendLock.WaitAsync(ct);

@@ -29,7 +29,7 @@ internal sealed class SessionCipher : IDisposable
     {
         if (sealedFrame.Length < TagSize)
         {
-            throw new ProtocolViolationException($"sealed frame of {sealedFrame.Length} bytes is shorter than its tag");
+            throw new PeerProtocolException($"sealed frame of {sealedFrame.Length} bytes is shorter than its tag");
         }
 
         var plaintext = new byte[sealedFrame.Length - TagSize];
@@ -41,7 +41,7 @@ internal sealed class SessionCipher : IDisposable
         }
         catch (AuthenticationTagMismatchException ex)
         {
-            throw new ProtocolViolationException("a sealed frame failed authentication (tampered, replayed or out of order)", ex);
+            throw new PeerProtocolException("a sealed frame failed authentication (tampered, replayed or out of order)", ex);
         }
 
         return plaintext;
@@ -51,7 +51,7 @@ internal sealed class SessionCipher : IDisposable
     {
         if (_counter == ulong.MaxValue)
         {
-            throw new ProtocolViolationException("session nonce space exhausted; reconnect");
+            throw new PeerProtocolException("session nonce space exhausted; reconnect");
         }
 
         nonce[..4].Clear();

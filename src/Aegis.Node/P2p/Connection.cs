@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Aegis.Core.Consensus;
+using Aegis.Network;
+using Aegis.Node.Monitoring;
+
+namespace Aegis.Node.P2p;
+
+/// <summary>One live peer connection: a bounded send queue drained by a writer task, and heartbeat bookkeeping.</summary>
+internal sealed class Connection : IAsyncDisposable
+{
+    private readonly Channel<byte[]> _queue = System.Threading.Channels.Channel.CreateBounded<byte[]>(new BoundedChannelOptions(8192) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly AegisMetrics _metrics;
+    private long _lastSeen = Stopwatch.GetTimestamp();
+    private double? _rtt;
+
+    public Connection(SecureChannel channel, Validator? validator, bool outbound, AegisMetrics metrics)
+    {
+        Channel = channel;
+        Validator = validator;
+        Outbound = outbound;
+        _metrics = metrics;
+        Id = validator?.Id ?? "observer-" + channel.RemoteIdentity.Fingerprint.ToShortString();
+    }
+
+    public Guid Key { get; } = Guid.NewGuid();
+
+    public SecureChannel Channel { get; }
+
+    public Validator? Validator { get; }
+
+    public bool Outbound { get; }
+
+    public string Id { get; }
+
+    public double? RttSeconds => _rtt;
+
+    public void Enqueue(byte[] payload) => _queue.Writer.TryWrite(payload);
+
+    public void Touch() => Interlocked.Exchange(ref _lastSeen, Stopwatch.GetTimestamp());
+
+    public void RecordRtt(long sentTimestamp) => _rtt = Stopwatch.GetElapsedTime(sentTimestamp).TotalSeconds;
+
+    public PeerInfo Info() => new(Id, Validator?.Index ?? -1, Channel.RemoteEndPoint.ToString(), Channel.Role == PeerRole.Validator ? "validator" : "observer", Outbound, _rtt, Channel.BytesSent, Channel.BytesReceived);
+
+    public async Task RunWriterAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (byte[] payload in _queue.Reader.ReadAllAsync(ct))
+            {
+                await Channel.SendAsync(payload, ct);
+                _metrics.BytesSent.Add(payload.Length);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or PeerProtocolException or System.Net.Sockets.SocketException)
+        {
+            // The reader notices the broken connection and tears it down.
+            await Channel.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Channel.DisposeAsync();
+    }
+}

@@ -1,0 +1,358 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Aegis.Core.Consensus;
+using Aegis.Core.Crypto;
+using Aegis.Core.Encoding;
+using Aegis.Network;
+using Aegis.Node.Monitoring;
+using Microsoft.Extensions.Logging;
+
+namespace Aegis.Node.P2p;
+
+/// <summary>
+/// Keeps one authenticated connection to every other validator (the lower index dials the higher, so each pair
+/// has one), accepts observers, dials bootstrap nodes, reconnects with exponential backoff and jitter, and measures
+/// round-trip times with heartbeats. Outgoing queues are bounded: under overload consensus messages are dropped,
+/// never buffered without limit (the replica retransmits what matters).
+/// </summary>
+public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
+{
+    private const int QueueCapacity = 8192;
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Genesis _genesis;
+    private readonly ISigner _identity;
+    private readonly int _self;
+    private readonly IPEndPoint _listen;
+    private readonly IReadOnlyList<string> _bootstrap;
+    private readonly IPeerMessageHandler _handler;
+    private readonly AegisMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly SecureTransport _transport;
+    private readonly ConcurrentDictionary<int, Connection> _validators = new();
+    private readonly ConcurrentDictionary<Guid, Connection> _observers = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _tasks = [];
+    private TcpListener? _listener;
+
+    public PeerNetwork(Genesis genesis, ISigner identity, IPEndPoint listen, IReadOnlyList<string> bootstrap, bool allowObservers, IPeerMessageHandler handler, AegisMetrics metrics, ILogger<PeerNetwork> logger)
+    {
+        _genesis = genesis;
+        _identity = identity;
+        _self = genesis.Validators.FindByKey(identity.PublicKey)?.Index ?? -1;
+        _listen = listen;
+        _bootstrap = bootstrap;
+        _handler = handler;
+        _metrics = metrics;
+        _logger = logger;
+        _transport = new SecureTransport(genesis.ChainId, identity, key =>
+            genesis.Validators.FindByKey(key) is not null ? PeerRole.Validator : allowObservers ? PeerRole.Observer : null);
+        _transport.HandshakeFailed += reason => LogHandshakeFailed(reason);
+    }
+
+    public int ConnectedValidators => _validators.Count;
+
+    public IReadOnlyList<PeerInfo> Peers =>
+        [.. _validators.Values.Concat(_observers.Values).Select(c => c.Info())];
+
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndpoint as IPEndPoint;
+
+    public void Start()
+    {
+        _listener = new TcpListener(_listen);
+        _listener.Start(512);
+        _tasks.Add(Task.Run(() => AcceptLoopAsync(_stop.Token)));
+        foreach (Validator v in _genesis.Validators.All)
+        {
+            if (v.Index != _self && (_self < 0 || v.Index > _self))
+            {
+                _tasks.Add(Task.Run(() => DialLoopAsync(v.Address, v.PublicKey, v.Index, _stop.Token)));
+            }
+        }
+
+        foreach (string address in _bootstrap)
+        {
+            if (!_genesis.Validators.All.Any(v => v.Address == address))
+            {
+                _tasks.Add(Task.Run(() => DialLoopAsync(address, null, -1, _stop.Token)));
+            }
+        }
+    }
+
+    public void Send(int validator, PeerMessage message)
+    {
+        if (_validators.TryGetValue(validator, out Connection? c))
+        {
+            c.Enqueue(message.ToBytes());
+        }
+    }
+
+    public void Broadcast(PeerMessage message)
+    {
+        byte[] bytes = message.ToBytes();
+        foreach (Connection c in _validators.Values)
+        {
+            c.Enqueue(bytes);
+        }
+
+        // Observers follow the chain: they get consensus traffic too, but no transaction gossip.
+        if (message is not TransactionsGossip)
+        {
+            foreach (Connection c in _observers.Values)
+            {
+                c.Enqueue(bytes);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener?.Stop();
+        foreach (Connection c in _validators.Values.Concat(_observers.Values))
+        {
+            await c.DisposeAsync();
+        }
+
+        try
+        {
+            await Task.WhenAll(_tasks).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener!.AcceptTcpClientAsync(ct);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            // Each handshake runs on its own so a slow or hostile peer cannot hold the accept loop.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    SecureChannel channel = await _transport.AcceptAsync(client, ct);
+                    await RunConnectionAsync(channel, outbound: false, ct);
+                }
+                catch (HandshakeException)
+                {
+                    // Already logged and counted by the transport.
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+                {
+                }
+            }, ct);
+        }
+    }
+
+    private async Task DialLoopAsync(string address, PublicKey? expected, int validator, CancellationToken ct)
+    {
+        int attempt = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            if (validator >= 0 && _validators.ContainsKey(validator))
+            {
+                await Task.Delay(HeartbeatInterval, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
+            try
+            {
+                EndPoint endPoint = await ResolveAsync(address, ct);
+                SecureChannel channel = await _transport.ConnectAsync(endPoint, expected, ct);
+                attempt = 0;
+                await RunConnectionAsync(channel, outbound: true, ct);
+            }
+            catch (Exception ex) when (ex is HandshakeException or SocketException or IOException or PeerProtocolException or ObjectDisposedException or FormatException)
+            {
+                if (ex is not HandshakeException)
+                {
+                    LogDialFailed(address, ex.Message);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            // Exponential backoff with ±25% jitter, capped at 5 s, so restarted clusters do not reconnect in lockstep.
+            double delayMs = Math.Min(5000, 100 * Math.Pow(2, Math.Min(attempt++, 6)));
+            delayMs *= 0.75 + (Random.Shared.NextDouble() * 0.5);
+            await Task.Delay(TimeSpan.FromMilliseconds(delayMs), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private static async Task<EndPoint> ResolveAsync(string address, CancellationToken ct)
+    {
+        int colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), out int port))
+        {
+            throw new FormatException($"peer address '{address}' is not host:port");
+        }
+
+        string host = address[..colon];
+        if (IPAddress.TryParse(host, out IPAddress? ip))
+        {
+            return new IPEndPoint(ip, port);
+        }
+
+        IPAddress[] addresses = await Dns.GetHostAddressesAsync(host, ct);
+        return new IPEndPoint(addresses.First(a => a.AddressFamily == AddressFamily.InterNetwork), port);
+    }
+
+    private async Task RunConnectionAsync(SecureChannel channel, bool outbound, CancellationToken ct)
+    {
+        Validator? validator = _genesis.Validators.FindByKey(channel.RemoteIdentity);
+        var connection = new Connection(channel, validator, outbound, _metrics);
+        if (validator is not null)
+        {
+            if (_validators.TryRemove(validator.Index, out Connection? old))
+            {
+                // A reconnect replaces the stale connection.
+                await old.DisposeAsync();
+            }
+
+            _validators[validator.Index] = connection;
+        }
+        else
+        {
+            _observers[connection.Key] = connection;
+        }
+
+        LogConnected(connection.Id, channel.RemoteEndPoint.ToString(), channel.Role.ToString());
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task writer = connection.RunWriterAsync(linked.Token);
+        Task heartbeat = HeartbeatAsync(connection, linked.Token);
+        try
+        {
+            await ReadLoopAsync(connection, linked.Token);
+        }
+        finally
+        {
+            await linked.CancelAsync();
+            if (validator is not null)
+            {
+                _validators.TryRemove(new KeyValuePair<int, Connection>(validator.Index, connection));
+            }
+            else
+            {
+                _observers.TryRemove(connection.Key, out _);
+            }
+
+            await connection.DisposeAsync();
+            await Task.WhenAll(writer, heartbeat).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            LogDisconnected(connection.Id);
+        }
+    }
+
+    private async Task ReadLoopAsync(Connection connection, CancellationToken ct)
+    {
+        var info = new PeerConnectionInfo(connection.Validator?.Index ?? -1, connection.Id, connection.Channel.RemoteEndPoint.ToString(), m => connection.Enqueue(m.ToBytes()));
+        int malformed = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            byte[]? payload;
+            try
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                idle.CancelAfter(IdleTimeout);
+                payload = await connection.Channel.ReceiveAsync(idle.Token);
+            }
+            catch (PeerProtocolException ex)
+            {
+                _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "protocol_violation"));
+                LogProtocolViolation(connection.Id, ex.Message);
+                return;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            if (payload is null)
+            {
+                return;
+            }
+
+            _metrics.BytesReceived.Add(payload.Length);
+            connection.Touch();
+            PeerMessage message;
+            try
+            {
+                message = PeerMessage.FromBytes(payload);
+            }
+            catch (CodecException ex)
+            {
+                _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "malformed_message"));
+                LogProtocolViolation(connection.Id, ex.Message);
+                if (++malformed > 10)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            switch (message)
+            {
+                case Ping p:
+                    connection.Enqueue(new Pong(p.Nonce, p.SentTicks).ToBytes());
+                    break;
+                case Pong p:
+                    connection.RecordRtt(p.SentTicks);
+                    _metrics.PeerRtt.Record(connection.RttSeconds ?? 0, new KeyValuePair<string, object?>("peer", connection.Id));
+                    break;
+                default:
+                    await _handler.HandleAsync(info, message, ct);
+                    break;
+            }
+        }
+    }
+
+    private static async Task HeartbeatAsync(Connection connection, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(HeartbeatInterval);
+        ulong nonce = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                connection.Enqueue(new Ping(++nonce, System.Diagnostics.Stopwatch.GetTimestamp()).ToBytes());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "p2p handshake failed: {Reason}")]
+    private partial void LogHandshakeFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "p2p dial {Address} failed: {Reason}")]
+    private partial void LogDialFailed(string address, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} connected from {Endpoint} as {Role}")]
+    private partial void LogConnected(string peer, string endpoint, string role);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer} disconnected")]
+    private partial void LogDisconnected(string peer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "peer {Peer} broke the protocol: {Reason}")]
+    private partial void LogProtocolViolation(string peer, string reason);
+}
