@@ -1,0 +1,111 @@
+namespace Aegis.Node.Configuration;
+
+/// <summary>config.yaml, section by section (snake_case in YAML). Defaults are what `aegis testnet` would write.</summary>
+public sealed class AegisConfig
+{
+    public NodeSection Node { get; set; } = new();
+
+    public string GenesisFile { get; set; } = "../genesis.json";
+
+    public P2pSection P2p { get; set; } = new();
+
+    public ConsensusSection Consensus { get; set; } = new();
+
+    public StorageSection Storage { get; set; } = new();
+
+    public ApiSection Api { get; set; } = new();
+
+    public MonitoringSection Monitoring { get; set; } = new();
+
+    public SecuritySection Security { get; set; } = new();
+
+    public LoggingSection Logging { get; set; } = new();
+
+    public MempoolSection Mempool { get; set; } = new();
+}
+
+public sealed class NodeSection
+{
+    /// <summary>Empty: the id of the validator whose key this node holds.</summary>
+    public string Id { get; set; } = "";
+
+    public string Environment { get; set; } = "development";
+
+    public string DataDir { get; set; } = "./data";
+
+    public string KeyFile { get; set; } = "./node.key";
+}
+
+public sealed class P2pSection
+{
+    public string Host { get; set; } = "0.0.0.0";
+
+    public int Port { get; set; } = 8000;
+
+    public List<string> BootstrapNodes { get; set; } = [];
+
+    public int MaxPeers { get; set; } = 50;
+
+    public bool AllowObservers { get; set; } = true;
+}
+
+public sealed class ConsensusSection
+{
+    public string Algorithm { get; set; } = "pbft";
+
+    public int ViewChangeTimeoutMs { get; set; } = 2000;
+
+    public int MaxBlockTxs { get; set; } = 2000;
+
+    public int TickMs { get; set; } = 50;
+}
+
+public sealed class StorageSection
+{
+    public string Type { get; set; } = "sqlite";
+
+    public string ConnectionString { get; set; } = "";
+}
+
+public sealed class ApiSection
+{
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 8080;
+
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+public sealed class MonitoringSection
+{
+    public int MetricsPort { get; set; } = 9090;
+}
+
+public sealed class SecuritySection
+{
+    public bool Authentication { get; set; }
+
+    public string JwtSecret { get; set; } = "";
+
+    public string JwtPublicKeyFile { get; set; } = "";
+
+    public string EncryptionKey { get; set; } = "";
+
+    public int RateLimitPerMinute { get; set; } = 6000;
+}
+
+public sealed class LoggingSection
+{
+    public string Level { get; set; } = "INFO";
+
+    public string Format { get; set; } = "text";
+
+    public string File { get; set; } = "";
+}
+
+public sealed class MempoolSection
+{
+    public int MaxTxs { get; set; } = 100_000;
+
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+}
