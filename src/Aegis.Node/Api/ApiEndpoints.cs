@@ -1,0 +1,212 @@
+using System.Text.Json;
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Node.Monitoring;
+using Aegis.Node.P2p;
+using Aegis.Node.Runtime;
+using Aegis.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Aegis.Node.Api;
+
+/// <summary>What the API reads from: the runtime, the peers, the metrics exporter and who we are.</summary>
+public sealed record NodeServices(NodeRuntime Runtime, IPeerNetwork Network, PrometheusExporter Exporter, string NodeId, TimeSpan CommitWaitTimeout);
+
+/// <summary>The REST surface in the contract. Every error is {"error","message"} with the matching status.</summary>
+public static class ApiEndpoints
+{
+    public static void MapAegisApi(this IEndpointRouteBuilder app, NodeServices node)
+    {
+        app.MapGet("/health", () => Results.Json(new HealthResponse("healthy"), ApiJsonContext.Default.HealthResponse));
+        app.MapGet("/ready", () => Ready(node));
+        app.MapGet("/status", () => Results.Json(Status(node), ApiJsonContext.Default.StatusResponse));
+        app.MapGet("/metrics", () => Results.Text(node.Exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapPost("/v1/tx", (HttpContext http, CancellationToken ct) => SubmitAsync(http, node, ct));
+        app.MapGet("/v1/kv/{*key}", (string key, CancellationToken ct) => GetKvAsync(node, key, ct));
+        app.MapGet("/v1/tx/{hash}", (string hash, CancellationToken ct) => GetTxAsync(node, hash, ct));
+        app.MapGet("/v1/blocks/{height}", (string height, CancellationToken ct) => GetBlockAsync(node, height, ct));
+        app.MapGet("/v1/peers", () => Results.Json(
+            node.Network.Peers.Select(p => new PeerJson(p.Id, p.Address, p.Role, p.Outbound, p.RttSeconds * 1000, p.BytesSent, p.BytesReceived)).ToList(),
+            ApiJsonContext.Default.ListPeerJson));
+        app.MapGet("/v1/events", (HttpContext http, CancellationToken ct) => EventsAsync(http, node, ct));
+    }
+
+    public static IResult Error(int status, string code, string message) =>
+        Results.Json(new ErrorResponse(code, message), ApiJsonContext.Default.ErrorResponse, statusCode: status);
+
+    private static string SyncStatus(NodeServices node) =>
+        node.Runtime.Snapshot is var s && s.HighestPeerHeight > s.Height + 2 ? "syncing" : "synced";
+
+    private static IResult Ready(NodeServices node)
+    {
+        NodeSnapshot s = node.Runtime.Snapshot;
+        string sync = SyncStatus(node);
+        string? reason = !node.Runtime.Started ? "storage not open"
+            : sync == "syncing" ? $"syncing: at height {s.Height}, peers at {s.HighestPeerHeight}"
+            : node.Network.Peers.Count(p => p.Role == "validator") + 1 < node.Runtime.Genesis.Validators.Quorum.Size ? $"no quorum: {node.Network.Peers.Count(p => p.Role == "validator") + 1} of {node.Runtime.Genesis.Validators.Quorum.Size} validators reachable"
+            : null;
+        return reason is null
+            ? Results.Json(new ReadyResponse("ready", null, sync), ApiJsonContext.Default.ReadyResponse)
+            : Results.Json(new ReadyResponse("not_ready", reason, sync), ApiJsonContext.Default.ReadyResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static StatusResponse Status(NodeServices node)
+    {
+        NodeSnapshot s = node.Runtime.Snapshot;
+        var validators = node.Runtime.Genesis.Validators;
+        return new StatusResponse(
+            node.NodeId,
+            node.Runtime.Genesis.ChainId,
+            Aegis.Core.AegisVersion.Value,
+            s.Height,
+            s.LastBlockHash.ToString(),
+            s.View,
+            validators[s.Leader].Id,
+            s.InViewChange,
+            SyncStatus(node),
+            node.Network.Peers.Count,
+            validators.Count,
+            s.MempoolSize,
+            s.ViewChanges);
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext http, NodeServices node, CancellationToken ct)
+    {
+        TxRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(http.Request.Body, ApiJsonContext.Default.TxRequest, ct);
+        }
+        catch (JsonException ex)
+        {
+            return Error(400, "bad_request", $"body is not a valid transaction: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Error(413, "too_large", ex.Message);
+        }
+
+        if (request is null)
+        {
+            return Error(400, "bad_request", "body must be a JSON object such as {\"op\":\"put\",\"key\":\"k\",\"value\":\"v\"}");
+        }
+
+        (Transaction? tx, string? problem) = TxRequests.ToTransaction(request);
+        if (tx is null)
+        {
+            return Error(400, "bad_request", problem!);
+        }
+
+        bool wait = string.Equals(http.Request.Query["wait"], "commit", StringComparison.OrdinalIgnoreCase);
+        TxLocation? existing = await node.Runtime.Store.GetTxAsync(tx.Hash, ct);
+        if (existing is not null)
+        {
+            // Already committed: the same answer as the first time, and nothing is applied again.
+            return wait
+                ? Results.Json(new TxCommitted(tx.Hash.ToString(), existing.Height, existing.BlockHash.ToString()), ApiJsonContext.Default.TxCommitted)
+                : Results.Json(new TxAccepted(tx.Hash.ToString()), ApiJsonContext.Default.TxAccepted, statusCode: 202);
+        }
+
+        SubmitStatus status = await node.Runtime.SubmitAsync(tx, ct);
+        switch (status)
+        {
+            case SubmitStatus.MempoolFull:
+                http.Response.Headers.RetryAfter = "1";
+                return Error(503, "mempool_full", "the mempool is full; retry after the indicated delay");
+            case SubmitStatus.Unavailable:
+                http.Response.Headers.RetryAfter = "5";
+                return Error(503, "unavailable", "the node is not accepting transactions (starting or stopping)");
+        }
+
+        if (!wait)
+        {
+            return Results.Json(new TxAccepted(tx.Hash.ToString()), ApiJsonContext.Default.TxAccepted, statusCode: 202);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(node.CommitWaitTimeout);
+        try
+        {
+            CommitInfo info = await node.Runtime.WaitForCommitAsync(tx.Hash, timeout.Token);
+            return Results.Json(new TxCommitted(tx.Hash.ToString(), info.Height, info.BlockHash.ToString()), ApiJsonContext.Default.TxCommitted);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return Error(504, "commit_timeout", $"transaction {tx.Hash} accepted but not committed within {node.CommitWaitTimeout.TotalSeconds:0}s; poll GET /v1/tx/{tx.Hash}");
+        }
+    }
+
+    private static async Task<IResult> GetKvAsync(NodeServices node, string key, CancellationToken ct)
+    {
+        byte[] keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
+        if (keyBytes.Length is 0 or > LedgerLimits.MaxKeyBytes)
+        {
+            return Error(400, "bad_request", $"key: expected 1 to {LedgerLimits.MaxKeyBytes} bytes");
+        }
+
+        KvEntry? entry = await node.Runtime.Store.GetAsync(keyBytes, ct);
+        return entry is null
+            ? Error(404, "not_found", $"key '{key}' is not set")
+            : Results.Json(new KvResponse(key, System.Text.Encoding.UTF8.GetString(entry.Value), entry.Height), ApiJsonContext.Default.KvResponse);
+    }
+
+    private static async Task<IResult> GetTxAsync(NodeServices node, string hash, CancellationToken ct)
+    {
+        if (!Hash32.TryParse(hash, out Hash32 h))
+        {
+            return Error(400, "bad_request", "tx hash: expected 64 hex characters");
+        }
+
+        TxLocation? location = await node.Runtime.Store.GetTxAsync(h, ct);
+        StoredBlock? block = location is null ? null : await node.Runtime.Store.GetBlockAsync(location.Height, ct);
+        if (location is null || block is null)
+        {
+            return Error(404, "not_found", $"transaction {hash} is not committed on this node");
+        }
+
+        Transaction tx = block.Block.Transactions[location.Index];
+        return Results.Json(
+            new TxLookupResponse(hash, location.Height, location.BlockHash.ToString(), location.Index, location.Outcome.ToString().ToLowerInvariant(), TxRequests.ToJson(tx)),
+            ApiJsonContext.Default.TxLookupResponse);
+    }
+
+    private static async Task<IResult> GetBlockAsync(NodeServices node, string height, CancellationToken ct)
+    {
+        ulong h;
+        if (height == "latest")
+        {
+            h = (await node.Runtime.Store.GetTipAsync(ct)).Height;
+        }
+        else if (!ulong.TryParse(height, out h) || h == 0)
+        {
+            return Error(400, "bad_request", "height: expected a positive integer or 'latest'");
+        }
+
+        StoredBlock? stored = h == 0 ? null : await node.Runtime.Store.GetBlockAsync(h, ct);
+        return stored is null
+            ? Error(404, "not_found", $"no block at height {height} (tip is {node.Runtime.Snapshot.Height})")
+            : Results.Json(BlockJson.From(stored, node.Runtime.Genesis.Validators), ApiJsonContext.Default.BlockResponse);
+    }
+
+    private static async Task EventsAsync(HttpContext http, NodeServices node, CancellationToken ct)
+    {
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        await http.Response.WriteAsync(": connected\n\n", ct);
+        await http.Response.Body.FlushAsync(ct);
+        try
+        {
+            await foreach (BlockEvent e in node.Runtime.SubscribeAsync(ct))
+            {
+                string json = JsonSerializer.Serialize(new BlockEventJson(e.Height, e.Hash.ToString(), e.TxCount, e.View, e.TimestampMs), ApiJsonContext.Default.BlockEventJson);
+                await http.Response.WriteAsync($"event: block\nid: {e.Height}\ndata: {json}\n\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

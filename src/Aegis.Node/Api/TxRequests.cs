@@ -1,0 +1,49 @@
+using Aegis.Core.Ledger;
+
+namespace Aegis.Node.Api;
+
+/// <summary>Client JSON ⇄ <see cref="Transaction"/>, with errors that name the field.</summary>
+public static class TxRequests
+{
+    public static (Transaction? Tx, string? Problem) ToTransaction(TxRequest r)
+    {
+        TxOp op;
+        switch (r.Op)
+        {
+            case "put":
+                op = TxOp.Put;
+                if (r.Value is null)
+                {
+                    return (null, "value: required for op put");
+                }
+
+                break;
+            case "del":
+                op = TxOp.Delete;
+                if (r.Value is not null)
+                {
+                    return (null, "value: not allowed for op del");
+                }
+
+                break;
+            case null:
+                return (null, "op: required (put or del)");
+            default:
+                return (null, $"op: '{r.Op}' — expected put or del");
+        }
+
+        if (string.IsNullOrEmpty(r.Key))
+        {
+            return (null, "key: required and must not be empty");
+        }
+
+        byte[] key = System.Text.Encoding.UTF8.GetBytes(r.Key);
+        byte[] value = r.Value is null ? [] : System.Text.Encoding.UTF8.GetBytes(r.Value);
+        byte[] id = r.Id is null ? [] : System.Text.Encoding.UTF8.GetBytes(r.Id);
+        string? problem = Transaction.Validate(op, key.Length, value.Length, id.Length);
+        return problem is null ? (Transaction.Create(op, key, value, id), null) : (null, problem);
+    }
+
+    public static TxJson ToJson(Transaction tx) =>
+        new(tx.Op == TxOp.Put ? "put" : "del", tx.KeyString, tx.Op == TxOp.Put ? tx.ValueString : null, tx.ClientIdString, tx.Hash.ToString());
+}
