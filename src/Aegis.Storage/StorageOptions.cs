@@ -1,6 +1,6 @@
 namespace Aegis.Storage;
 
-public sealed record StorageOptions(string Type, string DataDirectory, string? ConnectionString);
+public sealed record StorageOptions(string Type, string DataDirectory, string? ConnectionString, string? Schema = null);
 
 public static class StoreFactory
 {
@@ -10,7 +10,7 @@ public static class StoreFactory
         "sqlite" => new Sqlite.SqliteNodeStore(options.DataDirectory),
         "postgresql" or "postgres" => string.IsNullOrWhiteSpace(options.ConnectionString)
             ? throw new StorageException("storage.connection_string: empty — storage.type postgresql needs a connection string (or AEGIS_DATABASE_URL)")
-            : new Postgres.PostgresNodeStore(options.ConnectionString),
+            : new Postgres.PostgresNodeStore(options.ConnectionString, options.Schema),
         _ => throw new StorageException($"storage.type: {options.Type} — expected sqlite or postgresql"),
     };
 }

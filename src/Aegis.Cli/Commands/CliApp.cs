@@ -13,6 +13,16 @@ public static class CliApp
     {
         var root = new RootCommand("AEGIS: a Byzantine-fault-tolerant replicated ledger and key-value store")
         {
+            UpCommand.Create(),
+            TestnetCommand.Create(),
+            RunCommand.Create("run"),
+            RunCommand.Create("node"),
+            KeygenCommand.Create(),
+            ConfigCommand.Create(),
+            ClientCommands.Status(),
+            ClientCommands.Tx(),
+            ClientCommands.Block(),
+            TokenCommand.Create(),
             SimCommand.Create(),
         };
 

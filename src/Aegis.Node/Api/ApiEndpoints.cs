@@ -69,7 +69,8 @@ public static class ApiEndpoints
             node.Network.Peers.Count,
             validators.Count,
             s.MempoolSize,
-            s.ViewChanges);
+            s.ViewChanges,
+            node.Runtime.TxsCommitted);
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext http, NodeServices node, CancellationToken ct)

@@ -36,7 +36,8 @@ public sealed record StatusResponse(
     [property: JsonPropertyName("peers")] int Peers,
     [property: JsonPropertyName("validators")] int Validators,
     [property: JsonPropertyName("mempool_size")] int MempoolSize,
-    [property: JsonPropertyName("view_changes")] ulong ViewChanges);
+    [property: JsonPropertyName("view_changes")] ulong ViewChanges,
+    [property: JsonPropertyName("txs_committed")] long TxsCommitted);
 
 public sealed record TxAccepted([property: JsonPropertyName("tx_hash")] string TxHash);
 

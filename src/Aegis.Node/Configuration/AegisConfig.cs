@@ -65,6 +65,9 @@ public sealed class StorageSection
     public string Type { get; set; } = "sqlite";
 
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>PostgreSQL schema for this node's tables, so several nodes can share one database (testnets). Empty: public.</summary>
+    public string Schema { get; set; } = "";
 }
 
 public sealed class ApiSection

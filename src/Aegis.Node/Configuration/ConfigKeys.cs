@@ -6,7 +6,7 @@ internal static class ConfigKeys
     private static readonly string[] All =
     [
         "node", "id", "environment", "data_dir", "key_file", "genesis_file", "p2p", "host", "port", "bootstrap_nodes", "max_peers", "allow_observers",
-        "consensus", "algorithm", "view_change_timeout_ms", "max_block_txs", "tick_ms", "storage", "type", "connection_string", "api", "max_body_bytes",
+        "consensus", "algorithm", "view_change_timeout_ms", "max_block_txs", "tick_ms", "storage", "type", "connection_string", "schema", "api", "max_body_bytes",
         "monitoring", "metrics_port", "security", "authentication", "jwt_secret", "jwt_public_key_file", "encryption_key", "rate_limit_per_minute",
         "logging", "level", "format", "file", "mempool", "max_txs", "max_bytes",
     ];

@@ -93,7 +93,7 @@ public static class NodeHost
         // Every log line of this node (including the consensus loop and peer tasks started below) carries node_id.
         using IDisposable? scope = log.BeginScope(new Dictionary<string, object?> { ["node_id"] = nodeId });
 
-        await using INodeStore store = StoreFactory.Create(new StorageOptions(config.Storage.Type, config.Node.DataDir, config.Storage.ConnectionString));
+        await using INodeStore store = StoreFactory.Create(new StorageOptions(config.Storage.Type, config.Node.DataDir, config.Storage.ConnectionString, config.Storage.Schema));
         await store.InitializeAsync(ct);
         log.LogInformation("storage {Engine} open at {Target}", store.Engine, store.Target);
 

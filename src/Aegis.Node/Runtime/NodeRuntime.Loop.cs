@@ -190,6 +190,7 @@ public sealed partial class NodeRuntime
         _stateRoot = result.StateRoot;
         _metrics.StorageCommit.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         _metrics.TxsCommitted.Add(block.Transactions.Count);
+        Interlocked.Add(ref _txsCommitted, block.Transactions.Count);
 
         long now = Stopwatch.GetTimestamp();
         for (int i = 0; i < block.Transactions.Count; i++)

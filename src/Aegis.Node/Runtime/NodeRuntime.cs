@@ -40,6 +40,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     private Task? _ticker;
     private volatile NodeSnapshot _snapshot;
     private ulong _highestPeerHeight;
+    private long _txsCommitted;
 
     public NodeRuntime(Genesis genesis, ISigner signer, NodeRuntimeOptions options, INodeStore store, AegisMetrics metrics, ILogger<NodeRuntime> logger)
     {
@@ -62,6 +63,9 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     public INodeStore Store => _store;
 
     public bool Started => _loop is not null;
+
+    /// <summary>Transactions committed since this process started.</summary>
+    public long TxsCommitted => Interlocked.Read(ref _txsCommitted);
 
     /// <summary>Loads the chain position and the consensus record from storage, rebuilds the replica and starts the loop.</summary>
     public async Task StartAsync(CancellationToken ct)

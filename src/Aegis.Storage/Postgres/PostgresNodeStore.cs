@@ -17,7 +17,9 @@ public sealed class PostgresNodeStore : INodeStore
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private ChainTip? _tip;
 
-    public PostgresNodeStore(string connectionString)
+    private readonly string? _schema;
+
+    public PostgresNodeStore(string connectionString, string? schema = null)
     {
         NpgsqlConnectionStringBuilder builder;
         try
@@ -29,7 +31,14 @@ public sealed class PostgresNodeStore : INodeStore
             throw new StorageException($"postgresql: the connection string is not valid ({ex.Message})", ex);
         }
 
-        _target = PostgresConnectionString.Describe(builder);
+        if (!string.IsNullOrEmpty(schema))
+        {
+            // Each node of a shared database keeps its tables in its own schema.
+            builder.SearchPath = schema;
+            _schema = schema;
+        }
+
+        _target = PostgresConnectionString.Describe(builder) + (string.IsNullOrEmpty(schema) ? "" : $" (schema {schema})");
         _dataSource = NpgsqlDataSource.Create(builder);
     }
 
@@ -46,6 +55,12 @@ public sealed class PostgresNodeStore : INodeStore
             {
                 // Two nodes starting against one database must not race on the schema.
                 await lockCmd.ExecuteNonQueryAsync(ct);
+            }
+
+            if (_schema is not null)
+            {
+                await using NpgsqlCommand createSchema = new($"CREATE SCHEMA IF NOT EXISTS \"{_schema}\"", c);
+                await createSchema.ExecuteNonQueryAsync(ct);
             }
 
             await using (NpgsqlCommand create = new(PostgresSchema.Create, c))

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Aegis.Core.Crypto;
+
+namespace Aegis.Cli.Commands;
+
+/// <summary>`aegis keygen [--out FILE]`: a new identity key (file mode 0600); prints the key's fingerprint and public key.</summary>
+public static class KeygenCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out", "-o") { Description = "where to write the key file", DefaultValueFactory = _ => "node.key" };
+        var force = new Option<bool>("--force") { Description = "overwrite an existing key file (destroys that identity)" };
+        var command = new Command("keygen", "create an identity key file and print its public key") { output, force };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(output)!;
+            using EcdsaP256Signer signer = EcdsaP256Signer.Generate();
+            try
+            {
+                KeyFile.Write(path, signer, parse.GetValue(force));
+            }
+            catch (IOException ex)
+            {
+                return CliErrors.Fail("keygen", ex.Message);
+            }
+
+            Console.WriteLine($"node id:     {signer.PublicKey.Fingerprint.ToString()[..16]}");
+            Console.WriteLine($"public key:  {signer.PublicKey}");
+            Console.WriteLine($"written to:  {Path.GetFullPath(path)} (mode 0600)");
+            return CliApp.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Aegis.Node.Configuration;
+using Aegis.Node.Hosting;
+using Aegis.Storage;
+
+namespace Aegis.Cli.Commands;
+
+/// <summary>`aegis run --config FILE` (alias `aegis node`): one node in the foreground until Ctrl+C or SIGTERM.</summary>
+public static class RunCommand
+{
+    public static Command Create(string name)
+    {
+        var config = new Option<string>("--config", "-c") { Description = "path of config.yaml", Required = true };
+        var command = new Command(name, "run one node in the foreground") { config };
+        command.SetAction(async (parse, ct) =>
+        {
+            ConfigResult loaded = ConfigLoader.Load(parse.GetValue(config)!, ConfigLoader.ProcessEnvironment());
+            if (!loaded.Ok)
+            {
+                return CliErrors.Report(name, loaded.Problems);
+            }
+
+            (var genesis, var signer, List<string> problems) = NodeHost.LoadIdentity(loaded.Config!);
+            if (problems.Count > 0)
+            {
+                return CliErrors.Report(name, problems);
+            }
+
+            try
+            {
+                await NodeHost.RunAsync(loaded.Config!, genesis!, signer!, ct);
+                return CliApp.Ok;
+            }
+            catch (StorageException ex)
+            {
+                return CliErrors.Fail(name, ex.Message);
+            }
+            catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                return CliErrors.Fail(name, $"a port is already in use: {ex.Message}");
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                return CliErrors.Fail(name, $"cannot listen: {ex.Message}");
+            }
+            finally
+            {
+                signer?.Dispose();
+            }
+        });
+        return command;
+    }
+}

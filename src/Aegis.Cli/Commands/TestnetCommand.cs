@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Aegis.Cli.Testnet;
+
+namespace Aegis.Cli.Commands;
+
+/// <summary>`aegis testnet --validators N --dir DIR [--base-port P] [--storage sqlite|postgresql]`.</summary>
+public static class TestnetCommand
+{
+    public static Option<int> Validators() => new("--validators", "-n") { Description = "number of validators", DefaultValueFactory = _ => 4 };
+
+    public static Option<int> BasePort() => new("--base-port") { Description = "node i uses ports P+10i (p2p), P+10i+1 (api), P+10i+2 (metrics)", DefaultValueFactory = _ => 26600 };
+
+    public static Option<string> Storage() => new("--storage") { Description = "sqlite or postgresql", DefaultValueFactory = _ => "sqlite" };
+
+    public static List<string> Validate(int validators, int basePort, string storage)
+    {
+        var problems = new List<string>();
+        if (validators is < 1 or > 64)
+        {
+            problems.Add($"--validators: {validators} — expected 1 to 64");
+        }
+
+        if (basePort < 1024 || basePort + (10 * validators) + 2 > 65535)
+        {
+            problems.Add($"--base-port: {basePort} — expected 1024 or more, with room for {validators} nodes below 65536");
+        }
+
+        if (storage is not ("sqlite" or "postgresql"))
+        {
+            problems.Add($"--storage: {storage} — expected sqlite or postgresql");
+        }
+
+        return problems;
+    }
+
+    public static Command Create()
+    {
+        Option<int> validators = Validators();
+        var dir = new Option<string>("--dir", "-d") { Description = "output directory", Required = true };
+        Option<int> basePort = BasePort();
+        Option<string> storage = Storage();
+        var force = new Option<bool>("--force") { Description = "overwrite an existing testnet in DIR (its keys and genesis are replaced; data dirs are not deleted)" };
+        var command = new Command("testnet", "write genesis.json and per-node config.yaml and node.key for a local testnet") { validators, dir, basePort, storage, force };
+        command.SetAction(parse =>
+        {
+            int n = parse.GetValue(validators);
+            List<string> problems = Validate(n, parse.GetValue(basePort), parse.GetValue(storage)!);
+            string path = parse.GetValue(dir)!;
+            if (TestnetGenerator.Exists(path) && !parse.GetValue(force))
+            {
+                problems.Add($"--dir: {path} already holds a testnet (genesis.json); use --force to replace it");
+            }
+
+            if (problems.Count > 0)
+            {
+                return CliErrors.Report("testnet", problems);
+            }
+
+            TestnetGenerator.Write(path, n, parse.GetValue(basePort), parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"));
+            Console.WriteLine($"wrote a {n}-validator testnet to {Path.GetFullPath(path)}");
+            for (int i = 0; i < n; i++)
+            {
+                Console.WriteLine($"  node{i}: aegis run --config {TestnetGenerator.ConfigPath(path, i)}   (api http://127.0.0.1:{TestnetGenerator.ApiPort(parse.GetValue(basePort), i)})");
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+}
