@@ -46,7 +46,7 @@ public sealed class LocalClusterProcess : IAsyncDisposable
             return;
         }
 
-        ProcessStartInfo info = AegisExecutable.StartInfo("run", "--config", TestnetGenerator.ConfigPath(Dir, i));
+        ProcessStartInfo info = AegisExecutable.StartInfo("run", "--config", TestnetGenerator.ConfigPath(Dir, i), "--exit-on-stdin-close");
         foreach ((string k, string v) in Environment)
         {
             info.Environment[k] = v;

@@ -11,9 +11,25 @@ public static class RunCommand
     public static Command Create(string name)
     {
         var config = new Option<string>("--config", "-c") { Description = "path of config.yaml", Required = true };
-        var command = new Command(name, "run one node in the foreground") { config };
-        command.SetAction(async (parse, ct) =>
+        var exitOnStdinClose = new Option<bool>("--exit-on-stdin-close") { Description = "stop when standard input closes (used by 'aegis up' so nodes never outlive it)" };
+        var command = new Command(name, "run one node in the foreground") { config, exitOnStdinClose };
+        command.SetAction(async (parse, outer) =>
         {
+            using var stop = new ShutdownSignal(outer);
+            if (parse.GetValue(exitOnStdinClose))
+            {
+                _ = Task.Run(async () =>
+                {
+                    // The parent holds our stdin open; when it dies the pipe closes and we follow.
+                    while (await Console.In.ReadLineAsync(stop.Token) is not null)
+                    {
+                    }
+
+                    stop.Cancel();
+                }, stop.Token);
+            }
+
+            CancellationToken ct = stop.Token;
             ConfigResult loaded = ConfigLoader.Load(parse.GetValue(config)!, ConfigLoader.ProcessEnvironment());
             if (!loaded.Ok)
             {

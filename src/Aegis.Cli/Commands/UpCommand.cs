@@ -21,8 +21,10 @@ public static class UpCommand
         Option<string> storage = TestnetCommand.Storage();
         var readyTimeout = new Option<int>("--ready-timeout") { Description = "seconds to wait for every node to be ready", DefaultValueFactory = _ => 60 };
         var command = new Command("up", "start a local cluster (default 4 validators on SQLite) and show its live status") { validators, dir, basePort, storage, readyTimeout };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(async (parse, outer) =>
         {
+            using var stop = new ShutdownSignal(outer);
+            CancellationToken ct = stop.Token;
             int n = parse.GetValue(validators);
             int port = parse.GetValue(basePort);
             string path = parse.GetValue(dir)!;
@@ -110,10 +112,9 @@ public static class UpCommand
             {
                 while (!ct.IsCancellationRequested)
                 {
-                    await FillAsync(cluster, table, previous, clock, ct);
-                    foreach (TableRow row in table.Rows)
+                    foreach (string line in await FillAsync(cluster, table, previous, clock, ct))
                     {
-                        Console.WriteLine(string.Join("  ", row.Select(c => ((Markup)c).ToString())));
+                        Console.WriteLine(line);
                     }
 
                     await Task.Delay(5000, ct);
@@ -125,15 +126,19 @@ public static class UpCommand
         }
     }
 
-    private static async Task FillAsync(LocalClusterProcess cluster, Table table, Dictionary<int, (long Txs, double At)> previous, Stopwatch clock, CancellationToken ct)
+    /// <summary>Refreshes the table and returns the same rows as plain lines (for a non-interactive terminal).</summary>
+    private static async Task<List<string>> FillAsync(LocalClusterProcess cluster, Table table, Dictionary<int, (long Txs, double At)> previous, Stopwatch clock, CancellationToken ct)
     {
         table.Rows.Clear();
+        var lines = new List<string>();
         for (int i = 0; i < cluster.Validators; i++)
         {
             JsonElement? s = await cluster.StatusAsync(i, ct);
             if (s is not { } st)
             {
+                string state = cluster.IsRunning(i) ? "not answering" : "stopped";
                 table.AddRow($"node-{i}", "-", "-", "-", "-", "-", "-", cluster.IsRunning(i) ? "[yellow]not answering[/]" : "[red]stopped[/]");
+                lines.Add($"node-{i}  {state}");
                 continue;
             }
 
@@ -144,6 +149,11 @@ public static class UpCommand
                 ? ((txs - p.Txs) / (now - p.At)).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)
                 : "-";
             previous[i] = (txs, now);
+            string view = st.GetProperty("view").GetUInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string leader = st.GetProperty("leader").GetString() ?? "";
+            string peers = st.GetProperty("peers").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string sync = st.GetProperty("sync_status").GetString() ?? "";
+            lines.Add($"node-{i}  height {height}  view {view}  leader {leader}  peers {peers}  tx/s {rate}  {sync}");
             table.AddRow(
                 $"node-{i}",
                 height.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -152,7 +162,9 @@ public static class UpCommand
                 st.GetProperty("peers").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 st.GetProperty("mempool_size").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 rate,
-                st.GetProperty("sync_status").GetString() == "synced" ? "[green]synced[/]" : "[yellow]syncing[/]");
+                sync == "synced" ? "[green]synced[/]" : "[yellow]syncing[/]");
         }
+
+        return lines;
     }
 }

@@ -91,7 +91,7 @@ public static class NodeHost
         ILogger log = loggers.CreateLogger("Aegis.Node");
 
         // Every log line of this node (including the consensus loop and peer tasks started below) carries node_id.
-        using IDisposable? scope = log.BeginScope(new Dictionary<string, object?> { ["node_id"] = nodeId });
+        using IDisposable? scope = log.BeginScope("node_id={NodeId}", nodeId);
 
         await using INodeStore store = StoreFactory.Create(new StorageOptions(config.Storage.Type, config.Node.DataDir, config.Storage.ConnectionString, config.Storage.Schema));
         await store.InitializeAsync(ct);
