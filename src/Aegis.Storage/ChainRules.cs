@@ -1,29 +1,52 @@
+using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
+using Aegis.Core.State;
 
 namespace Aegis.Storage;
 
-/// <summary>The one check both engines make before writing: the block extends the stored tip.</summary>
+/// <summary>
+/// What a block must satisfy before either engine writes it. Checked by the store itself because a store that
+/// accepted a gap or a fork would hand every later reader (sync, backup, verify) a chain that does not link.
+/// </summary>
 internal static class ChainRules
 {
-    public static void EnsureExtends(ChainTip tip, CommittedBlock committed, string engine)
+    /// <exception cref="BlockRejectedException">naming the first problem found.</exception>
+    public static void CheckExtends(ChainTip tip, Block block, CommitCertificate certificate, ExecutionResult result, Hash32? genesisHash)
     {
-        Block block = committed.Block;
-        if (block.Height != tip.Height + 1)
+        ulong height = block.Height;
+        if (height != tip.Height + 1)
         {
-            throw new StorageException($"{engine}: block at height {block.Height} does not follow the stored tip at {tip.Height}");
+            throw Reject(height, $"expected height {tip.Height + 1} (the stored tip is at {tip.Height})");
         }
 
-        // Block 1 descends from the genesis hash, which the store does not keep; consensus checked it.
-        if (block.Height > 1 && block.Header.PreviousHash != tip.BlockHash)
+        Hash32 previous = block.Header.PreviousHash;
+        if (height == 1)
         {
-            throw new StorageException($"{engine}: block {block.Height} has previous hash {block.Header.PreviousHash.ToShortString()}, the stored tip is {tip.BlockHash.ToShortString()}");
+            if (genesisHash is { } genesis && previous != genesis)
+            {
+                throw Reject(height, $"previous hash {previous.ToShortString()} is not the genesis hash {genesis.ToShortString()}");
+            }
+        }
+        else if (previous != tip.BlockHash)
+        {
+            throw Reject(height, $"previous hash {previous.ToShortString()} is not the hash of the stored tip {tip.BlockHash.ToShortString()} at height {tip.Height}");
         }
 
-        if (committed.Certificate.BlockHash != block.Hash || committed.Certificate.Height != block.Height)
+        if (certificate.Height != height || certificate.BlockHash != block.Hash)
         {
-            throw new StorageException($"{engine}: the certificate for height {block.Height} is for another block");
+            throw Reject(height, $"the certificate is for block {certificate.BlockHash.ToShortString()} at height {certificate.Height}, the block is {block.Hash.ToShortString()}");
+        }
+
+        if (result.Height != height)
+        {
+            throw Reject(height, $"the execution result is for height {result.Height}");
+        }
+
+        if (result.Outcomes.Count != block.Transactions.Count)
+        {
+            throw Reject(height, $"the execution result has {result.Outcomes.Count} outcomes for {block.Transactions.Count} transactions");
         }
     }
 
-    public const int SchemaVersion = 1;
+    private static BlockRejectedException Reject(ulong height, string problem) => new($"block {height} rejected: {problem}; nothing was written");
 }

@@ -5,75 +5,56 @@ using Aegis.Core.State;
 namespace Aegis.Storage;
 
 /// <summary>
-/// Everything a node keeps on disk: the chain (blocks with certificates and the state root after each), the key-value
-/// state, the transaction index and the consensus write-ahead record. Two engines implement it (SQLite, PostgreSQL)
-/// and pass the same contract tests. A block, its state changes and its index entries commit in one transaction.
+/// Everything a node keeps on disk: the chain of committed blocks with their certificates, the key-value state those
+/// blocks produced, the tx index, and the replica's consensus record. A block and its effects are written in one
+/// database transaction, so a node killed at any instant reopens at a consistent tip.
+/// <para>
+/// One writer per store: <see cref="CommitBlockAsync"/> and the consensus-record writes come from the node's event
+/// loop; reads may run concurrently from any thread (API, sync).
+/// </para>
 /// </summary>
 public interface INodeStore : IAsyncDisposable
 {
-    /// <summary>"sqlite" or "postgresql", for messages and diagnostics.</summary>
-    string Engine { get; }
+    /// <summary>Human-readable engine and target ("sqlite /data/aegis.db"), for logs and diagnostics; never holds a password.</summary>
+    string Description { get; }
 
-    /// <summary>Where the data lives, without secrets (a file path, or host/database).</summary>
-    string Target { get; }
-
-    /// <summary>Opens the store and creates or checks its schema.</summary>
+    /// <summary>Opens the database and creates or checks the schema. Idempotent; must be called before anything else.</summary>
+    /// <exception cref="StorageException">the database cannot be opened, or it was written by a newer schema version.</exception>
     Task InitializeAsync(CancellationToken ct);
 
+    /// <summary>The last committed block; height 0 with zero hashes when the store is empty.</summary>
     Task<ChainTip> GetTipAsync(CancellationToken ct);
 
-    /// <summary>Stores a committed, executed block atomically; rejects a block that does not extend the tip.</summary>
-    Task CommitBlockAsync(CommittedBlock committed, ExecutionResult result, CancellationToken ct);
+    /// <summary>
+    /// Stores <paramref name="block"/> at tip + 1 with its certificate, the state changes and tx outcomes of
+    /// <paramref name="result"/>, and moves the tip — all in one transaction that is durable when the task completes.
+    /// </summary>
+    /// <exception cref="BlockRejectedException">the block does not extend the tip, or block, certificate and result disagree; nothing was written.</exception>
+    Task CommitBlockAsync(Block block, CommitCertificate certificate, ExecutionResult result, CancellationToken ct);
 
     Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct);
 
+    /// <summary>Up to <paramref name="maxCount"/> consecutive blocks from <paramref name="fromHeight"/>, ascending (state sync, recovery).</summary>
     Task<IReadOnlyList<StoredBlock>> GetBlocksAsync(ulong fromHeight, int maxCount, CancellationToken ct);
 
+    /// <summary>The committed value of <paramref name="key"/>, or null when absent or deleted.</summary>
     Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct);
 
+    /// <summary>Where a transaction was committed, or null when the tx index does not hold it.</summary>
     Task<TxLocation?> GetTxAsync(Hash32 txHash, CancellationToken ct);
 
-    /// <summary>Which of these transaction hashes an earlier block already applied (one query, not one per hash).</summary>
+    /// <summary>
+    /// The subset of <paramref name="txHashes"/> that earlier blocks applied, looked up in batches: what the node needs
+    /// to build the <see cref="IStateView"/> for <see cref="BlockExecutor.Execute"/> before committing a block.
+    /// </summary>
     Task<IReadOnlySet<Hash32>> FindAppliedTxsAsync(IReadOnlyCollection<Hash32> txHashes, CancellationToken ct);
 
-    /// <summary>Appends entries durably before returning.</summary>
+    /// <summary>Appends entries to the replica's write-ahead record; durable when the task completes.</summary>
     Task AppendConsensusRecordAsync(IReadOnlyList<ConsensusRecordEntry> entries, CancellationToken ct);
 
+    /// <summary>Every entry of the consensus record, in append order.</summary>
     Task<IReadOnlyList<ConsensusRecordEntry>> ReadConsensusRecordAsync(CancellationToken ct);
 
+    /// <summary>Deletes the entries whose height is below <paramref name="belowHeight"/> (below a stable checkpoint).</summary>
     Task TruncateConsensusRecordAsync(ulong belowHeight, CancellationToken ct);
-}
-
-/// <summary>The committed tip: height 0 with zero hashes for an empty store.</summary>
-public sealed record ChainTip(ulong Height, Hash32 BlockHash, Hash32 StateRoot, long TimestampMs);
-
-public sealed record StoredBlock(CommittedBlock Committed, Hash32 StateRootAfter)
-{
-    public Block Block => Committed.Block;
-
-    public CommitCertificate Certificate => Committed.Certificate;
-}
-
-public sealed record KvEntry(byte[] Key, byte[] Value, ulong Height);
-
-public sealed record TxLocation(Hash32 TxHash, ulong Height, Hash32 BlockHash, int Index, TxOutcome Outcome);
-
-public sealed record ConsensusRecordEntry(ulong Height, byte[] Data);
-
-/// <summary>A storage failure with a message fit for an operator (engine, target, what went wrong; never a password).</summary>
-public sealed class StorageException : Exception
-{
-    public StorageException(string message)
-        : base(message)
-    {
-    }
-
-    public StorageException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    public StorageException()
-    {
-    }
 }

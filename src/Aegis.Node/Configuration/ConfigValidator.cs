@@ -36,9 +36,14 @@ public static class ConfigValidator
         Check(c.Consensus.TickMs is >= 1 and <= 10_000, "consensus.tick_ms", c.Consensus.TickMs, "expected 1-10000");
         Check(c.Consensus.ViewChangeTimeoutMs >= 2 * c.Consensus.TickMs && c.Consensus.ViewChangeTimeoutMs <= 600_000, "consensus.view_change_timeout_ms", c.Consensus.ViewChangeTimeoutMs, $"expected {2 * c.Consensus.TickMs}-600000 (at least two ticks)");
         Check(c.Consensus.MaxBlockTxs is >= 1 and <= Aegis.Core.Ledger.LedgerLimits.MaxBlockTxs, "consensus.max_block_txs", c.Consensus.MaxBlockTxs, $"expected 1-{Aegis.Core.Ledger.LedgerLimits.MaxBlockTxs}");
-        Check(c.Storage.Type is "sqlite" or "postgresql", "storage.type", c.Storage.Type, "expected sqlite or postgresql");
-        Check(c.Storage.Type != "postgresql" || !string.IsNullOrWhiteSpace(c.Storage.ConnectionString), "storage.connection_string", "(empty)", "storage.type postgresql needs a connection string (set it or AEGIS_DATABASE_URL)");
-        Check(c.Storage.Schema.Length == 0 || System.Text.RegularExpressions.Regex.IsMatch(c.Storage.Schema, "^[a-z_][a-z0-9_]{0,62}$"), "storage.schema", c.Storage.Schema, "expected a lower-case SQL identifier");
+        // The storage engine owns its own rules.
+        p.AddRange(new Aegis.Storage.StorageOptions
+        {
+            Type = c.Storage.Type,
+            DataDirectory = c.Node.DataDir,
+            ConnectionString = c.Storage.ConnectionString,
+            Schema = string.IsNullOrEmpty(c.Storage.Schema) ? null : c.Storage.Schema,
+        }.Validate());
         Check(IsHost(c.Api.Host), "api.host", c.Api.Host, "expected an IP address or host name");
         Check(c.Api.MaxBodyBytes is >= 1024 and <= 64 * 1024 * 1024, "api.max_body_bytes", c.Api.MaxBodyBytes, "expected 1024-67108864");
         Check(c.Security.RateLimitPerMinute > 0, "security.rate_limit_per_minute", c.Security.RateLimitPerMinute, "expected a positive number");

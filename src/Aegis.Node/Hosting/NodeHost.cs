@@ -93,9 +93,16 @@ public static class NodeHost
         // Every log line of this node (including the consensus loop and peer tasks started below) carries node_id.
         using IDisposable? scope = log.BeginScope("node_id={NodeId}", nodeId);
 
-        await using INodeStore store = StoreFactory.Create(new StorageOptions(config.Storage.Type, config.Node.DataDir, config.Storage.ConnectionString, config.Storage.Schema));
+        await using INodeStore store = StoreFactory.Create(new StorageOptions
+        {
+            Type = config.Storage.Type,
+            DataDirectory = config.Node.DataDir,
+            ConnectionString = config.Storage.ConnectionString,
+            Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
+            GenesisHash = genesis.Hash,
+        });
         await store.InitializeAsync(ct);
-        log.LogInformation("storage {Engine} open at {Target}", store.Engine, store.Target);
+        log.LogInformation("storage open: {Store}", store.Description);
 
         NodeRuntime? runtimeRef = null;
         PeerNetwork? networkRef = null;

@@ -184,9 +184,8 @@ public sealed partial class NodeRuntime
     private async Task<Hash32> CommitAsync(Block block, CommitCertificate certificate, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
-        IReadOnlySet<Hash32> applied = await _store.FindAppliedTxsAsync([.. block.Transactions.Select(t => t.Hash)], ct);
-        ExecutionResult result = BlockExecutor.Execute(block, _stateRoot, new AppliedTransactions(applied));
-        await _store.CommitBlockAsync(new CommittedBlock(block, certificate), result, ct);
+        ExecutionResult result = BlockExecutor.Execute(block, _stateRoot, await _store.LoadStateViewAsync(block, ct));
+        await _store.CommitBlockAsync(block, certificate, result, ct);
         _stateRoot = result.StateRoot;
         _metrics.StorageCommit.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         _metrics.TxsCommitted.Add(block.Transactions.Count);

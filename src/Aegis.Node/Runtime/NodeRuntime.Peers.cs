@@ -52,7 +52,7 @@ public sealed partial class NodeRuntime
                 IReadOnlyList<StoredBlock> blocks = await _store.GetBlocksAsync(r.FromHeight, Math.Clamp(r.MaxBlocks, 1, PeerMessage.MaxSyncBlocks), ct);
                 if (blocks.Count > 0)
                 {
-                    from.Reply(new SyncResponse([.. blocks.Select(b => b.Committed)]));
+                    from.Reply(new SyncResponse([.. blocks.Select(b => new Aegis.Core.Ledger.CommittedBlock(b.Block, b.Certificate))]));
                 }
 
                 break;

@@ -81,10 +81,10 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
             {
                 foreach (StoredBlock b in await _store.GetBlocksAsync(h, PeerMessage.MaxSyncBlocks, ct))
                 {
-                    recent.Add(b.Committed);
-                    if (b.Block.Height + (ulong)_genesis.Parameters.PipelineDepth + 1 > tip.Height)
+                    recent.Add(new CommittedBlock(b.Block, b.Certificate));
+                    if (b.Height + (ulong)_genesis.Parameters.PipelineDepth + 1 > tip.Height)
                     {
-                        roots[b.Block.Height] = b.StateRootAfter;
+                        roots[b.Height] = b.StateRootAfter;
                     }
                 }
             }

@@ -7,151 +7,109 @@ using NpgsqlTypes;
 namespace Aegis.Storage.Postgres;
 
 /// <summary>
-/// PostgreSQL engine for production. A block is written in one transaction with one batched round trip: the block
-/// row, the state changes and the tx index go in as arrays (unnest), not a statement per row.
+/// PostgreSQL behind an <see cref="NpgsqlDataSource"/> pool. A block commits in one round trip (see
+/// <see cref="PostgresCommitBatch"/>); with the server's default <c>synchronous_commit = on</c> that commit is on the
+/// server's disk when the task completes.
 /// </summary>
 public sealed class PostgresNodeStore : INodeStore
 {
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly string _target;
+    private const string DuplicateKeyState = "23505";
+
+    private readonly NpgsqlConnectionStringBuilder _settings;
+    private readonly string? _schema;
+    private readonly Hash32? _genesisHash;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private NpgsqlDataSource? _dataSource;
+
+    /// <summary>The tip this writer last committed, so a block is checked without a round trip; null after a failure (reloaded).</summary>
     private ChainTip? _tip;
 
-    private readonly string? _schema;
-
-    public PostgresNodeStore(string connectionString, string? schema = null)
+    /// <param name="connectionString">An Npgsql connection string or a postgresql:// URL.</param>
+    /// <param name="schema">The schema that holds this node's tables (created when missing), or null for the search path's.</param>
+    /// <exception cref="StorageException">the connection string does not parse.</exception>
+    public PostgresNodeStore(string connectionString, string? schema = null, Hash32? genesisHash = null)
     {
-        NpgsqlConnectionStringBuilder builder;
-        try
+        if (schema is not null && !PostgresIdentifier.IsValid(schema))
         {
-            builder = PostgresConnectionString.Parse(connectionString);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or UriFormatException)
-        {
-            throw new StorageException($"postgresql: the connection string is not valid ({ex.Message})", ex);
+            throw new ArgumentException($"storage.schema: '{schema}' is not a plain lower-case identifier", nameof(schema));
         }
 
-        if (!string.IsNullOrEmpty(schema))
+        _settings = PostgresConnectionString.Parse(connectionString);
+        _schema = schema;
+        _genesisHash = genesisHash;
+        if (schema is not null)
         {
-            // Each node of a shared database keeps its tables in its own schema.
-            builder.SearchPath = schema;
-            _schema = schema;
+            _settings.SearchPath = schema;
         }
 
-        _target = PostgresConnectionString.Describe(builder) + (string.IsNullOrEmpty(schema) ? "" : $" (schema {schema})");
-        _dataSource = NpgsqlDataSource.Create(builder);
+        // Reads and the commit batch repeat the same few statements; let Npgsql keep them prepared per connection.
+        if (_settings.MaxAutoPrepare == 0)
+        {
+            _settings.MaxAutoPrepare = 32;
+        }
+
+        _settings.ApplicationName ??= "aegis";
+        Description = PostgresConnectionString.Describe(_settings, schema);
     }
 
-    public string Engine => "postgresql";
-
-    public string Target => _target;
+    public string Description { get; }
 
     public async Task InitializeAsync(CancellationToken ct)
     {
+        if (_dataSource is not null)
+        {
+            return;
+        }
+
+        NpgsqlDataSource dataSource = NpgsqlDataSource.Create(_settings);
         try
         {
-            await using NpgsqlConnection c = await _dataSource.OpenConnectionAsync(ct);
-            await using (NpgsqlCommand lockCmd = new("SELECT pg_advisory_lock(7301)", c))
-            {
-                // Two nodes starting against one database must not race on the schema.
-                await lockCmd.ExecuteNonQueryAsync(ct);
-            }
-
-            if (_schema is not null)
-            {
-                await using NpgsqlCommand createSchema = new($"CREATE SCHEMA IF NOT EXISTS \"{_schema}\"", c);
-                await createSchema.ExecuteNonQueryAsync(ct);
-            }
-
-            await using (NpgsqlCommand create = new(PostgresSchema.Create, c))
-            {
-                await create.ExecuteNonQueryAsync(ct);
-            }
-
-            await using (NpgsqlCommand get = new("SELECT value FROM aegis_meta WHERE key = 'schema_version'", c))
-            {
-                object? value = await get.ExecuteScalarAsync(ct);
-                if (value is null)
-                {
-                    await using NpgsqlCommand set = new($"INSERT INTO aegis_meta(key, value) VALUES ('schema_version', '{ChainRules.SchemaVersion}')", c);
-                    await set.ExecuteNonQueryAsync(ct);
-                }
-                else if (int.Parse((string)value, System.Globalization.CultureInfo.InvariantCulture) > ChainRules.SchemaVersion)
-                {
-                    throw new StorageException($"postgresql: {_target} has schema version {value}, this aegis knows up to {ChainRules.SchemaVersion}: upgrade aegis");
-                }
-            }
-
-            await using (NpgsqlCommand unlock = new("SELECT pg_advisory_unlock(7301)", c))
-            {
-                await unlock.ExecuteNonQueryAsync(ct);
-            }
-
-            _tip = await ReadTipAsync(c, ct);
+            await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await PostgresSchema.EnsureAsync(connection, _schema, Description, ct).ConfigureAwait(false);
+            _dataSource = dataSource;
         }
-        catch (NpgsqlException ex)
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
-            throw new StorageException($"postgresql: cannot use {_target}: {ex.Message}", ex);
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw new StorageException($"{Description}: cannot open the database: {ErrorText.Flatten(ex)}", ex);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
-    public Task<ChainTip> GetTipAsync(CancellationToken ct) => Task.FromResult(_tip ?? throw NotOpen());
-
-    public async Task CommitBlockAsync(CommittedBlock committed, ExecutionResult result, CancellationToken ct)
+    public async Task<ChainTip> GetTipAsync(CancellationToken ct)
     {
-        await _writeLock.WaitAsync(ct);
+        await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT height, block_hash, state_root, timestamp_ms FROM tip WHERE id = 1");
+        return await ReadAsync(cmd, r => PostgresRows.Tip(r), ct).ConfigureAwait(false) ?? ChainTip.Empty;
+    }
+
+    public async Task CommitBlockAsync(Block block, CommitCertificate certificate, ExecutionResult result, CancellationToken ct)
+    {
+        NpgsqlDataSource dataSource = DataSource();
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            ChainRules.EnsureExtends(_tip ?? throw NotOpen(), committed, Engine);
-            Block block = committed.Block;
-            await using NpgsqlConnection c = await _dataSource.OpenConnectionAsync(ct);
-            await using NpgsqlTransaction tx = await c.BeginTransactionAsync(ct);
-            await using var batch = new NpgsqlBatch(c, tx);
+            ChainTip tip = _tip ?? await GetTipAsync(ct).ConfigureAwait(false);
+            ChainRules.CheckExtends(tip, block, certificate, result, _genesisHash);
+            _tip = null;
 
-            var insertBlock = new NpgsqlBatchCommand("INSERT INTO aegis_blocks(height, hash, block, certificate, state_root, timestamp_ms) VALUES ($1, $2, $3, $4, $5, $6)");
-            insertBlock.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)block.Height });
-            insertBlock.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = block.Hash.ToArray() });
-            insertBlock.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = block.ToBytes() });
-            insertBlock.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = committed.Certificate.ToBytes() });
-            insertBlock.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = result.StateRoot.ToArray() });
-            insertBlock.Parameters.Add(new NpgsqlParameter<long> { TypedValue = block.Header.TimestampMs });
-            batch.BatchCommands.Add(insertBlock);
-
-            StateChange[] puts = [.. result.Changes.Where(x => x.Value is not null)];
-            if (puts.Length > 0)
-            {
-                var upsert = new NpgsqlBatchCommand("INSERT INTO aegis_kv(key, value, height) SELECT k, v, $3 FROM unnest($1::bytea[], $2::bytea[]) AS t(k, v) ON CONFLICT (key) DO UPDATE SET value = excluded.value, height = excluded.height");
-                upsert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. puts.Select(p => p.Key)] });
-                upsert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. puts.Select(p => p.Value!)] });
-                upsert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)block.Height });
-                batch.BatchCommands.Add(upsert);
-            }
-
-            byte[][] deletes = [.. result.Changes.Where(x => x.Value is null).Select(x => x.Key)];
-            if (deletes.Length > 0)
-            {
-                var delete = new NpgsqlBatchCommand("DELETE FROM aegis_kv WHERE key = ANY($1)");
-                delete.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = deletes });
-                batch.BatchCommands.Add(delete);
-            }
-
-            if (block.Transactions.Count > 0)
-            {
-                var txs = new NpgsqlBatchCommand("INSERT INTO aegis_txs(hash, height, idx, outcome) SELECT h, $2, i, o FROM unnest($1::bytea[], $3::int[], $4::smallint[]) AS t(h, i, o) ON CONFLICT (hash) DO NOTHING");
-                txs.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. block.Transactions.Select(t => t.Hash.ToArray())] });
-                txs.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)block.Height });
-                txs.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. Enumerable.Range(0, block.Transactions.Count)] });
-                txs.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. result.Outcomes.Select(o => (short)o)] });
-                batch.BatchCommands.Add(txs);
-            }
-
-            await batch.ExecuteNonQueryAsync(ct);
-            await tx.CommitAsync(ct);
+            await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using NpgsqlBatch batch = PostgresCommitBatch.Build(connection, tip, block, certificate, result);
+            await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             _tip = new ChainTip(block.Height, block.Hash, result.StateRoot, block.Header.TimestampMs);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresSchema.TipMovedState or DuplicateKeyState)
+        {
+            throw new BlockRejectedException(
+                $"block {block.Height} rejected: the database tip changed underneath this store (is another node writing to {Description}?); nothing was written", ex);
         }
         catch (NpgsqlException ex)
         {
-            throw new StorageException($"postgresql: storing block {committed.Height} in {_target} failed: {ex.Message}", ex);
+            throw new StorageException(
+                $"{Description}: committing block {block.Height} failed: {ErrorText.Flatten(ex)} (if the connection broke during the commit the block may be stored; the tip is re-read before the next commit)", ex);
         }
         finally
         {
@@ -159,57 +117,46 @@ public sealed class PostgresNodeStore : INodeStore
         }
     }
 
-    public async Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct) =>
-        await GetBlocksAsync(height, 1, ct) is [var first, ..] ? first : null;
+    public async Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct)
+    {
+        await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT height, block, certificate, state_root FROM blocks WHERE height = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = DbValues.Height(height), NpgsqlDbType = NpgsqlDbType.Bigint });
+        return await ReadAsync(cmd, r => PostgresRows.Block(r), ct).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlyList<StoredBlock>> GetBlocksAsync(ulong fromHeight, int maxCount, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand("SELECT block, certificate, state_root FROM aegis_blocks WHERE height >= $1 ORDER BY height LIMIT $2");
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)fromHeight });
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
-        var result = new List<StoredBlock>();
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            result.Add(new StoredBlock(new CommittedBlock(Block.FromBytes((byte[])r[0]), CommitCertificate.FromBytes((byte[])r[1])), new Hash32((byte[])r[2])));
-        }
-
-        return result;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT height, block, certificate, state_root FROM blocks WHERE height >= $1 ORDER BY height LIMIT $2");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = DbValues.Height(fromHeight), NpgsqlDbType = NpgsqlDbType.Bigint });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = maxCount, NpgsqlDbType = NpgsqlDbType.Integer });
+        return await ReadAllAsync(cmd, r => PostgresRows.Block(r), ct).ConfigureAwait(false);
     }
 
     public async Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand("SELECT value, height FROM aegis_kv WHERE key = $1");
-        cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = key });
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? new KvEntry(key, (byte[])r[0], (ulong)r.GetInt64(1)) : null;
+        await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT value, height FROM kv WHERE key = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = key, NpgsqlDbType = NpgsqlDbType.Bytea });
+        return await ReadAsync(cmd, r => new KvEntry(key.ToArray(), r.GetFieldValue<byte[]>(0), DbValues.Height(r.GetInt64(1))), ct).ConfigureAwait(false);
     }
 
     public async Task<TxLocation?> GetTxAsync(Hash32 txHash, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand("SELECT t.height, b.hash, t.idx, t.outcome FROM aegis_txs t JOIN aegis_blocks b ON b.height = t.height WHERE t.hash = $1");
-        cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = txHash.ToArray() });
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? new TxLocation(txHash, (ulong)r.GetInt64(0), new Hash32((byte[])r[1]), r.GetInt32(2), (TxOutcome)r.GetInt16(3)) : null;
+        await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT hash, height, idx, block_hash, outcome FROM txs WHERE hash = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = DbValues.Hash(txHash), NpgsqlDbType = NpgsqlDbType.Bytea });
+        return await ReadAsync(cmd, r => PostgresRows.Tx(r), ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlySet<Hash32>> FindAppliedTxsAsync(IReadOnlyCollection<Hash32> txHashes, CancellationToken ct)
     {
-        var found = new HashSet<Hash32>();
         if (txHashes.Count == 0)
         {
-            return found;
+            return new HashSet<Hash32>();
         }
 
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand("SELECT hash FROM aegis_txs WHERE hash = ANY($1)");
-        cmd.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. txHashes.Select(h => h.ToArray())] });
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            found.Add(new Hash32((byte[])r[0]));
-        }
-
-        return found;
+        await using NpgsqlCommand cmd = DataSource().CreateCommand($"SELECT hash FROM txs WHERE outcome = {(int)TxOutcome.Applied} AND hash = ANY($1)");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = txHashes.Select(DbValues.Hash).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        return (await ReadAllAsync(cmd, r => DbValues.Hash(r.GetFieldValue<byte[]>(0)), ct).ConfigureAwait(false)).ToHashSet();
     }
 
     public async Task AppendConsensusRecordAsync(IReadOnlyList<ConsensusRecordEntry> entries, CancellationToken ct)
@@ -219,46 +166,91 @@ public sealed class PostgresNodeStore : INodeStore
             return;
         }
 
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand("INSERT INTO aegis_consensus_record(height, data) SELECT h, d FROM unnest($1::bigint[], $2::bytea[]) WITH ORDINALITY AS t(h, d, n) ORDER BY n");
-        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. entries.Select(e => (long)e.Height)] });
-        cmd.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. entries.Select(e => e.Data)] });
-        await cmd.ExecuteNonQueryAsync(ct);
+        // Sequence numbers continue from the current maximum in entry order: append order is the order of the arrays.
+        const string sql = """
+            INSERT INTO consensus_record (seq, height, data)
+            SELECT last.seq + t.ord, t.height, t.data
+            FROM (SELECT COALESCE(MAX(seq), 0) AS seq FROM consensus_record) AS last,
+                 unnest($1::bigint[], $2::bytea[]) WITH ORDINALITY AS t(height, data, ord)
+            """;
+        await WriteAsync(
+            "appending to the consensus record",
+            sql,
+            [
+                new NpgsqlParameter { Value = entries.Select(e => DbValues.Height(e.Height)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+                new NpgsqlParameter { Value = entries.Select(e => e.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+            ],
+            ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ConsensusRecordEntry>> ReadConsensusRecordAsync(CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand("SELECT height, data FROM aegis_consensus_record ORDER BY seq");
-        var result = new List<ConsensusRecordEntry>();
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            result.Add(new ConsensusRecordEntry((ulong)r.GetInt64(0), (byte[])r[1]));
-        }
-
-        return result;
+        await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT height, data FROM consensus_record ORDER BY seq");
+        return await ReadAllAsync(cmd, r => new ConsensusRecordEntry(DbValues.Height(r.GetInt64(0)), r.GetFieldValue<byte[]>(1)), ct).ConfigureAwait(false);
     }
 
-    public async Task TruncateConsensusRecordAsync(ulong belowHeight, CancellationToken ct)
-    {
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand("DELETE FROM aegis_consensus_record WHERE height < $1");
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)belowHeight });
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+    public Task TruncateConsensusRecordAsync(ulong belowHeight, CancellationToken ct) =>
+        WriteAsync(
+            "truncating the consensus record",
+            "DELETE FROM consensus_record WHERE height < $1",
+            [new NpgsqlParameter { Value = DbValues.Height(belowHeight), NpgsqlDbType = NpgsqlDbType.Bigint }],
+            ct);
 
     public async ValueTask DisposeAsync()
     {
-        await _dataSource.DisposeAsync();
-        _writeLock.Dispose();
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+            _dataSource = null;
+        }
     }
 
-    private static async Task<ChainTip> ReadTipAsync(NpgsqlConnection c, CancellationToken ct)
+    private async Task WriteAsync(string what, string sql, NpgsqlParameter[] parameters, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = new("SELECT height, hash, state_root, timestamp_ms FROM aegis_blocks ORDER BY height DESC LIMIT 1", c);
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct)
-            ? new ChainTip((ulong)r.GetInt64(0), new Hash32((byte[])r[1]), new Hash32((byte[])r[2]), r.GetInt64(3))
-            : new ChainTip(0, Hash32.Zero, BlockExecutor.GenesisStateRoot, 0);
+        NpgsqlDataSource dataSource = DataSource();
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await using NpgsqlCommand cmd = dataSource.CreateCommand(sql);
+            cmd.Parameters.AddRange(parameters);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new StorageException($"{Description}: {what} failed: {ErrorText.Flatten(ex)}", ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
-    private StorageException NotOpen() => new($"postgresql: {_target} is not open (InitializeAsync was not called)");
+    private async Task<T?> ReadAsync<T>(NpgsqlCommand cmd, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+        where T : class
+    {
+        IReadOnlyList<T> rows = await ReadAllAsync(cmd, map, ct).ConfigureAwait(false);
+        return rows.Count > 0 ? rows[0] : null;
+    }
+
+    private async Task<IReadOnlyList<T>> ReadAllAsync<T>(NpgsqlCommand cmd, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    {
+        try
+        {
+            var rows = new List<T>();
+            await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                rows.Add(map(r));
+            }
+
+            return rows;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new StorageException($"{Description}: read failed: {ErrorText.Flatten(ex)}", ex);
+        }
+    }
+
+    private NpgsqlDataSource DataSource() =>
+        _dataSource ?? throw new InvalidOperationException($"{Description}: call InitializeAsync before using the store");
 }

@@ -1,18 +1,100 @@
+using Aegis.Core.State;
+using Npgsql;
+
 namespace Aegis.Storage.Postgres;
 
+/// <summary>The PostgreSQL layout, version <see cref="SchemaVersion.Current"/>, and the check that runs on every start.</summary>
 internal static class PostgresSchema
 {
-    public const string Create = """
-        CREATE TABLE IF NOT EXISTS aegis_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS aegis_blocks (
-            height BIGINT PRIMARY KEY,
-            hash BYTEA NOT NULL UNIQUE,
-            block BYTEA NOT NULL,
-            certificate BYTEA NOT NULL,
-            state_root BYTEA NOT NULL,
-            timestamp_ms BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS aegis_kv (key BYTEA PRIMARY KEY, value BYTEA NOT NULL, height BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS aegis_txs (hash BYTEA PRIMARY KEY, height BIGINT NOT NULL, idx INT NOT NULL, outcome SMALLINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS aegis_consensus_record (seq BIGSERIAL PRIMARY KEY, height BIGINT NOT NULL, data BYTEA NOT NULL);
+    /// <summary>SQLSTATE raised by <c>aegis_expect_tip</c>: the database tip is not the one the writer checked the block against.</summary>
+    public const string TipMovedState = "AE001";
+
+    // Serializes first-time creation when several nodes start against one database at once.
+    private const long InitLockKey = 0x4145_4749_535F_5331; // "AEGIS_S1"
+
+    private const string CreateTables = $"""
+        CREATE TABLE blocks (
+            height bigint PRIMARY KEY,
+            hash bytea NOT NULL UNIQUE,
+            block bytea NOT NULL,
+            certificate bytea NOT NULL,
+            state_root bytea NOT NULL,
+            timestamp_ms bigint NOT NULL);
+        CREATE TABLE kv (
+            key bytea PRIMARY KEY,
+            value bytea NOT NULL,
+            height bigint NOT NULL);
+        CREATE TABLE txs (
+            hash bytea PRIMARY KEY,
+            height bigint NOT NULL,
+            idx integer NOT NULL,
+            block_hash bytea NOT NULL,
+            outcome smallint NOT NULL);
+        CREATE TABLE tip (
+            id smallint PRIMARY KEY CHECK (id = 1),
+            height bigint NOT NULL,
+            block_hash bytea NOT NULL,
+            state_root bytea NOT NULL,
+            timestamp_ms bigint NOT NULL);
+        INSERT INTO tip (id, height, block_hash, state_root, timestamp_ms) VALUES (1, 0, decode(repeat('00', 32), 'hex'), decode(repeat('00', 32), 'hex'), 0);
+        CREATE TABLE consensus_record (
+            seq bigint PRIMARY KEY,
+            height bigint NOT NULL,
+            data bytea NOT NULL);
+        CREATE INDEX consensus_record_height ON consensus_record (height);
+        -- The commit batch opens with this check so that, sent in one round trip, it aborts as a whole when the tip moved.
+        CREATE FUNCTION aegis_expect_tip(expected_height bigint, expected_hash bytea) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM tip WHERE id = 1 AND height = expected_height AND block_hash = expected_hash) THEN
+                RAISE EXCEPTION 'the stored tip is not at height % with the expected hash', expected_height USING ERRCODE = '{TipMovedState}';
+            END IF;
+        END $$;
         """;
+
+    public static readonly string UpsertKv =
+        "INSERT INTO kv (key, value, height) SELECT k, v, $3 FROM unnest($1::bytea[], $2::bytea[]) AS t(k, v) " +
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, height = EXCLUDED.height";
+
+    /// <summary>A row that records an applied copy is never replaced by a later duplicate (see <see cref="TxIndexRow.From"/>).</summary>
+    public static readonly string UpsertTxs =
+        "INSERT INTO txs (hash, height, idx, block_hash, outcome) SELECT h, $4, i, $5, o FROM unnest($1::bytea[], $2::integer[], $3::smallint[]) AS t(h, i, o) " +
+        "ON CONFLICT (hash) DO UPDATE SET height = EXCLUDED.height, idx = EXCLUDED.idx, block_hash = EXCLUDED.block_hash, outcome = EXCLUDED.outcome " +
+        $"WHERE txs.outcome <> {(int)TxOutcome.Applied} AND EXCLUDED.outcome = {(int)TxOutcome.Applied}";
+
+    /// <summary>Creates the schema and tables on first start, or checks the recorded version, in one transaction.</summary>
+    public static async Task EnsureAsync(NpgsqlConnection connection, string? schema, string description, CancellationToken ct)
+    {
+        await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({InitLockKey})", ct).ConfigureAwait(false);
+        if (schema is not null)
+        {
+            // Checked first because CREATE SCHEMA IF NOT EXISTS demands the CREATE privilege even when the schema exists.
+            await using NpgsqlCommand exists = new("SELECT 1 FROM pg_namespace WHERE nspname = $1", connection) { Parameters = { new() { Value = schema } } };
+            if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
+            {
+                await ExecuteAsync(connection, $"CREATE SCHEMA {schema}", ct).ConfigureAwait(false); // validated: a plain identifier
+            }
+        }
+
+        await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS schema_info (id smallint PRIMARY KEY CHECK (id = 1), version integer NOT NULL)", ct).ConfigureAwait(false);
+        await using (NpgsqlCommand read = new("SELECT version FROM schema_info WHERE id = 1", connection))
+        {
+            if (await read.ExecuteScalarAsync(ct).ConfigureAwait(false) is int version)
+            {
+                SchemaVersion.EnsureReadable(version, description);
+                await tx.CommitAsync(ct).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await ExecuteAsync(connection, CreateTables, ct).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"INSERT INTO schema_info (id, version) VALUES (1, {SchemaVersion.Current})", ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using NpgsqlCommand command = new(sql, connection);
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
 }

@@ -1,0 +1,35 @@
+using Aegis.Core.Encoding;
+using Aegis.Core.Ledger;
+using Aegis.Core.State;
+using Npgsql;
+
+namespace Aegis.Storage.Postgres;
+
+/// <summary>Turns result rows back into ledger types; a row that no longer decodes is reported as damage, not as a crash.</summary>
+internal static class PostgresRows
+{
+    /// <summary>Columns: height, block_hash, state_root, timestamp_ms.</summary>
+    public static ChainTip Tip(NpgsqlDataReader r) =>
+        new(DbValues.Height(r.GetInt64(0)), DbValues.Hash(r.GetFieldValue<byte[]>(1)), DbValues.Hash(r.GetFieldValue<byte[]>(2)), r.GetInt64(3));
+
+    /// <summary>Columns: height, block, certificate, state_root.</summary>
+    public static StoredBlock Block(NpgsqlDataReader r)
+    {
+        long height = r.GetInt64(0);
+        try
+        {
+            return new StoredBlock(
+                Core.Ledger.Block.FromBytes(r.GetFieldValue<byte[]>(1)),
+                CommitCertificate.FromBytes(r.GetFieldValue<byte[]>(2)),
+                DbValues.Hash(r.GetFieldValue<byte[]>(3)));
+        }
+        catch (CodecException ex)
+        {
+            throw new StorageException($"the stored block at height {height} does not decode ({ex.Message}); the database is damaged", ex);
+        }
+    }
+
+    /// <summary>Columns: hash, height, idx, block_hash, outcome.</summary>
+    public static TxLocation Tx(NpgsqlDataReader r) =>
+        new(DbValues.Hash(r.GetFieldValue<byte[]>(0)), DbValues.Height(r.GetInt64(1)), DbValues.Hash(r.GetFieldValue<byte[]>(3)), r.GetInt32(2), (TxOutcome)r.GetInt16(4));
+}

@@ -1,0 +1,126 @@
+using Aegis.Core.Ledger;
+using Aegis.Core.State;
+using Microsoft.Data.Sqlite;
+
+namespace Aegis.Storage.Sqlite;
+
+/// <summary>
+/// The writer connection's statements, compiled once and rebound per row: a 2000-transaction block runs a few
+/// thousand statements, and re-parsing SQL for each would cost more than writing the rows.
+/// </summary>
+internal sealed class SqliteWriteCommands : IDisposable
+{
+    private readonly SqliteCommand _readTip;
+    private readonly SqliteCommand _insertBlock;
+    private readonly SqliteCommand _upsertKv;
+    private readonly SqliteCommand _deleteKv;
+    private readonly SqliteCommand _upsertTx;
+    private readonly SqliteCommand _updateTip;
+    private readonly SqliteCommand _appendRecord;
+    private readonly SqliteCommand _truncateRecord;
+
+    public SqliteWriteCommands(SqliteConnection connection)
+    {
+        _readTip = Prepare(connection, "SELECT height, block_hash, state_root, timestamp_ms FROM tip WHERE id = 1");
+        _insertBlock = Prepare(
+            connection,
+            "INSERT INTO blocks (height, hash, block, certificate, state_root, timestamp_ms) VALUES ($height, $hash, $block, $certificate, $state_root, $timestamp_ms)",
+            ("$height", SqliteType.Integer), ("$hash", SqliteType.Blob), ("$block", SqliteType.Blob), ("$certificate", SqliteType.Blob), ("$state_root", SqliteType.Blob), ("$timestamp_ms", SqliteType.Integer));
+        _upsertKv = Prepare(connection, SqliteSchema.UpsertKv, ("$key", SqliteType.Blob), ("$value", SqliteType.Blob), ("$height", SqliteType.Integer));
+        _deleteKv = Prepare(connection, "DELETE FROM kv WHERE key = $key", ("$key", SqliteType.Blob));
+        _upsertTx = Prepare(connection, SqliteSchema.UpsertTx, ("$hash", SqliteType.Blob), ("$height", SqliteType.Integer), ("$idx", SqliteType.Integer), ("$block_hash", SqliteType.Blob), ("$outcome", SqliteType.Integer));
+        _updateTip = Prepare(
+            connection,
+            "UPDATE tip SET height = $height, block_hash = $block_hash, state_root = $state_root, timestamp_ms = $timestamp_ms WHERE id = 1",
+            ("$height", SqliteType.Integer), ("$block_hash", SqliteType.Blob), ("$state_root", SqliteType.Blob), ("$timestamp_ms", SqliteType.Integer));
+        _appendRecord = Prepare(connection, "INSERT INTO consensus_record (height, data) VALUES ($height, $data)", ("$height", SqliteType.Integer), ("$data", SqliteType.Blob));
+        _truncateRecord = Prepare(connection, "DELETE FROM consensus_record WHERE height < $height", ("$height", SqliteType.Integer));
+    }
+
+    public ChainTip ReadTip(SqliteTransaction tx)
+    {
+        _readTip.Transaction = tx;
+        using SqliteDataReader reader = _readTip.ExecuteReader();
+        if (!reader.Read())
+        {
+            throw new StorageException("the tip row is missing: the database was not created by AEGIS or was damaged");
+        }
+
+        return SqliteRows.Tip(reader);
+    }
+
+    /// <summary>Writes everything a committed block changes. Statements run synchronously: Microsoft.Data.Sqlite's async methods do anyway.</summary>
+    public void WriteBlock(SqliteTransaction tx, Block block, CommitCertificate certificate, ExecutionResult result)
+    {
+        long height = DbValues.Height(block.Height);
+        byte[] blockHash = DbValues.Hash(block.Hash);
+        byte[] stateRoot = DbValues.Hash(result.StateRoot);
+
+        Run(_insertBlock, tx, height, blockHash, block.ToBytes(), certificate.ToBytes(), stateRoot, block.Header.TimestampMs);
+
+        _upsertKv.Parameters[2].Value = height;
+        foreach (StateChange change in result.Changes)
+        {
+            if (change.Value is null)
+            {
+                Run(_deleteKv, tx, change.Key);
+            }
+            else
+            {
+                _upsertKv.Transaction = tx;
+                _upsertKv.Parameters[0].Value = change.Key;
+                _upsertKv.Parameters[1].Value = change.Value;
+                _upsertKv.ExecuteNonQuery();
+            }
+        }
+
+        _upsertTx.Transaction = tx;
+        _upsertTx.Parameters[1].Value = height;
+        _upsertTx.Parameters[3].Value = blockHash;
+        foreach (TxIndexRow row in TxIndexRow.From(block, result))
+        {
+            _upsertTx.Parameters[0].Value = DbValues.Hash(row.Hash);
+            _upsertTx.Parameters[2].Value = row.Index;
+            _upsertTx.Parameters[4].Value = (int)row.Outcome;
+            _upsertTx.ExecuteNonQuery();
+        }
+
+        Run(_updateTip, tx, height, blockHash, stateRoot, block.Header.TimestampMs);
+    }
+
+    public void AppendRecord(SqliteTransaction tx, ConsensusRecordEntry entry) => Run(_appendRecord, tx, DbValues.Height(entry.Height), entry.Data);
+
+    public int TruncateRecord(SqliteTransaction tx, ulong belowHeight) => Run(_truncateRecord, tx, DbValues.Height(belowHeight));
+
+    public void Dispose()
+    {
+        foreach (SqliteCommand command in new[] { _readTip, _insertBlock, _upsertKv, _deleteKv, _upsertTx, _updateTip, _appendRecord, _truncateRecord })
+        {
+            command.Dispose();
+        }
+    }
+
+    private static int Run(SqliteCommand command, SqliteTransaction tx, params object[] values)
+    {
+        command.Transaction = tx;
+        for (int i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i];
+        }
+
+        return command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params (string Name, SqliteType Type)[] parameters)
+    {
+        SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach ((string name, SqliteType type) in parameters)
+        {
+            command.Parameters.Add(name, type);
+        }
+
+        command.Prepare();
+        return command;
+    }
+}

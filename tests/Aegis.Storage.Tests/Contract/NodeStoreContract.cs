@@ -1,0 +1,383 @@
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Core.State;
+using Aegis.Storage.Tests.Support;
+
+namespace Aegis.Storage.Tests.Contract;
+
+/// <summary>
+/// The behaviour every <see cref="INodeStore"/> engine must show, written once. A concrete class per engine supplies a
+/// fresh, private backing store (a temp directory, a PostgreSQL schema) for each test.
+/// </summary>
+public abstract class NodeStoreContract : IAsyncLifetime
+{
+    private readonly List<INodeStore> _opened = [];
+
+    internal ChainBuilder Chain { get; } = new();
+
+    protected INodeStore Store { get; private set; } = null!;
+
+    /// <summary>A new, not yet initialized store instance over this test's backing store.</summary>
+    protected abstract INodeStore CreateStore(Hash32? genesisHash);
+
+    /// <summary>Overwrites the recorded schema version, as a newer build would have left it.</summary>
+    protected abstract Task SetStoredSchemaVersionAsync(int version);
+
+    protected virtual Task PrepareBackingStoreAsync() => Task.CompletedTask;
+
+    protected virtual Task DeleteBackingStoreAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        await PrepareBackingStoreAsync();
+        Store = await OpenAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (INodeStore store in _opened)
+        {
+            await store.DisposeAsync();
+        }
+
+        await DeleteBackingStoreAsync();
+    }
+
+    protected async Task<INodeStore> OpenAsync(Hash32? genesisHash = null, bool useChainGenesis = true)
+    {
+        INodeStore store = CreateStore(useChainGenesis ? Chain.GenesisHash : genesisHash);
+        _opened.Add(store);
+        await store.InitializeAsync(default);
+        return store;
+    }
+
+    /// <summary>Disposes <see cref="Store"/> and opens a new instance over the same data, as a restarted node would.</summary>
+    protected async Task ReopenAsync()
+    {
+        await Store.DisposeAsync();
+        _opened.Remove(Store);
+        Store = await OpenAsync();
+    }
+
+    internal async Task CommitAsync(BlockCommit commit) => await Store.CommitBlockAsync(commit.Block, commit.Certificate, commit.Result, default);
+
+    private static byte[] Key(string key) => System.Text.Encoding.UTF8.GetBytes(key);
+
+    [StoreFact]
+    public async Task An_empty_store_has_a_zero_tip_and_nothing_else()
+    {
+        Assert.Equal(ChainTip.Empty, await Store.GetTipAsync(default));
+        Assert.Equal(new ChainTip(0, Hash32.Zero, Hash32.Zero, 0), await Store.GetTipAsync(default));
+        Assert.Null(await Store.GetBlockAsync(0, default));
+        Assert.Null(await Store.GetBlockAsync(1, default));
+        Assert.Empty(await Store.GetBlocksAsync(1, 10, default));
+        Assert.Null(await Store.GetAsync(Key("k"), default));
+        Assert.Null(await Store.GetTxAsync(Transaction.Put("k", "v").Hash, default));
+        Assert.Empty(await Store.FindAppliedTxsAsync([Transaction.Put("k", "v").Hash], default));
+        Assert.Empty(await Store.ReadConsensusRecordAsync(default));
+    }
+
+    [StoreFact]
+    public async Task Committed_blocks_and_certificates_read_back_byte_identical()
+    {
+        var commits = new List<BlockCommit>
+        {
+            Chain.Next(Transaction.Put("a", "1"), Transaction.Put("b", "2", clientId: "c-1")),
+            Chain.Next(),
+            Chain.Next(ChainBuilder.Puts(300, "bulk", valueBytes: 200)),
+            Chain.Next(Transaction.Delete("a"), Transaction.Put("ключ", "значение")),
+            Chain.Next(Transaction.Put("big", new string('x', LedgerLimits.MaxValueBytes))),
+        };
+        foreach (BlockCommit c in commits)
+        {
+            await CommitAsync(c);
+        }
+
+        foreach (BlockCommit c in commits)
+        {
+            StoredBlock? stored = await Store.GetBlockAsync(c.Height, default);
+            Assert.NotNull(stored);
+            Assert.Equal(c.Block.ToBytes(), stored.Block.ToBytes());
+            Assert.Equal(c.Certificate.ToBytes(), stored.Certificate.ToBytes());
+            Assert.Equal(c.Result.StateRoot, stored.StateRootAfter);
+            Assert.Equal(c.Block.Hash, stored.Block.Hash);
+        }
+
+        Assert.Equal(new ChainTip(5, commits[4].Block.Hash, commits[4].Result.StateRoot, commits[4].Block.Header.TimestampMs), await Store.GetTipAsync(default));
+        Assert.Equal([2UL, 3, 4], (await Store.GetBlocksAsync(2, 3, default)).Select(b => b.Height));
+        Assert.Equal([4UL, 5], (await Store.GetBlocksAsync(4, 100, default)).Select(b => b.Height));
+        Assert.Equal([1UL], (await Store.GetBlocksAsync(0, 1, default)).Select(b => b.Height));
+        Assert.Empty(await Store.GetBlocksAsync(6, 10, default));
+        Assert.Null(await Store.GetBlockAsync(6, default));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.GetBlocksAsync(1, 0, default));
+    }
+
+    [StoreFact]
+    public async Task Key_values_follow_puts_and_deletes_with_the_height_that_wrote_them()
+    {
+        await CommitAsync(Chain.Next(Transaction.Put("a", "1"), Transaction.Put("b", "2"), Transaction.Put("c", "3")));
+        await CommitAsync(Chain.Next(Transaction.Put("a", "4"), Transaction.Delete("b")));
+        await CommitAsync(Chain.Next(Transaction.Put("b", "5"), Transaction.Delete("nothing"), Transaction.Put("d", "6"), Transaction.Delete("d")));
+        await CommitAsync(Chain.Next(Transaction.Delete("c"), Transaction.Put("c", "7")));
+
+        Assert.Equal("4"u8.ToArray(), (await Store.GetAsync(Key("a"), default))!.Value);
+        Assert.Equal(2UL, (await Store.GetAsync(Key("a"), default))!.Height);
+        Assert.Equal(3UL, (await Store.GetAsync(Key("b"), default))!.Height);
+        Assert.Null(await Store.GetAsync(Key("d"), default));
+        Assert.Null(await Store.GetAsync(Key("nothing"), default));
+        Assert.Equal(4UL, (await Store.GetAsync(Key("c"), default))!.Height);
+        foreach (string key in new[] { "a", "b", "c", "d", "nothing" })
+        {
+            await KvAssert.MatchesAsync(Store, key, Chain.Model.GetValueOrDefault(key));
+        }
+    }
+
+    [StoreFact]
+    public async Task The_tx_index_locates_every_transaction_where_it_was_applied()
+    {
+        Transaction first = Transaction.Put("k", "v");
+        Transaction[] bulk = ChainBuilder.Puts(50, "t");
+        BlockCommit one = Chain.Next(first, Transaction.Delete("k2"));
+        BlockCommit two = Chain.Next(bulk);
+        BlockCommit three = Chain.Next(Transaction.Put("other", "x"), first); // the same hash again: a duplicate
+        await CommitAsync(one);
+        await CommitAsync(two);
+        await CommitAsync(three);
+
+        Assert.Equal(TxOutcome.Duplicate, three.Result.Outcomes[1]);
+        Assert.Equal(new TxLocation(first.Hash, 1, one.Block.Hash, 0, TxOutcome.Applied), await Store.GetTxAsync(first.Hash, default));
+        for (int i = 0; i < bulk.Length; i++)
+        {
+            Assert.Equal(new TxLocation(bulk[i].Hash, 2, two.Block.Hash, i, TxOutcome.Applied), await Store.GetTxAsync(bulk[i].Hash, default));
+        }
+
+        Assert.Equal(new TxLocation(three.Block.Transactions[0].Hash, 3, three.Block.Hash, 0, TxOutcome.Applied), await Store.GetTxAsync(three.Block.Transactions[0].Hash, default));
+        Assert.Null(await Store.GetTxAsync(Transaction.Put("never", "seen").Hash, default));
+    }
+
+    [StoreFact]
+    public async Task FindAppliedTxs_returns_exactly_the_indexed_hashes_in_one_batched_call()
+    {
+        Transaction[] committed = ChainBuilder.Puts(1200, "applied");
+        await CommitAsync(Chain.Next(committed[..700]));
+        await CommitAsync(Chain.Next(committed[700..]));
+        Transaction[] unknown = ChainBuilder.Puts(600, "unknown");
+
+        Hash32[] query = [.. committed.Where((_, i) => i % 2 == 0).Select(t => t.Hash), .. unknown.Select(t => t.Hash)];
+        IReadOnlySet<Hash32> found = await Store.FindAppliedTxsAsync(query, default);
+
+        Assert.Equal(600, found.Count);
+        Assert.True(found.SetEquals(committed.Where((_, i) => i % 2 == 0).Select(t => t.Hash)));
+        Assert.Empty(await Store.FindAppliedTxsAsync([], default));
+
+        // What a node does before executing the next block: a resubmitted transaction becomes a duplicate.
+        BlockCommit next = Chain.Build(3, Chain.TipHash, committed[5], unknown[0]);
+        IStateView view = await Store.LoadStateViewAsync(next.Block, default);
+        ExecutionResult result = BlockExecutor.Execute(next.Block, Chain.StateRoot, view);
+        Assert.Equal([TxOutcome.Duplicate, TxOutcome.Applied], result.Outcomes);
+        Assert.Equal(next.Result.StateRoot, result.StateRoot);
+    }
+
+    [StoreFact]
+    public async Task A_block_at_the_wrong_height_is_rejected_and_nothing_is_written()
+    {
+        await CommitAsync(Chain.Next(Transaction.Put("a", "1")));
+        await CommitAsync(Chain.Next(Transaction.Put("b", "2")));
+        ChainTip before = await Store.GetTipAsync(default);
+
+        BlockCommit gap = Chain.Build(4, Chain.TipHash, Transaction.Put("a", "gap"), Transaction.Put("gap", "x"));
+        BlockRejectedException ex = await Assert.ThrowsAsync<BlockRejectedException>(() => CommitAsync(gap));
+        Assert.Contains("block 4", ex.Message);
+        Assert.Contains("expected height 3", ex.Message);
+
+        BlockCommit replay = Chain.Build(2, Chain.TipHash, Transaction.Put("replay", "x"));
+        Assert.Contains("expected height 3", (await Assert.ThrowsAsync<BlockRejectedException>(() => CommitAsync(replay))).Message);
+
+        await AssertUnchangedAsync(before, gap, replay);
+    }
+
+    [StoreFact]
+    public async Task A_block_that_does_not_extend_the_tip_is_rejected_and_nothing_is_written()
+    {
+        await CommitAsync(Chain.Next(Transaction.Put("a", "1")));
+        await CommitAsync(Chain.Next(Transaction.Put("b", "2")));
+        ChainTip before = await Store.GetTipAsync(default);
+
+        BlockCommit fork = Chain.Build(3, Hash32.Compute("not the tip"u8), Transaction.Put("a", "fork"), Transaction.Put("fork", "x"));
+        BlockRejectedException ex = await Assert.ThrowsAsync<BlockRejectedException>(() => CommitAsync(fork));
+        Assert.Contains("previous hash", ex.Message);
+        Assert.Contains(before.BlockHash.ToShortString(), ex.Message);
+
+        BlockCommit good = Chain.Build(3, Chain.TipHash, Transaction.Put("c", "3"));
+        BlockCommit otherBlock = Chain.Build(3, Chain.TipHash, Transaction.Put("c", "4"));
+        await Assert.ThrowsAsync<BlockRejectedException>(() => Store.CommitBlockAsync(good.Block, otherBlock.Certificate, good.Result, default));
+        await Assert.ThrowsAsync<BlockRejectedException>(() => Store.CommitBlockAsync(good.Block, good.Certificate, good.Result with { Height = 4 }, default));
+        await Assert.ThrowsAsync<BlockRejectedException>(() => Store.CommitBlockAsync(good.Block, good.Certificate, good.Result with { Outcomes = [] }, default));
+
+        await AssertUnchangedAsync(before, fork, good);
+
+        // The store is still usable: the right block goes in.
+        await CommitAsync(Chain.Next(Transaction.Put("c", "3")));
+        Assert.Equal(3UL, (await Store.GetTipAsync(default)).Height);
+    }
+
+    [StoreFact]
+    public async Task A_second_writer_with_a_stale_view_cannot_fork_the_chain()
+    {
+        INodeStore other = await OpenAsync();
+        BlockCommit one = Chain.Next(Transaction.Put("a", "1"));
+        await other.CommitBlockAsync(one.Block, one.Certificate, one.Result, default);
+        BlockCommit fork = Chain.Build(2, Chain.TipHash, Transaction.Put("a", "fork"));
+        await CommitAsync(Chain.Next(Transaction.Put("b", "2")));
+        ChainTip before = await Store.GetTipAsync(default);
+
+        // The other writer last saw height 1; its block 2 must not replace or follow the block 2 already stored.
+        Assert.StartsWith("block 2 rejected", (await Assert.ThrowsAsync<BlockRejectedException>(() => other.CommitBlockAsync(fork.Block, fork.Certificate, fork.Result, default))).Message);
+        await AssertUnchangedAsync(before, fork);
+
+        // Once it learns the real tip, it extends it.
+        BlockCommit three = Chain.Next(Transaction.Put("c", "3"));
+        await other.CommitBlockAsync(three.Block, three.Certificate, three.Result, default);
+        await ChainReplay.VerifyAsync(Store, Chain.Model.Keys);
+    }
+
+    [StoreFact]
+    public async Task Block_one_must_name_the_genesis_hash_when_the_store_knows_it()
+    {
+        BlockCommit wrong = Chain.Build(1, Hash32.Compute("another chain"u8), Transaction.Put("a", "1"));
+        Assert.Contains("genesis hash", (await Assert.ThrowsAsync<BlockRejectedException>(() => CommitAsync(wrong))).Message);
+        await AssertUnchangedAsync(ChainTip.Empty, wrong);
+
+        // A store opened without a genesis hash leaves that check to consensus.
+        await Store.DisposeAsync();
+        _opened.Remove(Store);
+        Store = await OpenAsync(genesisHash: null, useChainGenesis: false);
+        await CommitAsync(wrong);
+        Assert.Equal(wrong.Block.Hash, (await Store.GetTipAsync(default)).BlockHash);
+    }
+
+    [StoreFact]
+    public async Task The_consensus_record_keeps_append_order_and_truncates_below_a_height()
+    {
+        await Store.AppendConsensusRecordAsync([new(5, [1]), new(3, [2, 2])], default);
+        await Store.AppendConsensusRecordAsync([new(7, [3])], default);
+        await Store.AppendConsensusRecordAsync([], default);
+        Assert.Equal([(5UL, "01"), (3UL, "0202"), (7UL, "03")], await RecordAsync());
+
+        await Store.TruncateConsensusRecordAsync(5, default);
+        Assert.Equal([(5UL, "01"), (7UL, "03")], await RecordAsync());
+
+        // Append order, not height order: a lower height appended later still reads back last.
+        await Store.AppendConsensusRecordAsync([new(1, new byte[100_000]), new(6, [])], default);
+        Assert.Equal([5UL, 7, 1, 6], (await Store.ReadConsensusRecordAsync(default)).Select(e => e.Height));
+        Assert.Equal(100_000, (await Store.ReadConsensusRecordAsync(default))[2].Data.Length);
+
+        await Store.TruncateConsensusRecordAsync(100, default);
+        Assert.Empty(await Store.ReadConsensusRecordAsync(default));
+        await Store.AppendConsensusRecordAsync([new(100, [9])], default);
+        Assert.Equal([(100UL, "09")], await RecordAsync());
+    }
+
+    [StoreFact]
+    public async Task A_reopened_store_has_everything_and_keeps_extending_the_chain()
+    {
+        BlockCommit one = Chain.Next(ChainBuilder.Puts(20, "r"));
+        BlockCommit two = Chain.Next(Transaction.Delete("r-3"), Transaction.Put("r-4", "changed"));
+        await CommitAsync(one);
+        await CommitAsync(two);
+        await Store.AppendConsensusRecordAsync([new(2, [4, 2])], default);
+        ChainTip before = await Store.GetTipAsync(default);
+
+        await ReopenAsync();
+        await Store.InitializeAsync(default); // idempotent
+
+        Assert.Equal(before, await Store.GetTipAsync(default));
+        Assert.Equal(two.Block.ToBytes(), (await Store.GetBlockAsync(2, default))!.Block.ToBytes());
+        Assert.Equal(one.Certificate.ToBytes(), (await Store.GetBlockAsync(1, default))!.Certificate.ToBytes());
+        Assert.Equal(2UL, (await Store.GetTxAsync(two.Block.Transactions[1].Hash, default))!.Height);
+        Assert.Equal([(2UL, "0402")], await RecordAsync());
+        foreach (string key in Enumerable.Range(0, 20).Select(i => $"r-{i}"))
+        {
+            await KvAssert.MatchesAsync(Store, key, Chain.Model.GetValueOrDefault(key));
+        }
+
+        await CommitAsync(Chain.Next(Transaction.Put("after", "restart")));
+        await Assert.ThrowsAsync<BlockRejectedException>(() => CommitAsync(Chain.Build(3, Chain.TipHash)));
+        await ChainReplay.VerifyAsync(Store, Chain.Model.Keys);
+    }
+
+    [StoreFact]
+    public async Task A_database_with_a_newer_schema_version_is_refused_with_a_clear_message()
+    {
+        await CommitAsync(Chain.Next(Transaction.Put("a", "1")));
+        await Store.DisposeAsync();
+        _opened.Remove(Store);
+        await SetStoredSchemaVersionAsync(SchemaVersion.Current + 1);
+
+        INodeStore newer = CreateStore(Chain.GenesisHash);
+        _opened.Add(newer);
+        StorageException ex = await Assert.ThrowsAsync<StorageException>(() => newer.InitializeAsync(default));
+        Assert.Contains($"schema version {SchemaVersion.Current + 1}", ex.Message);
+        Assert.Contains($"up to {SchemaVersion.Current}", ex.Message);
+        Assert.Contains(newer.Description, ex.Message);
+
+        // Refusing changed nothing: with the version put back, the data is all there.
+        await SetStoredSchemaVersionAsync(SchemaVersion.Current);
+        Store = await OpenAsync();
+        Assert.Equal(1UL, (await Store.GetTipAsync(default)).Height);
+    }
+
+    [StoreFact]
+    public async Task Using_a_store_before_InitializeAsync_is_a_clear_error()
+    {
+        INodeStore fresh = CreateStore(null);
+        _opened.Add(fresh);
+        Assert.Contains("InitializeAsync", (await Assert.ThrowsAsync<InvalidOperationException>(() => fresh.GetTipAsync(default))).Message);
+    }
+
+    [StoreFact]
+    public async Task Reads_run_alongside_commits()
+    {
+        Task writer = Task.Run(async () =>
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                await CommitAsync(Chain.Next(ChainBuilder.Puts(20, $"w{i}")));
+            }
+        });
+
+        ulong last = 0;
+        while (!writer.IsCompleted)
+        {
+            ChainTip tip = await Store.GetTipAsync(default);
+            Assert.True(tip.Height >= last);
+            last = tip.Height;
+            if (tip.Height > 0)
+            {
+                Assert.NotNull(await Store.GetBlockAsync(tip.Height, default));
+            }
+        }
+
+        await writer;
+        await ChainReplay.VerifyAsync(Store, Chain.Model.Keys);
+    }
+
+    private async Task<List<(ulong, string)>> RecordAsync() =>
+        [.. (await Store.ReadConsensusRecordAsync(default)).Select(e => (e.Height, Convert.ToHexString(e.Data)))];
+
+    /// <summary>The tip, blocks, key-values and tx index are exactly as before the rejected <paramref name="rejected"/>.</summary>
+    private async Task AssertUnchangedAsync(ChainTip before, params BlockCommit[] rejected)
+    {
+        Assert.Equal(before, await Store.GetTipAsync(default));
+        Assert.Null(await Store.GetBlockAsync(before.Height + 1, default));
+        Assert.Equal((int)before.Height, (await Store.GetBlocksAsync(1, 1000, default)).Count);
+        foreach (BlockCommit commit in rejected)
+        {
+            foreach (Transaction tx in commit.Block.Transactions)
+            {
+                Assert.Null(await Store.GetTxAsync(tx.Hash, default));
+                await KvAssert.MatchesAsync(Store, tx.KeyString, Chain.Model.GetValueOrDefault(tx.KeyString));
+            }
+        }
+    }
+}
