@@ -23,6 +23,7 @@ public static class CliApp
             ClientCommands.Tx(),
             ClientCommands.Block(),
             TokenCommand.Create(),
+            BenchCommand.Create(),
             SimCommand.Create(),
         };
 
