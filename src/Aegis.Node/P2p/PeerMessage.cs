@@ -66,26 +66,10 @@ public sealed record TransactionsGossip(IReadOnlyList<Transaction> Transactions)
 {
     public override PeerMessageKind Kind => PeerMessageKind.Transactions;
 
-    protected override void WriteBody(CanonicalWriter w)
-    {
-        w.WriteU32((uint)Transactions.Count);
-        foreach (Transaction tx in Transactions)
-        {
-            tx.WriteTo(w);
-        }
-    }
+    protected override void WriteBody(CanonicalWriter w) => CanonicalList.Write(w, Transactions, (w, tx) => tx.WriteTo(w));
 
-    internal static TransactionsGossip Read(ref CanonicalReader r)
-    {
-        int count = r.ReadCount("transactions.count", MaxGossipTxs);
-        var txs = new Transaction[count];
-        for (int i = 0; i < count; i++)
-        {
-            txs[i] = Transaction.ReadFrom(ref r);
-        }
-
-        return new TransactionsGossip(txs);
-    }
+    internal static TransactionsGossip Read(ref CanonicalReader r) =>
+        new(CanonicalList.Read(ref r, "transactions.count", MaxGossipTxs, Transaction.ReadFrom));
 }
 
 public sealed record SyncRequest(ulong FromHeight, int MaxBlocks) : PeerMessage
@@ -104,26 +88,10 @@ public sealed record SyncResponse(IReadOnlyList<CommittedBlock> Blocks) : PeerMe
 {
     public override PeerMessageKind Kind => PeerMessageKind.SyncResponse;
 
-    protected override void WriteBody(CanonicalWriter w)
-    {
-        w.WriteU32((uint)Blocks.Count);
-        foreach (CommittedBlock b in Blocks)
-        {
-            b.WriteTo(w);
-        }
-    }
+    protected override void WriteBody(CanonicalWriter w) => CanonicalList.Write(w, Blocks, (w, b) => b.WriteTo(w));
 
-    internal static SyncResponse Read(ref CanonicalReader r)
-    {
-        int count = r.ReadCount("sync_response.count", MaxSyncBlocks);
-        var blocks = new CommittedBlock[count];
-        for (int i = 0; i < count; i++)
-        {
-            blocks[i] = CommittedBlock.ReadFrom(ref r);
-        }
-
-        return new SyncResponse(blocks);
-    }
+    internal static SyncResponse Read(ref CanonicalReader r) =>
+        new(CanonicalList.Read(ref r, "sync_response.count", MaxSyncBlocks, CommittedBlock.ReadFrom));
 }
 
 public sealed record Ping(ulong Nonce, long SentTicks) : PeerMessage

@@ -20,6 +20,15 @@ public abstract record ConsensusMessage(ushort Sender)
 
     protected abstract void WriteBody(CanonicalWriter w);
 
+    /// <summary>SHA-256 of sender and body: what large messages (view-change, new-view) sign instead of their full bytes.</summary>
+    protected Crypto.Hash32 ComputeBodyDigest()
+    {
+        var w = new CanonicalWriter(1024);
+        w.WriteU16(Sender);
+        WriteBody(w);
+        return Crypto.Hash32.Compute(w.WrittenSpan);
+    }
+
     public byte[] ToBytes()
     {
         var w = new CanonicalWriter(128);

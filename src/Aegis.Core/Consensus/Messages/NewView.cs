@@ -30,34 +30,20 @@ public sealed record NewView(ushort Sender, ulong View, IReadOnlyList<ViewChange
 
     public override ulong ViewNumber => View;
 
-    public Hash32 BodyDigest => _digest ??= ComputeDigest();
+    public Hash32 BodyDigest => _digest ??= ComputeBodyDigest();
 
     public override byte[] SignedBytes(string chainId) => SignBytes.ForDigest(VoteKind.NewView, chainId, View, BodyDigest);
-
-    private Hash32 ComputeDigest()
-    {
-        var w = new CanonicalWriter(1024);
-        w.WriteU16(Sender);
-        WriteBody(w);
-        return Hash32.Compute(w.WrittenSpan);
-    }
 
     protected override void WriteBody(CanonicalWriter w)
     {
         w.WriteU64(View);
-        w.WriteU32((uint)Proofs.Count);
-        foreach (ViewChange vc in Proofs)
-        {
-            vc.WriteTo(w);
-        }
-
-        w.WriteU32((uint)Reproposals.Count);
-        foreach (Reproposal p in Reproposals)
+        CanonicalList.Write(w, Proofs, (w, vc) => vc.WriteTo(w));
+        CanonicalList.Write(w, Reproposals, (w, p) =>
         {
             w.WriteU64(p.Height);
             w.WriteHash(p.BlockHash);
             w.WriteFixed(p.Signature);
-        }
+        });
     }
 
     internal static NewView ReadBody(ref CanonicalReader r, ushort sender)
@@ -71,12 +57,8 @@ public sealed record NewView(ushort Sender, ulong View, IReadOnlyList<ViewChange
             proofs[i] = m as ViewChange ?? throw new CodecException($"newview.proofs[{i}]: expected a view-change, got {m.Type}");
         }
 
-        int n = r.ReadCount("newview.reproposals", ViewChange.MaxPrepared);
-        var re = new Reproposal[n];
-        for (int i = 0; i < n; i++)
-        {
-            re[i] = new Reproposal(r.ReadU64("newview.reproposal.height"), r.ReadHash("newview.reproposal.block_hash"), r.ReadFixed(Crypto.Signature.Size, "newview.reproposal.signature").ToArray());
-        }
+        Reproposal[] re = CanonicalList.Read(ref r, "newview.reproposals", ViewChange.MaxPrepared, static (ref CanonicalReader r) =>
+            new Reproposal(r.ReadU64("newview.reproposal.height"), r.ReadHash("newview.reproposal.block_hash"), r.ReadFixed(Crypto.Signature.Size, "newview.reproposal.signature").ToArray()));
 
         return new NewView(sender, view, proofs, re);
     }

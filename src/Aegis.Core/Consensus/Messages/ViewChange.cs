@@ -29,52 +29,24 @@ public sealed record ViewChange(ushort Sender, ulong NewViewNumber, CheckpointCe
 
     public override ulong ViewNumber => NewViewNumber;
 
-    public Hash32 BodyDigest => _digest ??= ComputeDigest();
+    public Hash32 BodyDigest => _digest ??= ComputeBodyDigest();
 
     public override byte[] SignedBytes(string chainId) => SignBytes.ForDigest(VoteKind.ViewChange, chainId, NewViewNumber, BodyDigest);
-
-    private Hash32 ComputeDigest()
-    {
-        var w = new CanonicalWriter(256);
-        w.WriteU16(Sender);
-        WriteBody(w);
-        return Hash32.Compute(w.WrittenSpan);
-    }
 
     protected override void WriteBody(CanonicalWriter w)
     {
         w.WriteU64(NewViewNumber);
         Stable.WriteTo(w);
-        w.WriteU32((uint)Committed.Count);
-        foreach (CommittedBlock c in Committed)
-        {
-            c.WriteTo(w);
-        }
-
-        w.WriteU32((uint)Prepared.Count);
-        foreach (PreparedCertificate p in Prepared)
-        {
-            p.WriteTo(w);
-        }
+        CanonicalList.Write(w, Committed, (w, c) => c.WriteTo(w));
+        CanonicalList.Write(w, Prepared, (w, p) => p.WriteTo(w));
     }
 
     internal static ViewChange ReadBody(ref CanonicalReader r, ushort sender)
     {
         ulong view = r.ReadU64("viewchange.view");
         CheckpointCertificate stable = CheckpointCertificate.ReadFrom(ref r);
-        int committedCount = r.ReadCount("viewchange.committed", MaxPrepared);
-        var committed = new CommittedBlock[committedCount];
-        for (int i = 0; i < committedCount; i++)
-        {
-            committed[i] = CommittedBlock.ReadFrom(ref r);
-        }
-
-        int count = r.ReadCount("viewchange.prepared", MaxPrepared);
-        var prepared = new PreparedCertificate[count];
-        for (int i = 0; i < count; i++)
-        {
-            prepared[i] = PreparedCertificate.ReadFrom(ref r);
-        }
+        CommittedBlock[] committed = CanonicalList.Read(ref r, "viewchange.committed", MaxPrepared, CommittedBlock.ReadFrom);
+        PreparedCertificate[] prepared = CanonicalList.Read(ref r, "viewchange.prepared", MaxPrepared, PreparedCertificate.ReadFrom);
 
         return new ViewChange(sender, view, stable, committed, prepared);
     }
