@@ -92,6 +92,29 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task A_batch_commits_its_good_transactions_and_answers_each_bad_one_on_its_own()
+    {
+        CancellationToken ct = Timeout(90);
+        await using var cluster = new TestCluster(validators: 1);
+        await cluster.StartAsync(ct);
+
+        var items = Enumerable.Range(0, 500).Select(i => $"{{\"op\":\"put\",\"key\":\"batch-{i}\",\"value\":\"{i}\"}}").ToList();
+        items.Insert(7, "{\"op\":\"nope\",\"key\":\"x\"}");
+        (int status, JsonElement body) = await cluster.PostRawAsync(0, "/v1/txs?wait=commit", "[" + string.Join(",", items) + "]", ct);
+
+        Assert.Equal(200, status);
+        Assert.Equal(500, body.GetProperty("accepted").GetInt32());
+        JsonElement[] results = [.. body.GetProperty("results").EnumerateArray()];
+        Assert.Equal(501, results.Length);
+        Assert.Contains("op:", results[7].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.All(results.Where((_, i) => i != 7), r => Assert.True(r.GetProperty("height").GetUInt64() >= 1));
+        Assert.Equal("499", (await cluster.GetAsync(0, "/v1/kv/batch-499", ct))!.Value.GetProperty("value").GetString());
+
+        (int empty, _) = await cluster.PostRawAsync(0, "/v1/txs", "[]", ct);
+        Assert.Equal(400, empty);
+    }
+
+    [Fact]
     public async Task Metrics_expose_the_contract_names()
     {
         CancellationToken ct = Timeout(60);

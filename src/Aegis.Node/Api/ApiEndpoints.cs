@@ -24,6 +24,7 @@ public static class ApiEndpoints
         app.MapGet("/status", () => Results.Json(Status(node), ApiJsonContext.Default.StatusResponse));
         app.MapGet("/metrics", () => Results.Text(node.Exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapPost("/v1/tx", (HttpContext http, CancellationToken ct) => SubmitAsync(http, node, ct));
+        app.MapPost("/v1/txs", (HttpContext http, CancellationToken ct) => BatchEndpoint.SubmitAsync(http, node, ct));
         app.MapGet("/v1/kv/{*key}", (string key, CancellationToken ct) => GetKvAsync(node, key, ct));
         app.MapGet("/v1/tx/{hash}", (string hash, CancellationToken ct) => GetTxAsync(node, hash, ct));
         app.MapGet("/v1/blocks/{height}", (string height, CancellationToken ct) => GetBlockAsync(node, height, ct));

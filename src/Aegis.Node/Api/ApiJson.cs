@@ -89,8 +89,20 @@ public sealed record PeerJson(
 
 public sealed record BlockEventJson([property: JsonPropertyName("height")] ulong Height, [property: JsonPropertyName("hash")] string Hash, [property: JsonPropertyName("txs")] int Txs, [property: JsonPropertyName("view")] ulong View, [property: JsonPropertyName("timestamp_ms")] long TimestampMs);
 
+/// <summary>One element's answer in a batch: the hash (and, with ?wait=commit, where it committed), or why it was refused.</summary>
+public sealed record TxBatchItem(
+    [property: JsonPropertyName("tx_hash"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TxHash,
+    [property: JsonPropertyName("height"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Height,
+    [property: JsonPropertyName("block_hash"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? BlockHash,
+    [property: JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error,
+    [property: JsonPropertyName("message"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message);
+
+public sealed record TxBatchResponse([property: JsonPropertyName("accepted")] int Accepted, [property: JsonPropertyName("results")] IReadOnlyList<TxBatchItem> Results);
+
 [JsonSourceGenerationOptions(UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(TxRequest))]
+[JsonSerializable(typeof(List<TxRequest>))]
+[JsonSerializable(typeof(TxBatchResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ReadyResponse))]

@@ -70,13 +70,41 @@ public sealed partial class NodeRuntime
     private async Task StepAsync(List<NodeInput> batch, Effects effects, CancellationToken ct)
     {
         Replica replica = _replica!;
-        List<TransactionInput>? txs = null;
+        List<Transaction>? txs = null;
+        List<Action<SubmitStatus[]>>? replies = null;
         foreach (NodeInput input in batch)
         {
             switch (input)
             {
                 case TransactionInput t:
-                    (txs ??= []).Add(t);
+                    int offset = txs?.Count ?? 0;
+                    (txs ??= []).Add(t.Transaction);
+                    (replies ??= []).Add(statuses =>
+                    {
+                        if (statuses[offset] == SubmitStatus.Accepted && !t.FromPeer)
+                        {
+                            effects.Gossip.Add(t.Transaction);
+                        }
+
+                        t.Reply?.TrySetResult(statuses[offset]);
+                    });
+                    break;
+                case TransactionBatchInput b:
+                    int start = txs?.Count ?? 0;
+                    (txs ??= []).AddRange(b.Transactions);
+                    (replies ??= []).Add(statuses =>
+                    {
+                        SubmitStatus[] mine = statuses[start..(start + b.Transactions.Count)];
+                        for (int i = 0; i < mine.Length; i++)
+                        {
+                            if (mine[i] == SubmitStatus.Accepted)
+                            {
+                                effects.Gossip.Add(b.Transactions[i]);
+                            }
+                        }
+
+                        b.Reply.TrySetResult(mine);
+                    });
                     break;
                 case PeerConsensusInput m:
                     await ApplyAsync(replica.Receive(m.Message), effects, ct);
@@ -94,27 +122,25 @@ public sealed partial class NodeRuntime
         {
             // One mempool call for the whole batch: this is where client load is absorbed.
             var results = new List<MempoolAddResult>(txs.Count);
-            await ApplyAsync(replica.SubmitTransactions([.. txs.Select(t => t.Transaction)], results), effects, ct);
-            for (int i = 0; i < txs.Count; i++)
+            await ApplyAsync(replica.SubmitTransactions(txs, results), effects, ct);
+            var statuses = new SubmitStatus[txs.Count];
+            for (int i = 0; i < statuses.Length; i++)
             {
-                TransactionInput t = txs[i];
-                SubmitStatus status = results[i] switch
+                statuses[i] = results[i] switch
                 {
                     MempoolAddResult.Added => SubmitStatus.Accepted,
                     MempoolAddResult.Duplicate => SubmitStatus.Duplicate,
                     _ => SubmitStatus.MempoolFull,
                 };
-                if (status == SubmitStatus.Accepted && !t.FromPeer)
+                if (statuses[i] == SubmitStatus.MempoolFull)
                 {
-                    effects.Gossip.Add(t.Transaction);
+                    _submittedAt.TryRemove(txs[i].Hash, out _);
                 }
+            }
 
-                if (status == SubmitStatus.MempoolFull)
-                {
-                    _submittedAt.TryRemove(t.Transaction.Hash, out _);
-                }
-
-                t.Reply?.TrySetResult(status);
+            foreach (Action<SubmitStatus[]> reply in replies!)
+            {
+                reply(statuses);
             }
         }
     }

@@ -120,6 +120,25 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
         return await reply.Task.WaitAsync(ct);
     }
 
+    /// <summary>Offers many transactions at once; one status per transaction, in order.</summary>
+    public async ValueTask<SubmitStatus[]> SubmitManyAsync(IReadOnlyList<Transaction> txs, CancellationToken ct)
+    {
+        if (_loop is null || _stopping.IsCancellationRequested)
+        {
+            return [.. txs.Select(_ => SubmitStatus.Unavailable)];
+        }
+
+        var reply = new TaskCompletionSource<SubmitStatus[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long now = Stopwatch.GetTimestamp();
+        foreach (Transaction tx in txs)
+        {
+            _submittedAt.TryAdd(tx.Hash, now);
+        }
+
+        await _inbox.Writer.WriteAsync(new TransactionBatchInput(txs, reply), ct);
+        return await reply.Task.WaitAsync(ct);
+    }
+
     /// <summary>Completes when the transaction is committed and durable on this node.</summary>
     public async Task<CommitInfo> WaitForCommitAsync(Hash32 txHash, CancellationToken ct)
     {
