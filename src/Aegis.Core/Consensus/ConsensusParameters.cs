@@ -13,7 +13,7 @@ public sealed record ConsensusParameters
     /// How many heights the primary may propose ahead of execution. A header's state root is the root after height
     /// (h − PipelineDepth), so a proposal never waits for the previous block to execute.
     /// </summary>
-    public int PipelineDepth { get; init; } = 4;
+    public int PipelineDepth { get; init; } = 16;
 
     /// <summary>A transaction hash committed within this many blocks may not be proposed again; older repeats are caught at execution by the tx index.</summary>
     public int DedupHorizonBlocks { get; init; } = 256;

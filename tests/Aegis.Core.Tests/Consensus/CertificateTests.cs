@@ -1,6 +1,8 @@
 using Aegis.Core.Consensus;
 using Aegis.Core.Ledger;
 
+using Aegis.Simulation;
+
 namespace Aegis.Core.Tests.Consensus;
 
 public class CertificateTests

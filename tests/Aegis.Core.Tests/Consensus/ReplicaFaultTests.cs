@@ -3,6 +3,8 @@ using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 
+using Aegis.Simulation;
+
 namespace Aegis.Core.Tests.Consensus;
 
 /// <summary>Protocol traces with a faulty primary, lying replicas and crashes.</summary>

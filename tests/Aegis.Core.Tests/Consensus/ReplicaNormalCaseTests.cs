@@ -2,6 +2,8 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Ledger;
 
+using Aegis.Simulation;
+
 namespace Aegis.Core.Tests.Consensus;
 
 /// <summary>Protocol traces of the normal case: propose, prepare, commit, execute in order.</summary>

@@ -4,6 +4,8 @@ using Aegis.Core.Encoding;
 using Aegis.Core.Ledger;
 using Aegis.Core.Tests.Consensus;
 
+using Aegis.Simulation;
+
 namespace Aegis.Core.Tests.Encoding;
 
 public class CodecTests

@@ -1,15 +1,14 @@
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
-using Aegis.Simulation;
 
-namespace Aegis.Core.Tests.Consensus;
+namespace Aegis.Simulation;
 
 /// <summary>
-/// A tiny synchronous network for protocol-trace tests: messages are delivered in send order, a filter can drop or
+/// A tiny synchronous network for protocol-trace tests and replica micro-benchmarks: messages are delivered in send order, a filter can drop or
 /// rewrite any of them, and every replica's outputs are kept for assertions.
 /// </summary>
-internal sealed class LocalCluster
+public sealed class LocalCluster
 {
     private readonly Queue<(int From, int To, Aegis.Core.Consensus.Messages.ConsensusMessage Message)> _inFlight = new();
 
