@@ -63,6 +63,9 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     public void Start()
     {
         _listener = new TcpListener(_listen);
+
+        // A node restarted right after a crash must not be locked out of its port by connections in TIME_WAIT.
+        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Start(512);
         _tasks.Add(Task.Run(() => AcceptLoopAsync(_stop.Token)));
         foreach (Validator v in _genesis.Validators.All)
