@@ -1,6 +1,9 @@
 namespace Aegis.Node.Configuration;
 
-/// <summary>config.yaml, section by section (snake_case in YAML). Defaults are what `aegis testnet` would write.</summary>
+/// <summary>
+/// config.yaml, section by section: each property is a snake_case key (JwtSecret → jwt_secret) and each default is the
+/// value in the contract's example. Plain settable classes, so the same shape also binds through IOptions.
+/// </summary>
 public sealed class AegisConfig
 {
     public NodeSection Node { get; set; } = new();
@@ -58,12 +61,23 @@ public sealed class ConsensusSection
     public int MaxBlockTxs { get; set; } = 2000;
 
     public int TickMs { get; set; } = 50;
+
+    /// <summary>
+    /// Chain-wide parameters live in genesis.json because every replica must agree on them. Here they are optional
+    /// assertions: null takes the genesis value, a number must equal it (checked when the node loads its genesis).
+    /// </summary>
+    public int? PipelineDepth { get; set; }
+
+    /// <inheritdoc cref="PipelineDepth"/>
+    public int? CheckpointInterval { get; set; }
 }
 
 public sealed class StorageSection
 {
     public string Type { get; set; } = "sqlite";
 
+    /// <summary>An Npgsql connection string or a postgresql:// URL; only its password is secret, so diagnostics still show host and database.</summary>
+    [Secret(PasswordOnly = true)]
     public string ConnectionString { get; set; } = "";
 
     /// <summary>PostgreSQL schema for this node's tables, so several nodes can share one database (testnets). Empty: public.</summary>
@@ -88,10 +102,13 @@ public sealed class SecuritySection
 {
     public bool Authentication { get; set; }
 
+    [Secret]
     public string JwtSecret { get; set; } = "";
 
     public string JwtPublicKeyFile { get; set; } = "";
 
+    /// <summary>Set from AEGIS_ENCRYPTION_KEY (or the file); kept here so every secret has one redacted home.</summary>
+    [Secret]
     public string EncryptionKey { get; set; } = "";
 
     public int RateLimitPerMinute { get; set; } = 6000;

@@ -1,132 +1,95 @@
-using System.Text.RegularExpressions;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
-
 namespace Aegis.Node.Configuration;
 
-/// <summary>The outcome of loading a config: the effective config, or every problem found (one line each).</summary>
-public sealed record ConfigResult(AegisConfig? Config, IReadOnlyList<string> Problems, string ConfigDirectory)
-{
-    public bool Ok => Problems.Count == 0 && Config is not null;
-}
-
 /// <summary>
-/// YAML file → ${VAR} expansion → AEGIS_* environment overrides (they win) → relative paths resolved against the
-/// config file's folder → validation. Never throws for a user mistake: it reports.
+/// YAML file → keys bound with ${VAR} expanded → AEGIS_* environment overrides (they win) → relative paths resolved
+/// against the config file's folder → validation. Never throws for a user mistake: every problem becomes a line.
 /// </summary>
-public static partial class ConfigLoader
+public static class ConfigLoader
 {
+    /// <summary>A config is a page of settings; anything larger is the wrong file, and reading it whole would be a hazard.</summary>
+    internal const int MaxFileChars = 1024 * 1024;
+
     public static ConfigResult Load(string path, IReadOnlyDictionary<string, string?> environment)
     {
-        string fullPath = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(fullPath)!;
-        if (!File.Exists(fullPath))
+        if (!TryLocate(path, out string fullPath, out string directory))
         {
-            return new ConfigResult(null, [$"config: {path} — file not found"], dir);
+            return Failed([$"config: {(string.IsNullOrWhiteSpace(path) ? "(empty)" : path)} — expected the path of a config.yaml file"], directory);
         }
 
-        string yaml = File.ReadAllText(fullPath);
-        var problems = new List<string>();
-        yaml = Expand(yaml, environment, problems);
-        AegisConfig config;
-        try
+        if (Read(path, fullPath, out string? readProblem) is not { } yaml)
         {
-            IDeserializer deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-            config = deserializer.Deserialize<AegisConfig?>(yaml) ?? new AegisConfig();
-        }
-        catch (YamlException ex)
-        {
-            return new ConfigResult(null, [DescribeYamlError(ex)], dir);
+            return Failed([readProblem!], directory);
         }
 
-        ApplyEnvironment(config, environment, problems);
-        ResolvePaths(config, dir);
-        problems.AddRange(ConfigValidator.Validate(config));
-        return new ConfigResult(problems.Count == 0 ? config : null, problems, dir);
+        if (yaml.Length > MaxFileChars)
+        {
+            return Failed([$"config: {path} — larger than {MaxFileChars} characters; expected a config.yaml"], directory);
+        }
+
+        if (YamlDocumentReader.Read(yaml, out string? syntaxProblem) is not { } root)
+        {
+            return Failed([syntaxProblem!], directory);
+        }
+
+        var config = new AegisConfig();
+        var binder = new ConfigBinder(environment);
+        binder.Bind(root, config);
+        var problems = new List<string>(binder.Problems);
+        EnvironmentOverrides.Apply(config, environment, problems, binder.UnsetVariables);
+        ConfigPaths.Resolve(config, directory);
+        problems.AddRange(ConfigValidator.Validate(config, binder.UnsetVariables));
+        return problems.Count == 0 ? new ConfigResult(config, [], directory) : Failed(problems, directory);
     }
 
+    /// <summary>The process environment as <see cref="Load"/> expects it; tests pass their own dictionary instead.</summary>
     public static IReadOnlyDictionary<string, string?> ProcessEnvironment() =>
         System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value);
 
-    /// <summary>${VAR} and ${VAR:-default}. An unset variable without a default expands to empty; validation then names the field that needed it.</summary>
-    private static string Expand(string yaml, IReadOnlyDictionary<string, string?> env, List<string> problems) =>
-        VariablePattern().Replace(yaml, m =>
-        {
-            string name = m.Groups["name"].Value;
-            if (env.TryGetValue(name, out string? value) && !string.IsNullOrEmpty(value))
-            {
-                return value;
-            }
+    private static ConfigResult Failed(IReadOnlyList<string> problems, string directory) => new(null, problems, directory);
 
-            return m.Groups["default"].Success ? m.Groups["default"].Value : "";
-        });
-
-    private static void ApplyEnvironment(AegisConfig c, IReadOnlyDictionary<string, string?> env, List<string> problems)
+    private static bool TryLocate(string path, out string fullPath, out string directory)
     {
-        string? Get(string name) => env.TryGetValue(name, out string? v) && !string.IsNullOrEmpty(v) ? v : null;
-        int? Port(string name)
+        fullPath = "";
+        directory = Directory.GetCurrentDirectory();
+        if (string.IsNullOrWhiteSpace(path))
         {
-            string? v = Get(name);
-            if (v is null)
-            {
-                return null;
-            }
+            return false;
+        }
 
-            if (int.TryParse(v, out int p))
-            {
-                return p;
-            }
+        try
+        {
+            fullPath = Path.GetFullPath(path);
+            directory = Path.GetDirectoryName(fullPath) ?? directory;
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return false;
+        }
+    }
 
-            problems.Add($"{name}: {v} — expected a port number");
+    // Reads at most one character past the limit, so a huge or endless file (a device, a log) costs nothing.
+    private static string? Read(string path, string fullPath, out string? problem)
+    {
+        problem = Directory.Exists(fullPath) ? $"config: {path} — a directory; expected a config.yaml file"
+            : !File.Exists(fullPath) ? $"config: {path} — file not found"
+            : null;
+        if (problem is not null)
+        {
             return null;
         }
 
-        c.Node.Id = Get("AEGIS_NODE_ID") ?? c.Node.Id;
-        c.Node.Environment = Get("AEGIS_ENVIRONMENT") ?? c.Node.Environment;
-        c.Logging.Level = Get("AEGIS_LOG_LEVEL") ?? c.Logging.Level;
-        c.P2p.Host = Get("AEGIS_P2P_HOST") ?? c.P2p.Host;
-        c.P2p.Port = Port("AEGIS_P2P_PORT") ?? c.P2p.Port;
-        if (Get("AEGIS_BOOTSTRAP_NODES") is { } bootstrap)
+        try
         {
-            c.P2p.BootstrapNodes = [.. bootstrap.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+            using var reader = new StreamReader(fullPath);
+            var buffer = new char[MaxFileChars + 1];
+            int read = reader.ReadBlock(buffer, 0, buffer.Length);
+            return new string(buffer, 0, read);
         }
-
-        c.Storage.Type = Get("AEGIS_STORAGE_TYPE") ?? c.Storage.Type;
-        c.Storage.ConnectionString = Get("AEGIS_DATABASE_URL") ?? Get("DATABASE_URL") ?? c.Storage.ConnectionString;
-        c.Monitoring.MetricsPort = Port("AEGIS_METRICS_PORT") ?? c.Monitoring.MetricsPort;
-        c.Security.EncryptionKey = Get("AEGIS_ENCRYPTION_KEY") ?? c.Security.EncryptionKey;
-        c.Security.JwtSecret = Get("AEGIS_JWT_SECRET") ?? c.Security.JwtSecret;
-    }
-
-    private static void ResolvePaths(AegisConfig c, string dir)
-    {
-        static string Resolve(string dir, string p) => string.IsNullOrEmpty(p) || Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(dir, p));
-        c.Node.DataDir = Resolve(dir, c.Node.DataDir);
-        c.Node.KeyFile = Resolve(dir, c.Node.KeyFile);
-        c.GenesisFile = Resolve(dir, c.GenesisFile);
-        c.Logging.File = Resolve(dir, c.Logging.File);
-        c.Security.JwtPublicKeyFile = Resolve(dir, c.Security.JwtPublicKeyFile);
-    }
-
-    private static string DescribeYamlError(YamlException ex)
-    {
-        string where = $"line {ex.Start.Line}, column {ex.Start.Column}";
-        Match unknown = UnknownPropertyPattern().Match(ex.Message);
-        if (unknown.Success)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            string key = unknown.Groups["prop"].Value;
-            string? suggestion = ConfigKeys.Suggest(key);
-            return $"config: {where}: unknown key '{key}'" + (suggestion is null ? "" : $" (did you mean '{suggestion}'?)");
+            problem = $"config: {path} — unreadable ({ex.Message})";
+            return null;
         }
-
-        string message = ex.InnerException?.Message ?? ex.Message;
-        return $"config: {where}: {message}";
     }
-
-    [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
-    private static partial Regex VariablePattern();
-
-    [GeneratedRegex(@"Property '(?<prop>[^']+)' not found")]
-    private static partial Regex UnknownPropertyPattern();
 }

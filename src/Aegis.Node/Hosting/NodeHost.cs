@@ -49,6 +49,11 @@ public static class NodeHost
             problems.Add($"node.key_file: {ex.Message}");
         }
 
+        if (genesis is not null)
+        {
+            problems.AddRange(GenesisAgreement.Check(config.Consensus, genesis.Parameters, config.GenesisFile));
+        }
+
         if (genesis is not null && signer is not null && genesis.Validators.FindByKey(signer.PublicKey) is null)
         {
             problems.Add($"node.key_file: key {signer.PublicKey.Fingerprint.ToShortString()} is not a validator in {config.GenesisFile} (observer nodes are not supported by 'aegis run' yet)");
@@ -70,7 +75,7 @@ public static class NodeHost
             k.Listen(ParseHost(config.Api.Host), config.Api.Port);
             if (config.Monitoring.MetricsPort > 0)
             {
-                k.Listen(ParseHost(config.Api.Host == "127.0.0.1" ? "127.0.0.1" : "0.0.0.0"), config.Monitoring.MetricsPort);
+                k.Listen(ParseHost(ListenAddresses.MetricsHost(config)), config.Monitoring.MetricsPort);
             }
         });
         builder.Services.AddRateLimiter(o =>

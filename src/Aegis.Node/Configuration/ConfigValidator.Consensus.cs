@@ -1,0 +1,58 @@
+using Aegis.Core.Consensus;
+using Aegis.Core.Ledger;
+using Aegis.Storage;
+
+namespace Aegis.Node.Configuration;
+
+public static partial class ConfigValidator
+{
+    private static void CheckConsensus(ConsensusSection c, ProblemList p)
+    {
+        p.Check(c.Algorithm == "pbft", "consensus.algorithm", c.Algorithm, "expected pbft");
+        p.Check(c.TickMs is >= 1 and <= 10_000, "consensus.tick_ms", c.TickMs, "expected 1-10000");
+
+        // The view-change timer counts ticks; under two ticks a healthy primary would be replaced before it could answer.
+        int minimum = 2 * Math.Max(1, c.TickMs);
+        p.Check(c.ViewChangeTimeoutMs >= minimum && c.ViewChangeTimeoutMs <= 600_000, "consensus.view_change_timeout_ms", c.ViewChangeTimeoutMs, $"expected {minimum}-600000 (at least 2 × tick_ms)");
+        p.Check(c.MaxBlockTxs is >= 1 and <= LedgerLimits.MaxBlockTxs, "consensus.max_block_txs", c.MaxBlockTxs, $"expected 1-{LedgerLimits.MaxBlockTxs}");
+
+        // Genesis owns the ranges of chain-wide parameters; asking it keeps one definition of "valid".
+        if (c.PipelineDepth is { } depth && new ConsensusParameters { PipelineDepth = depth }.Validate() is { } depthProblem)
+        {
+            p.AddLine("consensus." + depthProblem);
+        }
+
+        if (c.CheckpointInterval is { } interval && new ConsensusParameters { CheckpointInterval = interval }.Validate() is { } intervalProblem)
+        {
+            p.AddLine("consensus." + intervalProblem);
+        }
+    }
+
+    private static void CheckStorage(AegisConfig c, ProblemList p)
+    {
+        int before = p.Count;
+        string type = c.Storage.Type.Trim().ToLowerInvariant();
+        p.Check(type is StorageOptions.Sqlite or StorageOptions.PostgreSql, "storage.type", c.Storage.Type, "expected sqlite or postgresql");
+        if (type == StorageOptions.PostgreSql)
+        {
+            p.Check(!string.IsNullOrWhiteSpace(c.Storage.ConnectionString), "storage.connection_string", c.Storage.ConnectionString, "expected a connection string when storage.type is postgresql (or set AEGIS_DATABASE_URL)");
+        }
+
+        // The engine has rules of its own (the schema name, future options); ask it only once ours and node.data_dir pass,
+        // so no mistake is reported twice.
+        if (p.Count == before && !string.IsNullOrWhiteSpace(c.Node.DataDir))
+        {
+            var engine = new StorageOptions
+            {
+                Type = c.Storage.Type,
+                DataDirectory = c.Node.DataDir,
+                ConnectionString = c.Storage.ConnectionString,
+                Schema = string.IsNullOrEmpty(c.Storage.Schema) ? null : c.Storage.Schema,
+            };
+            foreach (string line in engine.Validate())
+            {
+                p.AddLine(line);
+            }
+        }
+    }
+}
