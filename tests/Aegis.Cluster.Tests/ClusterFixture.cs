@@ -9,7 +9,8 @@ namespace Aegis.Cluster.Tests;
 /// <summary>A fresh testnet of real `aegis run` processes on 127.0.0.1, with HTTP helpers; removed afterwards.</summary>
 public sealed class TestCluster : IAsyncDisposable
 {
-    private static int _nextPort = 31000 + (Environment.ProcessId % 50 * 200);
+    // Below Linux's ephemeral range (32768+), so no outgoing connection can already hold a port we want to listen on.
+    private static int _nextPort = 20000 + (Environment.ProcessId % 40 * 300);
 
     public TestCluster(int validators = 4, string storage = "sqlite")
     {
