@@ -23,8 +23,9 @@ public static class BenchCommand
         var rate = new Option<int>("--rate") { Description = "open loop: requests per second (0 = closed loop)", DefaultValueFactory = _ => 0 };
         var keys = new Option<int>("--keys") { Description = "key space (0 = a new key per request)", DefaultValueFactory = _ => 0 };
         var wait = new Option<bool>("--no-wait") { Description = "do not wait for commit (measures admission only)" };
+        var batch = new Option<int>("--batch") { Description = "transactions per request through POST /v1/txs (1 = POST /v1/tx)", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
-        var command = new Command("bench", "load a running cluster and report throughput and latency") { urls, clients, duration, warmup, size, rate, keys, wait, json };
+        var command = new Command("bench", "load a running cluster and report throughput and latency") { urls, clients, duration, warmup, size, rate, keys, wait, batch, json };
         command.SetAction(async (parse, outer) =>
         {
             using var stop = new ShutdownSignal(outer);
@@ -55,12 +56,17 @@ public static class BenchCommand
                 problems.Add($"--size: {parse.GetValue(size)} — expected 0 to 65536");
             }
 
+            if (parse.GetValue(batch) is < 1 or > 10_000)
+            {
+                problems.Add($"--batch: {parse.GetValue(batch)} — expected 1 to 10000");
+            }
+
             if (problems.Count > 0)
             {
                 return CliErrors.Report("bench", problems);
             }
 
-            var settings = new BenchRun.Settings(targets, parse.GetValue(clients), length, warm, parse.GetValue(size), parse.GetValue(rate), parse.GetValue(keys), !parse.GetValue(wait));
+            var settings = new BenchRun.Settings(targets, parse.GetValue(clients), length, warm, parse.GetValue(size), parse.GetValue(rate), parse.GetValue(keys), !parse.GetValue(wait), parse.GetValue(batch));
             BenchRun.Report report = await BenchRun.RunAsync(settings, parse.GetValue(json) ? null : Console.Error, stop.Token);
             Console.WriteLine(parse.GetValue(json) ? report.ToJson() : report.ToText());
             return report.Succeeded > 0 ? CliApp.Ok : CliApp.Failure;
@@ -72,7 +78,7 @@ public static class BenchCommand
 /// <summary>One bounded benchmark run and its report.</summary>
 public static class BenchRun
 {
-    public sealed record Settings(string[] Urls, int Clients, TimeSpan Duration, TimeSpan Warmup, int ValueSize, int Rate, int Keys, bool WaitForCommit);
+    public sealed record Settings(string[] Urls, int Clients, TimeSpan Duration, TimeSpan Warmup, int ValueSize, int Rate, int Keys, bool WaitForCommit, int Batch = 1);
 
     public sealed record Report(Settings Settings, double Seconds, long Succeeded, IReadOnlyDictionary<string, long> Errors, double[] LatencyMs, IReadOnlyDictionary<string, long> CommittedPerNode)
     {
@@ -93,9 +99,9 @@ public static class BenchRun
         {
             var sb = new StringBuilder();
             string mode = Settings.Rate > 0 ? $"open loop at {Settings.Rate} req/s" : $"closed loop, {Settings.Clients} clients";
-            sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"{mode}, {Settings.ValueSize}-byte values, {(Settings.WaitForCommit ? "?wait=commit" : "no wait")}, {Seconds:F1} s measured");
+            sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"{mode}, {Settings.ValueSize}-byte values, {(Settings.Batch > 1 ? $"batches of {Settings.Batch}, " : "")}{(Settings.WaitForCommit ? "?wait=commit" : "no wait")}, {Seconds:F1} s measured");
             sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"throughput: {Throughput:F0} tx/s ({Succeeded} ok)");
-            sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"latency ms: p50 {Percentile(50):F1}  p90 {Percentile(90):F1}  p99 {Percentile(99):F1}  p99.9 {Percentile(99.9):F1}  max {(LatencyMs.Length > 0 ? LatencyMs[^1] : 0):F1}");
+            sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"latency ms{(Settings.Batch > 1 ? " (per request)" : "")}: p50 {Percentile(50):F1}  p90 {Percentile(90):F1}  p99 {Percentile(99):F1}  p99.9 {Percentile(99.9):F1}  max {(LatencyMs.Length > 0 ? LatencyMs[^1] : 0):F1}");
             sb.AppendLine("errors: " + (Errors.Count == 0 ? "none" : string.Join(", ", Errors.Select(e => $"{e.Key} {e.Value}"))));
             sb.Append("committed per node during the run: " + string.Join(", ", CommittedPerNode.Select(c => $"{c.Key} {c.Value}")));
             return sb.ToString();
@@ -135,12 +141,18 @@ public static class BenchRun
         TimeSpan end = s.Warmup + s.Duration;
         bool Measuring() => total.Elapsed >= s.Warmup;
 
-        async Task SendAsync(long scheduledTicks)
+        string OneTx()
         {
             long n = Interlocked.Increment(ref sequence);
             string key = s.Keys > 0 ? $"bench-{n % s.Keys}" : $"bench-{runId}-{n}";
-            string body = $"{{\"op\":\"put\",\"key\":\"{key}\",\"value\":\"{value}\",\"id\":\"{runId}-{n}\"}}";
-            string url = s.Urls[n % s.Urls.Length] + (s.WaitForCommit ? "/v1/tx?wait=commit" : "/v1/tx");
+            return $"{{\"op\":\"put\",\"key\":\"{key}\",\"value\":\"{value}\",\"id\":\"{runId}-{n}\"}}";
+        }
+
+        async Task SendAsync(long scheduledTicks)
+        {
+            string body = s.Batch == 1 ? OneTx() : "[" + string.Join(",", Enumerable.Range(0, s.Batch).Select(_ => OneTx())) + "]";
+            string path = s.Batch == 1 ? "/v1/tx" : "/v1/txs";
+            string url = s.Urls[Interlocked.Read(ref sequence) % s.Urls.Length] + path + (s.WaitForCommit ? "?wait=commit" : "");
             try
             {
                 using var content = new StringContent(body, Encoding.UTF8, "application/json");
@@ -150,7 +162,18 @@ public static class BenchRun
                 {
                     if (measuring)
                     {
-                        Interlocked.Increment(ref succeeded);
+                        long ok = 1;
+                        if (s.Batch > 1)
+                        {
+                            using JsonDocument doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync(ct));
+                            ok = doc.RootElement.GetProperty("accepted").GetInt32();
+                            if (ok < s.Batch)
+                            {
+                                errors.AddOrUpdate("batch_element_refused", s.Batch - ok, (_, v) => v + s.Batch - ok);
+                            }
+                        }
+
+                        Interlocked.Add(ref succeeded, ok);
                         latencies.Add(Stopwatch.GetElapsedTime(scheduledTicks).TotalMilliseconds);
                     }
                 }

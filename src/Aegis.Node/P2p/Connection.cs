@@ -49,6 +49,13 @@ internal sealed class Connection : IAsyncDisposable
         {
             await foreach (byte[] payload in _queue.Reader.ReadAllAsync(ct))
             {
+                if (payload.Length > SecureTransport.DefaultMaxFrameBytes - 64)
+                {
+                    // Never tear down a healthy connection for one oversized message: drop it and count it.
+                    _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "oversized_outgoing"));
+                    continue;
+                }
+
                 await Channel.SendAsync(payload, ct);
                 _metrics.BytesSent.Add(payload.Length);
             }

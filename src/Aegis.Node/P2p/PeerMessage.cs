@@ -21,6 +21,9 @@ public enum PeerMessageKind : byte
 public abstract record PeerMessage
 {
     public const int MaxSyncBlocks = 256;
+
+    /// <summary>A sync answer stays well under the 32 MiB frame limit whatever the block sizes.</summary>
+    public const long MaxSyncChunkBytes = 8L * 1024 * 1024;
     public const int MaxGossipTxs = 10_000;
 
     public abstract PeerMessageKind Kind { get; }

@@ -165,8 +165,9 @@ public sealed partial class NodeRuntime
             }
         }
 
-        // A full chunk that moved us forward means there is probably more: ask right away instead of waiting for a status.
-        if (s.Blocks.Count == PeerMessage.MaxSyncBlocks && replica.CommittedHeight > before)
+        // A chunk that moved us forward means there may be more: ask right away instead of waiting for the next
+        // status (at the peer's tip the extra request is simply not answered).
+        if (replica.CommittedHeight > before && _highestPeerHeight > replica.CommittedHeight)
         {
             effects.SyncFollowUps.Add(s.Peer);
         }

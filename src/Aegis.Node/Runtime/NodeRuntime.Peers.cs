@@ -50,9 +50,24 @@ public sealed partial class NodeRuntime
                 }
 
                 IReadOnlyList<StoredBlock> blocks = await _store.GetBlocksAsync(r.FromHeight, Math.Clamp(r.MaxBlocks, 1, PeerMessage.MaxSyncBlocks), ct);
-                if (blocks.Count > 0)
+
+                // Bounded by bytes as well as count: 256 full blocks would not fit in one frame.
+                var chunk = new List<Aegis.Core.Ledger.CommittedBlock>();
+                long bytes = 0;
+                foreach (StoredBlock b in blocks)
                 {
-                    from.Reply(new SyncResponse([.. blocks.Select(b => new Aegis.Core.Ledger.CommittedBlock(b.Block, b.Certificate))]));
+                    bytes += b.Block.EncodedSize + 128 + (b.Certificate.Signatures.Count * 70);
+                    if (chunk.Count > 0 && bytes > PeerMessage.MaxSyncChunkBytes)
+                    {
+                        break;
+                    }
+
+                    chunk.Add(new Aegis.Core.Ledger.CommittedBlock(b.Block, b.Certificate));
+                }
+
+                if (chunk.Count > 0)
+                {
+                    from.Reply(new SyncResponse(chunk));
                 }
 
                 break;
