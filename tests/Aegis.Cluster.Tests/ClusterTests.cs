@@ -124,6 +124,34 @@ public class ClusterTests
         await cluster.AssertSameChainAsync(ct);
     }
 
+    [Fact]
+    public async Task A_wiped_node_resyncs_a_chain_of_full_blocks_larger_than_one_frame()
+    {
+        CancellationToken ct = Timeout(240);
+        await using var cluster = new TestCluster();
+        await cluster.StartAsync(ct);
+        await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
+        cluster.Processes.WipeData(3);
+
+        // ~120 blocks of 2000 transactions: 256 of them would be ~75 MB, more than one 32 MiB frame.
+        string value = new('v', 100);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async worker =>
+        {
+            for (int b = 0; b < 30; b++)
+            {
+                string body = "[" + string.Join(",", Enumerable.Range(0, 2000).Select(i => $"{{\"op\":\"put\",\"key\":\"big-{worker}-{b}-{i}\",\"value\":\"{value}\"}}")) + "]";
+                (int status, JsonElement result) = await cluster.PostRawAsync(worker % 3, "/v1/txs?wait=commit", body, ct);
+                Assert.Equal(200, status);
+                Assert.Equal(2000, result.GetProperty("accepted").GetInt32());
+            }
+        }));
+
+        ulong tip = await cluster.HeightAsync(0, ct);
+        cluster.Processes.Start(3);
+        await cluster.WaitForHeightAsync([3], tip, TimeSpan.FromSeconds(90), ct);
+        await cluster.AssertSameChainAsync(ct);
+    }
+
     [PostgresFact]
     public async Task The_same_cluster_commits_identical_blocks_on_PostgreSQL()
     {
