@@ -22,6 +22,12 @@ public sealed partial class NodeRuntime
 
         public List<Transaction> Gossip { get; } = [];
 
+        /// <summary>Blocks executed in this batch, written together (group commit) before anything is sent or acknowledged.</summary>
+        public List<BlockWrite> Blocks { get; } = [];
+
+        /// <summary>Transactions applied by <see cref="Blocks"/>, which later blocks of the batch must see as applied.</summary>
+        public HashSet<Hash32> AppliedInBatch { get; } = [];
+
         /// <summary>Peers that just sent a full sync chunk: ask them for the next one.</summary>
         public List<int> SyncFollowUps { get; } = [];
 
@@ -189,7 +195,7 @@ public sealed partial class NodeRuntime
                     effects.Sends.Add(output);
                     break;
                 case CommitBlock c:
-                    Hash32 root = await CommitAsync(c.Block, c.Certificate, ct);
+                    Hash32 root = await ExecuteAsync(c.Block, c.Certificate, effects, ct);
                     await ApplyAsync(_replica!.Executed(c.Block.Height, root), effects, ct);
                     break;
                 case ViewChanged v:
@@ -207,17 +213,34 @@ public sealed partial class NodeRuntime
         }
     }
 
-    /// <summary>Executes and stores one block in a single storage transaction, then tells waiting clients.</summary>
-    private async Task<Hash32> CommitAsync(Block block, CommitCertificate certificate, CancellationToken ct)
+    /// <summary>
+    /// Executes a committed block (pure, in memory) and queues it for the batch's single durable write. The replica
+    /// may go on at once; nothing leaves the node and no client hears of the block until <see cref="FlushAsync"/>
+    /// has written it.
+    /// </summary>
+    private async Task<Hash32> ExecuteAsync(Block block, CommitCertificate certificate, Effects effects, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
-        ExecutionResult result = BlockExecutor.Execute(block, _stateRoot, await _store.LoadStateViewAsync(block, ct));
-        await _store.CommitBlockAsync(block, certificate, result, ct);
+        IStateView stored = await _store.LoadStateViewAsync(block, ct);
+        ExecutionResult result = BlockExecutor.Execute(block, _stateRoot, new BatchStateView(stored, effects.AppliedInBatch));
+        for (int i = 0; i < block.Transactions.Count; i++)
+        {
+            if (result.Outcomes[i] == TxOutcome.Applied)
+            {
+                effects.AppliedInBatch.Add(block.Transactions[i].Hash);
+            }
+        }
+
+        effects.Blocks.Add(new BlockWrite(block, certificate, result));
         _stateRoot = result.StateRoot;
-        _metrics.StorageCommit.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return result.StateRoot;
+    }
+
+    /// <summary>After the group is durable: metrics, waiting clients, event subscribers.</summary>
+    private void Announce(BlockWrite written)
+    {
+        Block block = written.Block;
         _metrics.TxsCommitted.Add(block.Transactions.Count);
         Interlocked.Add(ref _txsCommitted, block.Transactions.Count);
-
         long now = Stopwatch.GetTimestamp();
         for (int i = 0; i < block.Transactions.Count; i++)
         {
@@ -233,7 +256,7 @@ public sealed partial class NodeRuntime
             }
         }
 
-        var evt = new BlockEvent(block.Height, block.Hash, block.Transactions.Count, certificate.View, block.Header.TimestampMs);
+        var evt = new BlockEvent(block.Height, block.Hash, block.Transactions.Count, written.Certificate.View, block.Header.TimestampMs);
         foreach (var subscriber in _subscribers.Values)
         {
             subscriber.Writer.TryWrite(evt);
@@ -241,15 +264,29 @@ public sealed partial class NodeRuntime
 
         if (_logger.IsEnabled(LogLevel.Debug))
         {
-            LogCommitted(block.Height, certificate.View, block.Transactions.Count, block.Hash.ToShortString());
+            LogCommitted(block.Height, written.Certificate.View, block.Transactions.Count, block.Hash.ToShortString());
         }
+    }
 
-        return result.StateRoot;
+    private sealed class BatchStateView(IStateView stored, HashSet<Hash32> appliedInBatch) : IStateView
+    {
+        public bool IsTxApplied(Hash32 txHash) => appliedInBatch.Contains(txHash) || stored.IsTxApplied(txHash);
     }
 
     /// <summary>Durable record first, then messages: a crash can never leave a vote sent but forgotten.</summary>
     private async Task FlushAsync(Effects effects, CancellationToken ct)
     {
+        if (effects.Blocks.Count > 0)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await _store.CommitBlocksAsync(effects.Blocks, ct);
+            _metrics.StorageCommit.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            foreach (BlockWrite written in effects.Blocks)
+            {
+                Announce(written);
+            }
+        }
+
         if (effects.Persist.Count > 0)
         {
             await _store.AppendConsensusRecordAsync(effects.Persist, ct);

@@ -130,6 +130,37 @@ public sealed class SqliteNodeStore : INodeStore
         }
     }
 
+    public async Task CommitBlocksAsync(IReadOnlyList<BlockWrite> blocks, CancellationToken ct)
+    {
+        if (blocks.Count == 0)
+        {
+            return;
+        }
+
+        (SqliteConnection writer, SqliteWriteCommands commands) = Writer();
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            // All or nothing, one fsync: each block is checked against the tip the previous one left.
+            using SqliteTransaction tx = writer.BeginTransaction(deferred: false);
+            foreach (BlockWrite b in blocks)
+            {
+                ChainRules.CheckExtends(commands.ReadTip(tx), b.Block, b.Certificate, b.Result, _genesisHash);
+                commands.WriteBlock(tx, b.Block, b.Certificate, b.Result);
+            }
+
+            tx.Commit();
+        }
+        catch (SqliteException ex)
+        {
+            throw new StorageException($"{Description}: committing blocks {blocks[0].Block.Height}..{blocks[^1].Block.Height} failed, nothing was written: {ErrorText.Flatten(ex)}", ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public async Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct)
     {
         IReadOnlyList<StoredBlock> blocks = await GetBlocksAsync(height, 1, ct).ConfigureAwait(false);

@@ -113,6 +113,23 @@ public abstract class NodeStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_group_of_blocks_commits_together_and_a_bad_group_is_refused()
+    {
+        BlockCommit[] group = [Chain.Next(Transaction.Put("g", "1")), Chain.Next(Transaction.Put("g", "2")), Chain.Next(Transaction.Delete("g"), Transaction.Put("h", "3"))];
+        await Store.CommitBlocksAsync([.. group.Select(c => new BlockWrite(c.Block, c.Certificate, c.Result))], default);
+
+        Assert.Equal(3UL, (await Store.GetTipAsync(default)).Height);
+        Assert.Null(await Store.GetAsync("g"u8.ToArray(), default));
+        Assert.Equal(3UL, (await Store.GetAsync("h"u8.ToArray(), default))!.Height);
+        Assert.Equal(group.Select(c => c.Block.Hash), (await Store.GetBlocksAsync(1, 10, default)).Select(b => b.Block.Hash));
+
+        // A group whose second block does not follow its first is refused.
+        BlockCommit next = Chain.Next(Transaction.Put("i", "4"));
+        await Assert.ThrowsAsync<BlockRejectedException>(() => Store.CommitBlocksAsync([new BlockWrite(next.Block, next.Certificate, next.Result), new BlockWrite(next.Block, next.Certificate, next.Result)], default));
+        Assert.Null(await Store.GetAsync("x"u8.ToArray(), default));
+    }
+
+    [StoreFact]
     public async Task Key_values_follow_puts_and_deletes_with_the_height_that_wrote_them()
     {
         await CommitAsync(Chain.Next(Transaction.Put("a", "1"), Transaction.Put("b", "2"), Transaction.Put("c", "3")));
