@@ -3,8 +3,11 @@ using System.Security.Cryptography;
 namespace Aegis.Core.Crypto;
 
 /// <summary>ECDSA P-256 private key backed by the platform (OpenSSL on Linux).</summary>
-public sealed class EcdsaP256Signer : ISigner, IDisposable
+public sealed class EcdsaP256Signer : IExportableSigner, IDisposable
 {
+    /// <summary>The private key is the 32-byte big-endian scalar d.</summary>
+    public const int PrivateKeySize = 32;
+
     private readonly ECDsa _key;
     private readonly Lock _lock = new();
 
@@ -25,19 +28,32 @@ public sealed class EcdsaP256Signer : ISigner, IDisposable
     /// <summary>Imports the 32-byte private scalar.</summary>
     public static EcdsaP256Signer FromPrivateKey(ReadOnlySpan<byte> d)
     {
-        if (d.Length != 32)
+        if (d.Length != PrivateKeySize)
         {
-            throw new FormatException($"a P-256 private key is 32 bytes, got {d.Length}");
+            throw new FormatException($"a P-256 private key is {PrivateKeySize} bytes, got {d.Length}");
         }
 
-        var key = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = d.ToArray() });
-        return new EcdsaP256Signer(key);
+        try
+        {
+            // The platform derives Q from d and rejects d = 0 or d >= n.
+            var key = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = d.ToArray() });
+            return new EcdsaP256Signer(key);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new FormatException($"not a valid P-256 private key: {ex.Message}", ex);
+        }
     }
 
     public byte[] ExportPrivateKey() => _key.ExportParameters(includePrivateParameters: true).D!;
 
     public void Sign(ReadOnlySpan<byte> message, Span<byte> signature)
     {
+        if (signature.Length != Signature.Size)
+        {
+            throw new ArgumentException($"a signature is {Signature.Size} bytes, got a {signature.Length}-byte buffer", nameof(signature));
+        }
+
         // ECDsa instances are not documented as thread-safe; signing is rare next to verifying, so a lock is cheap here.
         lock (_lock)
         {

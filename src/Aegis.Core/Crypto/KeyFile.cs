@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Aegis.Core.Crypto;
 
@@ -11,25 +11,43 @@ namespace Aegis.Core.Crypto;
 /// </summary>
 public static class KeyFile
 {
-    public static void Write(string path, EcdsaP256Signer signer, bool overwrite = false)
+    // A key file is a few hundred bytes; a cap keeps a wrong path (a log, a disk image) from being read whole.
+    private const long MaxFileSize = 64 * 1024;
+
+    // Like ssh: any permission for group or others on a private key is refused, not just read.
+    private const UnixFileMode GroupOrOther =
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>
+    /// Writes <paramref name="signer"/>'s key to <paramref name="path"/> (mode 0600 from creation, then an atomic rename, so the
+    /// file is never briefly readable by others and never half-written). Refuses to replace an existing file unless
+    /// <paramref name="overwrite"/>: overwriting a key file destroys that identity.
+    /// </summary>
+    public static void Write(string path, IExportableSigner signer, bool overwrite = false)
     {
-        if (File.Exists(path) && !overwrite)
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!overwrite && File.Exists(path))
         {
             throw new IOException($"key file {path} already exists; refusing to overwrite an identity");
         }
 
+        byte[] privateKey = signer.ExportPrivateKey();
         var doc = new KeyFileDocument
         {
             Algorithm = PublicKey.AlgorithmName(signer.PublicKey.Algorithm),
-            PrivateKey = Convert.ToBase64String(signer.ExportPrivateKey()),
+            PrivateKey = Convert.ToBase64String(privateKey),
             PublicKey = signer.PublicKey.ToString(),
         };
+        CryptographicOperations.ZeroMemory(privateKey);
+
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null)
         {
             Directory.CreateDirectory(dir);
         }
 
+        // Same directory as the target so that the rename stays on one file system and is atomic.
         string temp = path + ".tmp-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -37,29 +55,57 @@ public static class KeyFile
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var stream = new FileStream(temp, options))
+        try
         {
-            JsonSerializer.Serialize(stream, doc, KeyFileJsonContext.Default.KeyFileDocument);
-            stream.Flush(flushToDisk: true);
-        }
+            using (var stream = new FileStream(temp, options))
+            {
+                // The relaxed encoder leaves '+' in base64 as is (the default writes \u002B): the file is read by people too.
+                using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                {
+                    JsonSerializer.Serialize(json, doc, KeyFileJsonContext.Default.KeyFileDocument);
+                }
 
-        File.Move(temp, path, overwrite);
+                stream.Flush(flushToDisk: true);
+            }
+
+            // Without overwrite the move itself fails if the file appeared since the check above, so a racing writer never loses its key.
+            File.Move(temp, path, overwrite);
+        }
+        catch (IOException ex) when (!overwrite && File.Exists(path))
+        {
+            throw new IOException($"key file {path} already exists; refusing to overwrite an identity", ex);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
-    public static EcdsaP256Signer Read(string path)
+    /// <summary>Kept so that existing callers bind unchanged; same as the <see cref="IExportableSigner"/> overload.</summary>
+    public static void Write(string path, EcdsaP256Signer signer, bool overwrite = false) =>
+        Write(path, (IExportableSigner)signer, overwrite);
+
+    /// <summary>
+    /// Reads and checks a key file of either algorithm. Every failure names the file: <see cref="FileNotFoundException"/>,
+    /// <see cref="UnauthorizedAccessException"/> when group or others have any access (Unix), <see cref="FormatException"/>
+    /// for content that is not a consistent key. The caller owns the result (dispose it if it is <see cref="IDisposable"/>).
+    /// </summary>
+    public static IExportableSigner ReadSigner(string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"key file {path} not found (create one with 'aegis keygen --out {path}')", path);
         }
 
-        if (!OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & GroupOrOther) != 0)
         {
-            UnixFileMode mode = File.GetUnixFileMode(path);
-            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
-            {
-                throw new UnauthorizedAccessException($"key file {path} is readable by other users; run 'chmod 600 {path}'");
-            }
+            throw new UnauthorizedAccessException($"key file {path} is accessible by other users; run 'chmod 600 {path}'");
+        }
+
+        if (new FileInfo(path).Length > MaxFileSize)
+        {
+            throw new FormatException($"key file {path}: larger than {MaxFileSize} bytes, not a key file");
         }
 
         KeyFileDocument? doc;
@@ -69,46 +115,75 @@ public static class KeyFile
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"key file {path}: not valid JSON ({ex.Message})", ex);
+            throw new FormatException($"key file {path}: not valid key file JSON ({ex.Message})", ex);
         }
 
-        if (doc?.Algorithm != "ecdsa-p256" || doc.PrivateKey is null)
+        if (doc is null)
         {
-            throw new FormatException($"key file {path}: expected algorithm ecdsa-p256 and a private_key");
+            throw new FormatException($"key file {path}: expected a JSON object with algorithm, private_key and public_key");
         }
 
-        EcdsaP256Signer signer;
+        KeyAlgorithm algorithm = Field(path, "algorithm", () => PublicKey.ParseAlgorithm(doc.Algorithm ?? throw new FormatException("missing (ecdsa-p256 or ed25519)")));
+        PublicKey recorded = Field(path, "public_key", () => PublicKey.Parse(doc.PublicKey ?? throw new FormatException("missing")));
+        byte[] privateKey = Field(path, "private_key", () => DecodeBase64(doc.PrivateKey));
+        IExportableSigner signer;
         try
         {
-            signer = EcdsaP256Signer.FromPrivateKey(Convert.FromBase64String(doc.PrivateKey));
+            signer = Field(path, "private_key", () => Signers.FromPrivateKey(algorithm, privateKey));
         }
-        catch (Exception ex) when (ex is FormatException or CryptographicException)
+        finally
         {
-            throw new FormatException($"key file {path}: private_key is not a valid P-256 key ({ex.Message})", ex);
+            CryptographicOperations.ZeroMemory(privateKey);
         }
 
-        if (doc.PublicKey is not null && doc.PublicKey != signer.PublicKey.ToString())
+        if (!signer.PublicKey.Equals(recorded))
         {
-            signer.Dispose();
+            (signer as IDisposable)?.Dispose();
             throw new FormatException($"key file {path}: public_key does not match private_key");
         }
 
         return signer;
     }
+
+    /// <summary>Reads a key file that must hold an ECDSA P-256 key (for callers typed to <see cref="EcdsaP256Signer"/>).</summary>
+    public static EcdsaP256Signer Read(string path)
+    {
+        IExportableSigner signer = ReadSigner(path);
+        if (signer is EcdsaP256Signer ecdsa)
+        {
+            return ecdsa;
+        }
+
+        (signer as IDisposable)?.Dispose();
+        throw new FormatException($"key file {path}: holds an {PublicKey.AlgorithmName(signer.PublicKey.Algorithm)} key, but this caller needs ecdsa-p256");
+    }
+
+    private static T Field<T>(string path, string field, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException($"key file {path}: {field}: {ex.Message}", ex);
+        }
+    }
+
+    private static byte[] DecodeBase64(string? text)
+    {
+        if (text is null)
+        {
+            throw new FormatException("missing");
+        }
+
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException("not valid base64", ex);
+        }
+    }
 }
-
-internal sealed class KeyFileDocument
-{
-    [JsonPropertyName("algorithm")]
-    public string? Algorithm { get; set; }
-
-    [JsonPropertyName("private_key")]
-    public string? PrivateKey { get; set; }
-
-    [JsonPropertyName("public_key")]
-    public string? PublicKey { get; set; }
-}
-
-[JsonSourceGenerationOptions(WriteIndented = true)]
-[JsonSerializable(typeof(KeyFileDocument))]
-internal sealed partial class KeyFileJsonContext : JsonSerializerContext;

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Aegis.Core.Crypto;
 
 /// <summary>
@@ -6,116 +8,122 @@ namespace Aegis.Core.Crypto;
 /// lists can never share a root (the duplicate-last-leaf ambiguity of CVE-2012-2459), and a leaf can never pose as
 /// an inner node. The root of no leaves is <see cref="Hash32.Zero"/>.
 /// </summary>
+/// <remarks>
+/// The items are hashes (a block's transaction hashes) and are leaf-hashed here, so every caller gets the domain separation
+/// without having to remember it. The roots are consensus data: changing anything here forks the chain.
+/// </remarks>
 public static class MerkleTree
 {
+    private const byte LeafPrefix = 0x00;
+    private const byte NodePrefix = 0x01;
+
+    // Leaf data up to this size is hashed from a stack buffer; larger data from a pooled one.
+    private const int StackLimit = 256;
+
+    /// <summary>The leaf hash of an item that is itself a hash; what <see cref="ComputeRoot"/> applies to each item.</summary>
     public static Hash32 HashLeaf(Hash32 item)
     {
         Span<byte> buffer = stackalloc byte[1 + Hash32.Size];
-        buffer[0] = 0;
+        buffer[0] = LeafPrefix;
         item.CopyTo(buffer[1..]);
         return Hash32.Compute(buffer);
+    }
+
+    /// <summary>H(0x00 ‖ <paramref name="data"/>) for any data; for 32 bytes it equals the <see cref="Hash32"/> overload.</summary>
+    public static Hash32 HashLeaf(ReadOnlySpan<byte> data)
+    {
+        int length = 1 + data.Length;
+        byte[]? rented = length > StackLimit ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            Span<byte> buffer = rented is null ? stackalloc byte[StackLimit] : rented;
+            buffer = buffer[..length];
+            buffer[0] = LeafPrefix;
+            data.CopyTo(buffer[1..]);
+            return Hash32.Compute(buffer);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     public static Hash32 HashNode(Hash32 left, Hash32 right)
     {
         Span<byte> buffer = stackalloc byte[1 + (2 * Hash32.Size)];
-        buffer[0] = 1;
+        buffer[0] = NodePrefix;
         left.CopyTo(buffer[1..]);
         right.CopyTo(buffer[(1 + Hash32.Size)..]);
         return Hash32.Compute(buffer);
     }
 
-    /// <summary>The root over <paramref name="items"/> (each is leaf-hashed here), computed in place in one working array.</summary>
-    public static Hash32 ComputeRoot(IReadOnlyList<Hash32> items)
-    {
-        if (items.Count == 0)
-        {
-            return Hash32.Zero;
-        }
-
-        var level = new Hash32[items.Count];
-        for (int i = 0; i < level.Length; i++)
-        {
-            level[i] = HashLeaf(items[i]);
-        }
-
-        int count = level.Length;
-        while (count > 1)
-        {
-            int next = 0;
-            for (int i = 0; i < count; i += 2)
-            {
-                level[next++] = i + 1 < count ? HashNode(level[i], level[i + 1]) : level[i];
-            }
-
-            count = next;
-        }
-
-        return level[0];
-    }
+    /// <summary>The root over <paramref name="items"/> (each is leaf-hashed here).</summary>
+    public static Hash32 ComputeRoot(IReadOnlyList<Hash32> items) => Fold(items, index: -1, siblings: null);
 
     /// <summary>The sibling hashes from leaf <paramref name="index"/> up to the root.</summary>
     public static MerkleProof CreateProof(IReadOnlyList<Hash32> items, int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, items.Count);
-        var level = items.Select(HashLeaf).ToList();
         var siblings = new List<Hash32>();
-        int position = index;
-        while (level.Count > 1)
-        {
-            int sibling = position ^ 1;
-            if (sibling < level.Count)
-            {
-                siblings.Add(level[sibling]);
-            }
-
-            var next = new List<Hash32>((level.Count + 1) / 2);
-            for (int i = 0; i < level.Count; i += 2)
-            {
-                next.Add(i + 1 < level.Count ? HashNode(level[i], level[i + 1]) : level[i]);
-            }
-
-            level = next;
-            position /= 2;
-        }
-
+        Fold(items, index, siblings);
         return new MerkleProof(index, items.Count, siblings);
     }
-}
 
-/// <summary>An inclusion proof: with the leaf count, the index fixes at which levels a sibling exists and on which side.</summary>
-public sealed record MerkleProof(int Index, int LeafCount, IReadOnlyList<Hash32> Siblings)
-{
-    public bool Verify(Hash32 item, Hash32 root)
+    /// <summary>
+    /// Reduces the tree level by level, in place, in one pooled buffer: this runs for every block, and a fresh array for
+    /// 10,000 leaves (320 KB) would land on the large-object heap each time. With <paramref name="siblings"/>, also records
+    /// the sibling of <paramref name="index"/>'s ancestor on each level before that level is overwritten.
+    /// </summary>
+    private static Hash32 Fold(IReadOnlyList<Hash32> items, int index, List<Hash32>? siblings)
     {
-        if (Index < 0 || Index >= LeafCount)
+        int count = items.Count;
+        if (count == 0)
         {
-            return false;
+            return Hash32.Zero;
         }
 
-        Hash32 hash = MerkleTree.HashLeaf(item);
-        int position = Index;
-        int width = LeafCount;
-        int used = 0;
-        while (width > 1)
+        Hash32[] level = ArrayPool<Hash32>.Shared.Rent(count);
+        try
         {
-            int sibling = position ^ 1;
-            if (sibling < width)
+            for (int i = 0; i < count; i++)
             {
-                if (used >= Siblings.Count)
-                {
-                    return false;
-                }
-
-                hash = (position & 1) == 0 ? MerkleTree.HashNode(hash, Siblings[used]) : MerkleTree.HashNode(Siblings[used], hash);
-                used++;
+                level[i] = HashLeaf(items[i]);
             }
 
-            position /= 2;
-            width = (width + 1) / 2;
-        }
+            int position = index;
+            while (count > 1)
+            {
+                if (siblings is not null && (position ^ 1) < count)
+                {
+                    siblings.Add(level[position ^ 1]);
+                }
 
-        return used == Siblings.Count && hash == root;
+                // Writing pair i/2 only overwrites slots already read, so the level can shrink in place.
+                int next = 0;
+                for (int i = 0; i + 1 < count; i += 2)
+                {
+                    level[next++] = HashNode(level[i], level[i + 1]);
+                }
+
+                if ((count & 1) == 1)
+                {
+                    level[next++] = level[count - 1];
+                }
+
+                count = next;
+                position >>= 1;
+            }
+
+            return level[0];
+        }
+        finally
+        {
+            // Hashes of public data: nothing to clear.
+            ArrayPool<Hash32>.Shared.Return(level);
+        }
     }
 }

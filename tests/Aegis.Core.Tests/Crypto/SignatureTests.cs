@@ -4,81 +4,84 @@ namespace Aegis.Core.Tests.Crypto;
 
 public class SignatureTests
 {
-    [Fact]
-    public void Ed25519_matches_the_RFC_8032_test_vector()
+    private static readonly byte[] Message = "block 42"u8.ToArray();
+
+    [Theory]
+    [InlineData(KeyAlgorithm.EcdsaP256)]
+    [InlineData(KeyAlgorithm.Ed25519)]
+    public void A_signature_verifies_under_its_key_and_survives_a_text_round_trip_of_the_key(KeyAlgorithm algorithm)
     {
-        // RFC 8032 section 7.1, TEST 1 (empty message).
-        Ed25519Signer signer = Ed25519Signer.FromPrivateKey(Convert.FromHexString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
-        Assert.Equal("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", Convert.ToHexStringLower(signer.PublicKey.Bytes));
-        var signature = new byte[Signature.Size];
-        signer.Sign([], signature);
-        Assert.Equal("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b", Convert.ToHexStringLower(signature));
-        Assert.True(signer.PublicKey.Verify([], signature));
+        IExportableSigner signer = Signers.Generate(algorithm);
+        byte[] signature = Sign(signer, Message);
+
+        Assert.True(signer.PublicKey.Verify(Message, signature));
+        PublicKey parsed = PublicKey.Parse(signer.PublicKey.ToString());
+        Assert.True(parsed.Verify(Message, signature));
+        Assert.False(Signers.Generate(algorithm).PublicKey.Verify(Message, signature));
     }
 
     [Theory]
     [InlineData(KeyAlgorithm.EcdsaP256)]
     [InlineData(KeyAlgorithm.Ed25519)]
-    public void Signatures_verify_and_any_flipped_bit_or_wrong_length_fails(KeyAlgorithm algorithm)
+    public void Any_flipped_bit_in_the_signature_or_the_message_fails(KeyAlgorithm algorithm)
     {
-        ISigner signer = algorithm == KeyAlgorithm.EcdsaP256 ? EcdsaP256Signer.Generate() : Ed25519Signer.Generate();
-        byte[] message = "block 42"u8.ToArray();
+        IExportableSigner signer = Signers.Generate(algorithm);
+        byte[] signature = Sign(signer, Message);
+
+        for (int bit = 0; bit < signature.Length * 8; bit++)
+        {
+            byte[] flipped = (byte[])signature.Clone();
+            flipped[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.False(signer.PublicKey.Verify(Message, flipped), $"signature bit {bit}");
+        }
+
+        for (int bit = 0; bit < Message.Length * 8; bit++)
+        {
+            byte[] flipped = (byte[])Message.Clone();
+            flipped[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.False(signer.PublicKey.Verify(flipped, signature), $"message bit {bit}");
+        }
+    }
+
+    [Theory]
+    [InlineData(KeyAlgorithm.EcdsaP256)]
+    [InlineData(KeyAlgorithm.Ed25519)]
+    public void Wrong_length_signatures_return_false_and_wrong_length_buffers_are_refused(KeyAlgorithm algorithm)
+    {
+        IExportableSigner signer = Signers.Generate(algorithm);
+        byte[] signature = Sign(signer, Message);
+
+        Assert.False(signer.PublicKey.Verify(Message, signature.AsSpan(0, Signature.Size - 1)));
+        Assert.False(signer.PublicKey.Verify(Message, [.. signature, 0]));
+        Assert.False(signer.PublicKey.Verify(Message, []));
+        Assert.Throws<ArgumentException>(() => signer.Sign(Message, new byte[Signature.Size - 1]));
+        Assert.Throws<ArgumentException>(() => signer.Sign(Message, new byte[Signature.Size + 1]));
+    }
+
+    [Theory]
+    [InlineData(KeyAlgorithm.EcdsaP256)]
+    [InlineData(KeyAlgorithm.Ed25519)]
+    public void Signing_and_verifying_are_safe_from_many_threads(KeyAlgorithm algorithm)
+    {
+        // The receive path verifies in parallel before messages enter the event loop; one key object serves all threads.
+        IExportableSigner signer = Signers.Generate(algorithm);
+        int failures = 0;
+        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            byte[] message = BitConverter.GetBytes(i);
+            byte[] signature = Sign(signer, message);
+            if (!signer.PublicKey.Verify(message, signature) || signer.PublicKey.Verify(BitConverter.GetBytes(i + 1), signature))
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+        Assert.Equal(0, failures);
+    }
+
+    private static byte[] Sign(ISigner signer, ReadOnlySpan<byte> message)
+    {
         var signature = new byte[Signature.Size];
         signer.Sign(message, signature);
-
-        Assert.True(signer.PublicKey.Verify(message, signature));
-        byte[] flipped = (byte[])signature.Clone();
-        flipped[5] ^= 0x10;
-        Assert.False(signer.PublicKey.Verify(message, flipped));
-        Assert.False(signer.PublicKey.Verify("block 43"u8, signature));
-        Assert.False(signer.PublicKey.Verify(message, signature.AsSpan(0, 63)));
-
-        PublicKey parsed = PublicKey.Parse(signer.PublicKey.ToString());
-        Assert.Equal(signer.PublicKey, parsed);
-        Assert.True(parsed.Verify(message, signature));
-    }
-
-    [Fact]
-    public void Bad_public_keys_are_refused_with_the_reason()
-    {
-        Assert.Contains("unknown key algorithm", Assert.Throws<FormatException>(() => PublicKey.Parse("rsa:AAAA")).Message);
-        Assert.Contains("base64", Assert.Throws<FormatException>(() => PublicKey.Parse("ecdsa-p256:!!!")).Message);
-        Assert.Contains("64 bytes", Assert.Throws<FormatException>(() => PublicKey.Parse("ecdsa-p256:" + Convert.ToBase64String(new byte[10]))).Message);
-        Assert.Contains("not a valid", Assert.Throws<FormatException>(() => PublicKey.FromBytes(KeyAlgorithm.EcdsaP256, new byte[64])).Message);
-    }
-
-    [Fact]
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public void Key_files_round_trip_with_mode_0600_refuse_overwrite_and_reject_tampering()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "aegis-key-" + Guid.NewGuid().ToString("N")[..8]);
-        string path = Path.Combine(dir, "node.key");
-        try
-        {
-            using EcdsaP256Signer signer = EcdsaP256Signer.Generate();
-            KeyFile.Write(path, signer);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-            using (EcdsaP256Signer back = KeyFile.Read(path))
-            {
-                Assert.Equal(signer.PublicKey, back.PublicKey);
-            }
-
-            Assert.Throws<IOException>(() => KeyFile.Write(path, signer));
-
-            using EcdsaP256Signer other = EcdsaP256Signer.Generate();
-            string privateKey = Convert.ToBase64String(signer.ExportPrivateKey());
-            File.WriteAllText(path, $"{{\"algorithm\":\"ecdsa-p256\",\"private_key\":\"{privateKey}\",\"public_key\":\"{other.PublicKey}\"}}");
-            Assert.Contains("does not match", Assert.Throws<FormatException>(() => KeyFile.Read(path)).Message);
-
-            File.WriteAllText(path, "{ not json");
-            Assert.Contains(path, Assert.Throws<FormatException>(() => KeyFile.Read(path)).Message);
-
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
-            Assert.Contains("chmod 600", Assert.Throws<UnauthorizedAccessException>(() => KeyFile.Read(path)).Message);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        return signature;
     }
 }
