@@ -1,90 +1,106 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Aegis.Core.Crypto;
-using Aegis.Core.Encoding;
 
 namespace Aegis.Network;
 
 /// <summary>
-/// HELLO → AUTH → READY. HELLO (plaintext) carries the protocol version, chain id and a fresh ephemeral P-256 key;
-/// ECDH over the ephemeral keys and HKDF over the transcript give one AES-256-GCM key per direction (forward
-/// secrecy: the ephemeral keys are discarded). AUTH (sealed) proves each side's long-term identity key by signing
-/// the transcript with its role, so a signature cannot be replayed into another session. READY (sealed) confirms.
+/// HELLO → AUTH → READY for one connection. Both sides send HELLO (plaintext) at once; ECDH over the ephemeral keys
+/// and HKDF over the transcript give the session keys; AUTH (sealed) proves each side's identity key over the
+/// transcript; the authorization policy picks the peer's role; READY (sealed, empty) opens the channel, or a sealed
+/// refusal tells the peer why not. Every failure becomes a <see cref="HandshakeException"/> naming the endpoint.
 /// </summary>
-internal static class Handshake
+internal sealed class Handshake
 {
     public const ushort ProtocolVersion = 1;
-    private const int MaxHandshakeFrame = 4096;
-    private static readonly byte[] Magic = "AEGS"u8.ToArray();
 
-    public sealed record Result(PublicKey RemoteIdentity, PeerRole Role, SessionCipher Send, SessionCipher Receive);
+    /// <summary>Handshake frames are a few hundred bytes; anything longer is not a handshake and is never allocated.</summary>
+    public const int MaxFrameBytes = 1024;
 
-    public static async Task<Result> RunAsync(Stream stream, bool initiator, string chainId, ISigner identity, PeerAuthorizer authorize, PublicKey? expectedRemote, EndPoint? remote, CancellationToken ct)
+    private readonly Stream _stream;
+    private readonly FrameReader _reader;
+    private readonly HandshakeSettings _settings;
+    private readonly bool _initiator;
+    private readonly EndPoint? _remote;
+    private readonly PublicKey? _expected;
+    private string _awaiting = "HELLO";
+
+    private Handshake(Stream stream, FrameReader reader, HandshakeSettings settings, bool initiator, EndPoint? remote, PublicKey? expected)
     {
-        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        byte[] nonce = RandomNumberGenerator.GetBytes(32);
-        byte[] myHello = EncodeHello(chainId, ephemeral, nonce);
+        _stream = stream;
+        _reader = reader;
+        _settings = settings;
+        _initiator = initiator;
+        _remote = remote;
+        _expected = expected;
+    }
 
-        byte[] theirHello;
-        if (initiator)
-        {
-            await FrameIO.WriteAsync(stream, myHello, ct);
-            theirHello = await ReadFrame(stream, "HELLO", remote, ct);
-        }
-        else
-        {
-            theirHello = await ReadFrame(stream, "HELLO", remote, ct);
-            await FrameIO.WriteAsync(stream, myHello, ct);
-        }
+    /// <summary>Runs the handshake within the settings' timeout. <paramref name="expected"/> pins the identity an outbound dial must reach.</summary>
+    public static Task<HandshakeResult> RunAsync(Stream stream, FrameReader reader, HandshakeSettings settings, bool initiator, EndPoint? remote, PublicKey? expected, CancellationToken ct) =>
+        new Handshake(stream, reader, settings, initiator, remote, expected).RunAsync(ct);
 
-        ECDiffieHellmanPublicKey theirEphemeral = DecodeHello(theirHello, chainId, remote);
-        byte[] transcript = SHA256.HashData(initiator ? [.. myHello, .. theirHello] : [.. theirHello, .. myHello]);
-        byte[] secret;
+    private async Task<HandshakeResult> RunAsync(CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(_settings.Timeout);
         try
         {
-            secret = ephemeral.DeriveRawSecretAgreement(theirEphemeral);
+            return await ExchangeAsync(deadline.Token);
         }
-        catch (CryptographicException ex)
+        catch (HandshakeError ex)
         {
-            throw new HandshakeException($"handshake with {remote}: bad ephemeral key ({ex.Message})", ex);
-        }
-        finally
-        {
-            theirEphemeral.Dispose();
-        }
-
-        byte[] keyIR = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, transcript, "AEGIS p2p v1 initiator->responder"u8.ToArray());
-        byte[] keyRI = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, transcript, "AEGIS p2p v1 responder->initiator"u8.ToArray());
-        CryptographicOperations.ZeroMemory(secret);
-        var send = new SessionCipher(initiator ? keyIR : keyRI);
-        var receive = new SessionCipher(initiator ? keyRI : keyIR);
-        try
-        {
-            // AUTH: my identity and my signature over (my role, transcript).
-            await FrameIO.WriteAsync(stream, send.Seal(EncodeAuth(identity, AuthMessage(initiator, transcript))), ct);
-            byte[] auth = receive.Open(await ReadFrame(stream, "AUTH", remote, ct));
-            PublicKey theirs = DecodeAuth(auth, AuthMessage(!initiator, transcript), remote);
-            if (expectedRemote is not null && !expectedRemote.Equals(theirs))
-            {
-                throw new HandshakeException($"handshake with {remote}: expected validator key {expectedRemote.Fingerprint.ToShortString()}, peer proved {theirs.Fingerprint.ToShortString()}");
-            }
-
-            PeerRole role = authorize(theirs) ?? throw new HandshakeException($"handshake with {remote}: key {theirs.Fingerprint.ToShortString()} is not allowed to connect");
-
-            await FrameIO.WriteAsync(stream, send.Seal([1]), ct);
-            byte[] ready = receive.Open(await ReadFrame(stream, "READY", remote, ct));
-            if (ready is not [1])
-            {
-                throw new HandshakeException($"handshake with {remote}: malformed READY");
-            }
-
-            return new Result(theirs, role, send, receive);
+            throw new HandshakeException(ex.Reason, _remote, _initiator, ex.Message, ex.InnerException) { PeerWasTold = ex.PeerWasTold };
         }
         catch (PeerProtocolException ex)
         {
-            send.Dispose();
-            receive.Dispose();
-            throw new HandshakeException($"handshake with {remote}: {ex.Message}", ex);
+            string detail = _awaiting == "HELLO" ? $"the first frame is not an AEGIS HELLO: {ex.Message}" : $"bad {_awaiting} frame: {ex.Message}";
+            throw new HandshakeException(HandshakeFailure.ProtocolViolation, _remote, _initiator, detail, ex);
+        }
+        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            throw new HandshakeException(HandshakeFailure.Timeout, _remote, _initiator, $"timed out after {_settings.Timeout.TotalSeconds:0.###} s waiting for {_awaiting}", ex);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            throw new HandshakeException(HandshakeFailure.ConnectionLost, _remote, _initiator, $"connection lost while waiting for {_awaiting}: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<HandshakeResult> ExchangeAsync(CancellationToken ct)
+    {
+        // The ephemeral key lives only for this exchange: once it is gone, recorded traffic cannot be decrypted even
+        // with both identity keys (forward secrecy).
+        using ECDiffieHellman ephemeral = SessionKeys.CreateEphemeral();
+        byte[] myHello = new HelloMessage(ProtocolVersion, _settings.ChainId, SessionKeys.EncodePublic(ephemeral), RandomNumberGenerator.GetBytes(HelloMessage.RandomSize)).Encode();
+
+        // Both sides speak first, so each one can name a version or chain mismatch itself instead of seeing a bare close.
+        await FrameWriter.WritePlainAsync(_stream, myHello, ct);
+        using PooledBuffer theirHello = await ReadFrameAsync(ct);
+        HelloMessage hello = HelloMessage.Decode(theirHello.Span, ProtocolVersion, _settings.ChainId);
+        byte[] transcript = _initiator ? SessionKeys.TranscriptHash(myHello, theirHello.Span) : SessionKeys.TranscriptHash(theirHello.Span, myHello);
+        (SessionCipher send, SessionCipher receive) = SessionKeys.Derive(ephemeral, hello.EphemeralKey, transcript, _initiator);
+        try
+        {
+            _awaiting = "AUTH";
+            await FrameWriter.WriteSealedAsync(_stream, send, AuthMessage.Create(_settings.Identity, _initiator, transcript), ct);
+            PublicKey remote = await ReceiveAuthAsync(receive, transcript, ct);
+            if (_expected is not null && !_expected.Equals(remote))
+            {
+                await RefuseAsync(send, HandshakeFailure.UnexpectedIdentity, $"dialed expecting identity {_expected.Fingerprint.ToShortString()}, the peer proved identity {remote.Fingerprint.ToShortString()}", ct);
+            }
+
+            PeerRole role = _settings.Authorize(remote)
+                ?? await RefuseAsync(send, HandshakeFailure.Unauthorized, $"identity {remote.Fingerprint.ToShortString()} is not allowed to connect by this node's peer policy", ct);
+
+            _awaiting = "READY";
+            await FrameWriter.WriteSealedAsync(_stream, send, ReadyMessage.Ready, ct);
+            using (PooledBuffer ready = await ReadFrameAsync(ct))
+            {
+                ReadyMessage.Check(ready.Span[..receive.OpenInPlace(ready.Span)]);
+            }
+
+            return new HandshakeResult(remote, role, send, receive);
         }
         catch
         {
@@ -94,100 +110,29 @@ internal static class Handshake
         }
     }
 
-    private static async Task<byte[]> ReadFrame(Stream stream, string what, EndPoint? remote, CancellationToken ct)
+    private async Task<PublicKey> ReceiveAuthAsync(SessionCipher receive, byte[] transcript, CancellationToken ct)
     {
+        using PooledBuffer auth = await ReadFrameAsync(ct);
+        int length;
         try
         {
-            return await FrameIO.ReadAsync(stream, MaxHandshakeFrame, ct) ?? throw new HandshakeException($"handshake with {remote}: connection closed before {what}");
+            length = receive.OpenInPlace(auth.Span);
         }
         catch (PeerProtocolException ex)
         {
-            throw new HandshakeException($"handshake with {remote}: bad {what} frame: {ex.Message}", ex);
+            throw new HandshakeError(HandshakeFailure.BadSignature, "AUTH failed to decrypt: the peer derived other session keys (a man in the middle, or an altered HELLO)", ex);
         }
-        catch (IOException ex)
-        {
-            throw new HandshakeException($"handshake with {remote}: connection lost before {what}: {ex.Message}", ex);
-        }
+
+        return AuthMessage.Verify(auth.Span[..length], signedByInitiator: !_initiator, transcript);
     }
 
-    private static byte[] EncodeHello(string chainId, ECDiffieHellman ephemeral, byte[] nonce)
+    /// <summary>Tells the peer why it is refused (it has proven its identity, so the reason is no secret), then fails.</summary>
+    private async Task<PeerRole> RefuseAsync(SessionCipher send, HandshakeFailure reason, string detail, CancellationToken ct)
     {
-        ECParameters p = ephemeral.ExportParameters(false);
-        var w = new CanonicalWriter(160);
-        w.WriteFixed(Magic);
-        w.WriteU16(ProtocolVersion);
-        w.WriteString8(chainId);
-        w.WriteFixed(p.Q.X);
-        w.WriteFixed(p.Q.Y);
-        w.WriteFixed(nonce);
-        return w.ToArray();
+        await FrameWriter.WriteSealedAsync(_stream, send, ReadyMessage.Refusal(detail), ct);
+        throw new HandshakeError(reason, detail) { PeerWasTold = true };
     }
 
-    private static ECDiffieHellmanPublicKey DecodeHello(byte[] hello, string chainId, EndPoint? remote)
-    {
-        try
-        {
-            var r = new CanonicalReader(hello);
-            if (!r.ReadFixed(4, "hello.magic").SequenceEqual(Magic))
-            {
-                throw new HandshakeException($"handshake with {remote}: not an AEGIS peer (bad magic)");
-            }
-
-            ushort version = r.ReadU16("hello.version");
-            if (version != ProtocolVersion)
-            {
-                throw new HandshakeException($"handshake with {remote}: peer speaks protocol version {version}, we speak {ProtocolVersion}");
-            }
-
-            string theirChain = r.ReadString8("hello.chain_id");
-            if (theirChain != chainId)
-            {
-                throw new HandshakeException($"handshake with {remote}: peer is on chain '{theirChain}', we are on '{chainId}'");
-            }
-
-            byte[] x = r.ReadFixed(32, "hello.ephemeral_x").ToArray();
-            byte[] y = r.ReadFixed(32, "hello.ephemeral_y").ToArray();
-            r.ReadFixed(32, "hello.nonce");
-            r.EnsureEnd("hello");
-            using var key = ECDiffieHellman.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = x, Y = y } });
-            return key.PublicKey;
-        }
-        catch (CodecException ex)
-        {
-            throw new HandshakeException($"handshake with {remote}: malformed HELLO ({ex.Message})", ex);
-        }
-        catch (CryptographicException ex)
-        {
-            throw new HandshakeException($"handshake with {remote}: invalid ephemeral key ({ex.Message})", ex);
-        }
-    }
-
-    private static byte[] AuthMessage(bool initiatorSigns, byte[] transcript) =>
-        [.. "AEGIS p2p auth "u8, .. (initiatorSigns ? "initiator"u8 : "responder"u8), .. transcript];
-
-    private static byte[] EncodeAuth(ISigner identity, byte[] message)
-    {
-        var signature = new byte[Signature.Size];
-        identity.Sign(message, signature);
-        var w = new CanonicalWriter(160);
-        w.WriteBytes8(identity.PublicKey.Encode());
-        w.WriteFixed(signature);
-        return w.ToArray();
-    }
-
-    private static PublicKey DecodeAuth(byte[] auth, byte[] message, EndPoint? remote)
-    {
-        try
-        {
-            var r = new CanonicalReader(auth);
-            PublicKey key = PublicKey.Decode(r.ReadBytes8("auth.identity"));
-            byte[] signature = r.ReadFixed(Signature.Size, "auth.signature").ToArray();
-            r.EnsureEnd("auth");
-            return key.Verify(message, signature) ? key : throw new HandshakeException($"handshake with {remote}: identity signature does not verify");
-        }
-        catch (FormatException ex)
-        {
-            throw new HandshakeException($"handshake with {remote}: malformed AUTH ({ex.Message})", ex);
-        }
-    }
+    private async ValueTask<PooledBuffer> ReadFrameAsync(CancellationToken ct) =>
+        await _reader.ReadAsync(MaxFrameBytes, ct) ?? throw new HandshakeError(HandshakeFailure.ConnectionLost, $"the peer closed the connection before its {_awaiting}");
 }

@@ -1,15 +1,11 @@
-using Aegis.Core.Crypto;
-
 namespace Aegis.Network;
 
+/// <summary>What an authenticated peer may do on this node.</summary>
 public enum PeerRole
 {
-    /// <summary>In the validator set: may vote.</summary>
+    /// <summary>In the validator set: its consensus messages count.</summary>
     Validator,
 
-    /// <summary>Not a validator: receives blocks, cannot vote.</summary>
+    /// <summary>Not a validator: follows the chain, cannot vote.</summary>
     Observer,
 }
-
-/// <summary>Decides who may connect, from the remote's proven identity key. Returns null to reject.</summary>
-public delegate PeerRole? PeerAuthorizer(PublicKey remoteIdentity);

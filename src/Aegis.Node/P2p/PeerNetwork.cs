@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -48,9 +49,8 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
         _handler = handler;
         _metrics = metrics;
         _logger = logger;
-        _transport = new SecureTransport(genesis.ChainId, identity, key =>
-            genesis.Validators.FindByKey(key) is not null ? PeerRole.Validator : allowObservers ? PeerRole.Observer : null);
-        _transport.HandshakeFailed += reason => LogHandshakeFailed(reason);
+        // The transport logs (and counts) failed handshakes itself, with the endpoint and reason as fields.
+        _transport = new SecureTransport(genesis.ChainId, identity, PeerPolicy.ForValidators(genesis.Validators, allowObservers), logger);
     }
 
     public int ConnectedValidators => _validators.Count;
@@ -270,7 +270,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
         int malformed = 0;
         while (!ct.IsCancellationRequested)
         {
-            byte[]? payload;
+            IMemoryOwner<byte>? payload;
             try
             {
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -293,12 +293,16 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
                 return;
             }
 
-            _metrics.BytesReceived.Add(payload.Length);
+            _metrics.BytesReceived.Add(payload.Memory.Length);
             connection.Touch();
             PeerMessage message;
             try
             {
-                message = PeerMessage.FromBytes(payload);
+                // Decoding copies what it keeps, so the pooled buffer goes back as soon as the message is built.
+                using (payload)
+                {
+                    message = PeerMessage.FromBytes(payload.Memory.Span);
+                }
             }
             catch (CodecException ex)
             {
@@ -343,9 +347,6 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
         {
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "p2p handshake failed: {Reason}")]
-    private partial void LogHandshakeFailed(string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "p2p dial {Address} failed: {Reason}")]
     private partial void LogDialFailed(string address, string reason);
