@@ -59,22 +59,6 @@ public sealed class SimStorage : IStateView
 
     public int RecordSize => _record.Count;
 
-    public ChainPosition Position(Genesis genesis)
-    {
-        if (_chain.Count == 0)
-        {
-            return ChainPosition.Genesis(genesis);
-        }
-
-        var roots = new Dictionary<ulong, Hash32>();
-        int keep = genesis.Parameters.PipelineDepth + 1;
-        for (int i = Math.Max(0, _chain.Count - keep); i < _chain.Count; i++)
-        {
-            roots[_chain[i].Block.Height] = _chain[i].StateRoot;
-        }
-
-        var recent = _chain.Skip(Math.Max(0, _chain.Count - genesis.Parameters.DedupHorizonBlocks)).Select(c => new CommittedBlock(c.Block, c.Certificate)).ToList();
-        Block tip = _chain[^1].Block;
-        return new ChainPosition(tip.Height, tip.Hash, tip.Header.TimestampMs, roots, recent);
-    }
+    public ChainPosition Position(Genesis genesis) =>
+        ChainPosition.FromRecent(genesis, [.. _chain.Skip(Math.Max(0, _chain.Count - genesis.Parameters.DedupHorizonBlocks)).Select(c => (new CommittedBlock(c.Block, c.Certificate), c.StateRoot))]);
 }

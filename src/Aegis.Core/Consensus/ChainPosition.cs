@@ -12,4 +12,29 @@ public sealed record ChainPosition(ulong Height, Hash32 BlockHash, long Timestam
 {
     public static ChainPosition Genesis(Genesis genesis) =>
         new(0, genesis.Hash, genesis.GenesisTimeMs, new Dictionary<ulong, Hash32>(), []);
+
+    /// <summary>
+    /// The one way a host builds its start position from storage: <paramref name="recent"/> are the last committed
+    /// blocks in height order, ending at the tip (the dedup horizon's worth; fewer is fine), each with the state root
+    /// after it. Keeps the roots the pipeline still refers to.
+    /// </summary>
+    public static ChainPosition FromRecent(Genesis genesis, IReadOnlyList<(CommittedBlock Block, Hash32 StateRootAfter)> recent)
+    {
+        if (recent.Count == 0)
+        {
+            return Genesis(genesis);
+        }
+
+        Block tip = recent[^1].Block.Block;
+        var roots = new Dictionary<ulong, Hash32>();
+        foreach ((CommittedBlock block, Hash32 root) in recent)
+        {
+            if (block.Height + (ulong)genesis.Parameters.PipelineDepth + 1 > tip.Height)
+            {
+                roots[block.Height] = root;
+            }
+        }
+
+        return new ChainPosition(tip.Height, tip.Hash, tip.Header.TimestampMs, roots, [.. recent.Select(r => r.Block)]);
+    }
 }

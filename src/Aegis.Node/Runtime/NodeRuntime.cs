@@ -71,28 +71,17 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     public async Task StartAsync(CancellationToken ct)
     {
         ChainTip tip = await _store.GetTipAsync(ct);
-        var recent = new List<CommittedBlock>();
-        var roots = new Dictionary<ulong, Hash32>();
-        if (tip.Height > 0)
+        var recent = new List<(CommittedBlock, Hash32)>();
+        ulong horizon = (ulong)_genesis.Parameters.DedupHorizonBlocks;
+        for (ulong h = tip.Height > horizon ? tip.Height - horizon + 1 : 1; h <= tip.Height; h += PeerMessage.MaxSyncBlocks)
         {
-            ulong horizon = (ulong)_genesis.Parameters.DedupHorizonBlocks;
-            ulong from = tip.Height > horizon ? tip.Height - horizon + 1 : 1;
-            for (ulong h = from; h <= tip.Height; h += PeerMessage.MaxSyncBlocks)
+            foreach (StoredBlock b in await _store.GetBlocksAsync(h, PeerMessage.MaxSyncBlocks, ct))
             {
-                foreach (StoredBlock b in await _store.GetBlocksAsync(h, PeerMessage.MaxSyncBlocks, ct))
-                {
-                    recent.Add(new CommittedBlock(b.Block, b.Certificate));
-                    if (b.Height + (ulong)_genesis.Parameters.PipelineDepth + 1 > tip.Height)
-                    {
-                        roots[b.Height] = b.StateRootAfter;
-                    }
-                }
+                recent.Add((new CommittedBlock(b.Block, b.Certificate), b.StateRootAfter));
             }
         }
 
-        var position = tip.Height == 0
-            ? ChainPosition.Genesis(_genesis)
-            : new ChainPosition(tip.Height, tip.BlockHash, tip.TimestampMs, roots, recent);
+        ChainPosition position = ChainPosition.FromRecent(_genesis, recent);
         _stateRoot = tip.Height == 0 ? BlockExecutor.GenesisStateRoot : tip.StateRoot;
 
         var replica = new Replica(_genesis, _signer, _options.Replica, position);
