@@ -49,7 +49,7 @@ internal sealed class Connection : IAsyncDisposable
         {
             await foreach (byte[] payload in _queue.Reader.ReadAllAsync(ct))
             {
-                if (payload.Length > SecureTransport.DefaultMaxFrameBytes - 64)
+                if (payload.Length > Channel.MaxPayloadBytes)
                 {
                     // Never tear down a healthy connection for one oversized message: drop it and count it.
                     _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "oversized_outgoing"));
