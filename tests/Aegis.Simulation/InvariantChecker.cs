@@ -124,7 +124,7 @@ public sealed class InvariantChecker(Genesis genesis, bool[] honest)
     public bool CommittedOnWeakQuorum(Hash32 tx) =>
         _committedBy.TryGetValue(tx, out HashSet<int>? nodes) && nodes.Count >= Math.Min(genesis.Validators.Quorum.Weak, honest.Count(h => h));
 
-    public bool AllCommittedEverywhere(IEnumerable<SimStorage> honestStorages)
+    public bool AllCommittedEverywhere()
     {
         int honestCount = honest.Count(h => h);
         if (_committedBy.Count < Submitted.Count)
@@ -140,7 +140,6 @@ public sealed class InvariantChecker(Genesis genesis, bool[] honest)
             }
         }
 
-        _ = honestStorages;
         return true;
     }
 

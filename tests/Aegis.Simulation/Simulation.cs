@@ -113,7 +113,7 @@ public sealed partial class Simulation
                 }
             }
 
-            done = !faulty && _checker.AllCommittedEverywhere(_nodes.Where(n => n.IsHonest).Select(n => n.Storage));
+            done = !faulty && _checker.AllCommittedEverywhere();
         }
 
         foreach (SimNode node in _nodes)
@@ -168,20 +168,19 @@ public sealed partial class Simulation
 
                 foreach (SimNode node in _nodes)
                 {
-                    Enqueue(new Envelope(-1, node.Index, null, c.Tx, null), ClientLinkDelay(node.Index));
+                    Enqueue(new Envelope(-1, node.Index, null, c.Tx, null), ClientLinkDelay());
                 }
             }
         }
     }
 
-    private long ClientLinkDelay(int to)
+    private long ClientLinkDelay()
     {
         if (_tick < _options.FaultTicks && _options.Faults.HasFlag(FaultKinds.Loss) && _faultRng.Chance(_options.LossRate * 2))
         {
             return -1;
         }
 
-        _ = to;
         return 1 + _faultRng.Next(3);
     }
 

@@ -68,7 +68,7 @@ public static class NodeHost
         string nodeId = string.IsNullOrEmpty(config.Node.Id) ? self.Id : config.Node.Id;
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        ConfigureLogging(builder.Logging, config, nodeId);
+        ConfigureLogging(builder.Logging, config);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = config.Api.MaxBodyBytes;
@@ -188,7 +188,7 @@ public static class NodeHost
     private static IPAddress ParseHost(string host) =>
         host is "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out IPAddress? ip) ? ip : Dns.GetHostAddresses(host)[0];
 
-    private static void ConfigureLogging(ILoggingBuilder logging, AegisConfig config, string nodeId)
+    private static void ConfigureLogging(ILoggingBuilder logging, AegisConfig config)
     {
         logging.ClearProviders();
         LogLevel level = config.Logging.Level.ToUpperInvariant() switch
@@ -213,7 +213,5 @@ public static class NodeHost
                 o.IncludeScopes = true;
             });
         }
-
-        _ = nodeId;
     }
 }
