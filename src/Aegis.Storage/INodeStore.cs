@@ -71,6 +71,23 @@ public interface INodeStore : IAsyncDisposable
 
     /// <summary>Deletes the entries whose height is below <paramref name="belowHeight"/> (below a stable checkpoint).</summary>
     Task TruncateConsensusRecordAsync(ulong belowHeight, CancellationToken ct);
+
+    /// <summary>
+    /// Makes a whole <see cref="WriteGroup"/> durable: one transaction and one fsync where the engine can (the node's
+    /// hot path writes one group per batch of consensus work). The default writes blocks, record and truncation one
+    /// after the other; a crash between them leaves blocks without their record entries, which recovery tolerates
+    /// because nothing of the group was sent before the whole group was written.
+    /// </summary>
+    /// <exception cref="BlockRejectedException">a block does not extend the one before it; the group was not applied (engines with one transaction) or applied up to that block.</exception>
+    async Task WriteGroupAsync(WriteGroup group, CancellationToken ct)
+    {
+        await CommitBlocksAsync(group.Blocks, ct).ConfigureAwait(false);
+        await AppendConsensusRecordAsync(group.Record, ct).ConfigureAwait(false);
+        if (group.TruncateRecordBelow > 0)
+        {
+            await TruncateConsensusRecordAsync(group.TruncateRecordBelow, ct).ConfigureAwait(false);
+        }
+    }
 }
 
 /// <summary>One block for <see cref="INodeStore.CommitBlocksAsync"/>: the block, its certificate and its execution result.</summary>

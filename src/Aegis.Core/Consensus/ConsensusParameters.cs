@@ -15,6 +15,8 @@ public sealed record ConsensusParameters
     /// </summary>
     public int PipelineDepth { get; init; } = 16;
 
+    public const int MaxPipelineDepth = 64;
+
     /// <summary>A transaction hash committed within this many blocks may not be proposed again; older repeats are caught at execution by the tx index.</summary>
     public int DedupHorizonBlocks { get; init; } = 256;
 
@@ -29,9 +31,9 @@ public sealed record ConsensusParameters
             return $"checkpoint_interval: {CheckpointInterval} — expected 1 to 100000";
         }
 
-        if (PipelineDepth is < 1 or > 64)
+        if (PipelineDepth is < 1 or > MaxPipelineDepth)
         {
-            return $"pipeline_depth: {PipelineDepth} — expected 1 to 64";
+            return $"pipeline_depth: {PipelineDepth} — expected 1 to {MaxPipelineDepth}";
         }
 
         return DedupHorizonBlocks is < 1 or > 1_000_000 ? $"dedup_horizon_blocks: {DedupHorizonBlocks} — expected 1 to 1000000" : null;

@@ -32,7 +32,8 @@ public sealed partial class Replica
             ulong h = _nextProposal;
 
             // Behind a stable checkpoint we do not know every committed transaction yet: sync first.
-            if (_committedHeight < _stable.Height || h > _executedHeight + (ulong)_params.PipelineDepth || !InWindow(h) || _mempool.PendingCount == 0)
+            if (_committedHeight < _stable.Height || h > _executedHeight + (ulong)_params.PipelineDepth || h > _committedHeight + (ulong)_options.MaxBlocksInFlight
+                || !InWindow(h) || _mempool.PendingCount == 0)
             {
                 return;
             }

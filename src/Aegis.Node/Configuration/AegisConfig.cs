@@ -60,6 +60,9 @@ public sealed class ConsensusSection
 
     public int MaxBlockTxs { get; set; } = 2000;
 
+    /// <summary>How many of its blocks a primary keeps uncommitted at once; see <see cref="Aegis.Core.Consensus.ReplicaOptions.MaxBlocksInFlight"/>.</summary>
+    public int MaxBlocksInFlight { get; set; } = new Aegis.Core.Consensus.ReplicaOptions().MaxBlocksInFlight;
+
     public int TickMs { get; set; } = 50;
 
     /// <summary>

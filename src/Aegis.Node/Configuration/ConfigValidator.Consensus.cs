@@ -15,6 +15,7 @@ public static partial class ConfigValidator
         int minimum = 2 * Math.Max(1, c.TickMs);
         p.Check(c.ViewChangeTimeoutMs >= minimum && c.ViewChangeTimeoutMs <= 600_000, "consensus.view_change_timeout_ms", c.ViewChangeTimeoutMs, $"expected {minimum}-600000 (at least 2 × tick_ms)");
         p.Check(c.MaxBlockTxs is >= 1 and <= LedgerLimits.MaxBlockTxs, "consensus.max_block_txs", c.MaxBlockTxs, $"expected 1-{LedgerLimits.MaxBlockTxs}");
+        p.Check(c.MaxBlocksInFlight is >= 1 and <= ConsensusParameters.MaxPipelineDepth, "consensus.max_blocks_in_flight", c.MaxBlocksInFlight, $"expected 1-{ConsensusParameters.MaxPipelineDepth}");
 
         // Genesis owns the ranges of chain-wide parameters; asking it keeps one definition of "valid".
         if (c.PipelineDepth is { } depth && new ConsensusParameters { PipelineDepth = depth }.Validate() is { } depthProblem)

@@ -124,6 +124,7 @@ public static class NodeHost
             Replica = new ReplicaOptions
             {
                 MaxBlockTxs = config.Consensus.MaxBlockTxs,
+                MaxBlocksInFlight = config.Consensus.MaxBlocksInFlight,
                 ViewChangeTimeoutTicks = Math.Max(2, config.Consensus.ViewChangeTimeoutMs / config.Consensus.TickMs),
                 RetransmitTicks = Math.Max(1, 500 / config.Consensus.TickMs),
                 MaxMempoolTxs = config.Mempool.MaxTxs,

@@ -18,20 +18,16 @@ public sealed partial class NodeRuntime
     {
         public List<ConsensusRecordEntry> Persist { get; } = [];
 
+        /// <summary>Consensus messages: they leave only after this batch (and every batch before it) is durable.</summary>
         public List<ReplicaOutput> Sends { get; } = [];
-
-        public List<Transaction> Gossip { get; } = [];
 
         /// <summary>Blocks executed in this batch, written together (group commit) before anything is sent or acknowledged.</summary>
         public List<BlockWrite> Blocks { get; } = [];
 
-        /// <summary>Transactions applied by <see cref="Blocks"/>, which later blocks of the batch must see as applied.</summary>
-        public HashSet<Hash32> AppliedInBatch { get; } = [];
-
-        /// <summary>Peers that just sent a full sync chunk: ask them for the next one.</summary>
-        public List<int> SyncFollowUps { get; } = [];
-
         public ulong TruncateBelow { get; set; }
+
+        /// <summary>The replica's state at the end of the batch, published once the batch is durable.</summary>
+        public ReplicaStatus? Status { get; set; }
     }
 
     private async Task RunLoopAsync(CancellationToken ct)
@@ -51,7 +47,11 @@ public sealed partial class NodeRuntime
                 try
                 {
                     await StepAsync(batch, effects, ct);
-                    await FlushAsync(effects, ct);
+                    effects.Status = _replica!.Status;
+
+                    // The loop does not wait for the disk: the writer makes this batch durable (together with any
+                    // others queued behind it) and only then sends its messages, while the loop steps the next batch.
+                    await _writes.Writer.WriteAsync(effects, ct);
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
@@ -64,12 +64,14 @@ public sealed partial class NodeRuntime
                     await _stopping.CancelAsync();
                     throw;
                 }
-
-                PublishSnapshot();
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            _writes.Writer.TryComplete();
         }
     }
 
@@ -78,6 +80,7 @@ public sealed partial class NodeRuntime
         Replica replica = _replica!;
         List<Transaction>? txs = null;
         List<Action<SubmitStatus[]>>? replies = null;
+        var gossip = new List<Transaction>();
         foreach (NodeInput input in batch)
         {
             switch (input)
@@ -89,7 +92,7 @@ public sealed partial class NodeRuntime
                     {
                         if (statuses[offset] == SubmitStatus.Accepted && !t.FromPeer)
                         {
-                            effects.Gossip.Add(t.Transaction);
+                            gossip.Add(t.Transaction);
                         }
 
                         t.Reply?.TrySetResult(statuses[offset]);
@@ -105,7 +108,7 @@ public sealed partial class NodeRuntime
                         {
                             if (mine[i] == SubmitStatus.Accepted)
                             {
-                                effects.Gossip.Add(b.Transactions[i]);
+                                gossip.Add(b.Transactions[i]);
                             }
                         }
 
@@ -148,6 +151,13 @@ public sealed partial class NodeRuntime
             {
                 reply(statuses);
             }
+
+            // Mempool gossip promises nothing, so it need not wait for the batch to be durable.
+            IPeerNetwork? network = Network;
+            for (int i = 0; network is not null && i < gossip.Count; i += PeerMessage.MaxGossipTxs)
+            {
+                network.Broadcast(new TransactionsGossip(gossip.GetRange(i, Math.Min(PeerMessage.MaxGossipTxs, gossip.Count - i))));
+            }
         }
     }
 
@@ -173,9 +183,10 @@ public sealed partial class NodeRuntime
 
         // A chunk that moved us forward means there may be more: ask right away instead of waiting for the next
         // status (at the peer's tip the extra request is simply not answered).
+        // Reads on the peer's side promise nothing on ours, so the request need not wait for this chunk to be durable.
         if (replica.CommittedHeight > before && _highestPeerHeight > replica.CommittedHeight)
         {
-            effects.SyncFollowUps.Add(s.Peer);
+            Network?.Send(s.Peer, new SyncRequest(replica.CommittedHeight + 1, PeerMessage.MaxSyncBlocks));
         }
     }
 
@@ -191,8 +202,11 @@ public sealed partial class NodeRuntime
                 case TruncateRecord t:
                     effects.TruncateBelow = Math.Max(effects.TruncateBelow, t.BelowHeight);
                     break;
-                case Send or Broadcast or RequestSync:
+                case Send or Broadcast:
                     effects.Sends.Add(output);
+                    break;
+                case RequestSync r:
+                    Network?.Send(r.Peer, new SyncRequest(r.FromHeight, PeerMessage.MaxSyncBlocks));
                     break;
                 case CommitBlock c:
                     Hash32 root = await ExecuteAsync(c.Block, c.Certificate, effects, ct);
@@ -214,25 +228,43 @@ public sealed partial class NodeRuntime
     }
 
     /// <summary>
-    /// Executes a committed block (pure, in memory) and queues it for the batch's single durable write. The replica
-    /// may go on at once; nothing leaves the node and no client hears of the block until <see cref="FlushAsync"/>
-    /// has written it.
+    /// Executes a committed block (pure, in memory) and queues it for the writer. The replica may go on at once;
+    /// nothing leaves the node and no client hears of the block until the writer has stored it.
     /// </summary>
     private async Task<Hash32> ExecuteAsync(Block block, CommitCertificate certificate, Effects effects, CancellationToken ct)
     {
+        ForgetWrittenBlocks();
         IStateView stored = await _store.LoadStateViewAsync(block, ct);
-        ExecutionResult result = BlockExecutor.Execute(block, _stateRoot, new BatchStateView(stored, effects.AppliedInBatch));
+        ExecutionResult result = BlockExecutor.Execute(block, _stateRoot, new UnwrittenStateView(stored, _appliedUnwritten));
+        var applied = new List<Hash32>();
         for (int i = 0; i < block.Transactions.Count; i++)
         {
             if (result.Outcomes[i] == TxOutcome.Applied)
             {
-                effects.AppliedInBatch.Add(block.Transactions[i].Hash);
+                Hash32 hash = block.Transactions[i].Hash;
+                _appliedUnwritten.Add(hash);
+                applied.Add(hash);
             }
         }
 
+        _unwrittenBlocks.Enqueue((block.Height, applied));
         effects.Blocks.Add(new BlockWrite(block, certificate, result));
         _stateRoot = result.StateRoot;
         return result.StateRoot;
+    }
+
+    /// <summary>Drops what the writer has stored from the loop's view of unwritten blocks: the store answers for those now.</summary>
+    private void ForgetWrittenBlocks()
+    {
+        ulong written = Volatile.Read(ref _writtenHeight);
+        while (_unwrittenBlocks.TryPeek(out (ulong Height, List<Hash32> Applied) b) && b.Height <= written)
+        {
+            _unwrittenBlocks.Dequeue();
+            foreach (Hash32 hash in b.Applied)
+            {
+                _appliedUnwritten.Remove(hash);
+            }
+        }
     }
 
     /// <summary>After the group is durable: metrics, waiting clients, event subscribers.</summary>
@@ -268,64 +300,10 @@ public sealed partial class NodeRuntime
         }
     }
 
-    private sealed class BatchStateView(IStateView stored, HashSet<Hash32> appliedInBatch) : IStateView
+    /// <summary>The store's answer plus what executed blocks not yet written applied: exactly "applied by a block below this one".</summary>
+    private sealed class UnwrittenStateView(IStateView stored, HashSet<Hash32> appliedUnwritten) : IStateView
     {
-        public bool IsTxApplied(Hash32 txHash) => appliedInBatch.Contains(txHash) || stored.IsTxApplied(txHash);
-    }
-
-    /// <summary>Durable record first, then messages: a crash can never leave a vote sent but forgotten.</summary>
-    private async Task FlushAsync(Effects effects, CancellationToken ct)
-    {
-        if (effects.Blocks.Count > 0)
-        {
-            long start = Stopwatch.GetTimestamp();
-            await _store.CommitBlocksAsync(effects.Blocks, ct);
-            _metrics.StorageCommit.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
-            foreach (BlockWrite written in effects.Blocks)
-            {
-                Announce(written);
-            }
-        }
-
-        if (effects.Persist.Count > 0)
-        {
-            await _store.AppendConsensusRecordAsync(effects.Persist, ct);
-        }
-
-        IPeerNetwork? network = Network;
-        if (network is not null)
-        {
-            foreach (ReplicaOutput output in effects.Sends)
-            {
-                switch (output)
-                {
-                    case Send s:
-                        network.Send(s.To, new ConsensusEnvelope(s.Message));
-                        break;
-                    case Broadcast b:
-                        network.Broadcast(new ConsensusEnvelope(b.Message));
-                        break;
-                    case RequestSync r:
-                        network.Send(r.Peer, new SyncRequest(r.FromHeight, PeerMessage.MaxSyncBlocks));
-                        break;
-                }
-            }
-
-            foreach (int peer in effects.SyncFollowUps)
-            {
-                network.Send(peer, new SyncRequest(_replica!.CommittedHeight + 1, PeerMessage.MaxSyncBlocks));
-            }
-
-            for (int i = 0; i < effects.Gossip.Count; i += PeerMessage.MaxGossipTxs)
-            {
-                network.Broadcast(new TransactionsGossip(effects.Gossip.GetRange(i, Math.Min(PeerMessage.MaxGossipTxs, effects.Gossip.Count - i))));
-            }
-        }
-
-        if (effects.TruncateBelow > 0)
-        {
-            await _store.TruncateConsensusRecordAsync(effects.TruncateBelow, ct);
-        }
+        public bool IsTxApplied(Hash32 txHash) => appliedUnwritten.Contains(txHash) || stored.IsTxApplied(txHash);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "committed height {Height} in view {View}: {TxCount} txs, block {BlockHash}")]

@@ -14,9 +14,9 @@ namespace Aegis.Node.Runtime;
 
 /// <summary>
 /// The plumbing around one <see cref="Replica"/>: a single event loop reads inputs from a channel, steps the replica
-/// and carries out its outputs — the consensus record made durable before any message goes out, committed blocks
-/// executed and stored in height order, messages handed to the peer network. Everything else (API, network readers,
-/// the ticker) only posts inputs, so the replica never sees two threads.
+/// and executes committed blocks; a writer behind it makes each batch's consensus record and blocks durable, in one
+/// transaction, before any of the batch's messages go out or any client hears of its blocks. Everything else (API,
+/// network readers, the ticker) only posts inputs, so the replica never sees two threads.
 /// </summary>
 public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
 {
@@ -37,6 +37,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     private Replica? _replica;
     private Hash32 _stateRoot;
     private Task? _loop;
+    private Task? _writer;
     private Task? _ticker;
     private volatile NodeSnapshot _snapshot;
     private ulong _highestPeerHeight;
@@ -88,10 +89,11 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
         IReadOnlyList<ConsensusRecordEntry> record = await _store.ReadConsensusRecordAsync(ct);
         replica.Restore(record.Select(e => RecordEntry.FromBytes(e.Data)));
         _replica = replica;
-        PublishSnapshot();
+        PublishSnapshot(replica.Status);
         LogStarted(tip.Height, replica.View, record.Count);
 
         _loop = Task.Run(() => RunLoopAsync(_stopping.Token), CancellationToken.None);
+        _writer = Task.Run(() => RunWriterAsync(_stopping.Token), CancellationToken.None);
         _ticker = Task.Run(() => RunTickerAsync(_stopping.Token), CancellationToken.None);
     }
 
@@ -167,7 +169,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     {
         await _stopping.CancelAsync();
         _inbox.Writer.TryComplete();
-        foreach (Task? t in new[] { _loop, _ticker })
+        foreach (Task? t in new[] { _loop, _writer, _ticker })
         {
             if (t is not null)
             {
@@ -199,9 +201,9 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
         }
     }
 
-    private void PublishSnapshot()
+    /// <summary>Publishes what the API shows; called with the replica's status once the batch it describes is durable.</summary>
+    private void PublishSnapshot(ReplicaStatus s)
     {
-        ReplicaStatus s = _replica!.Status;
         NodeSnapshot previous = _snapshot;
         _snapshot = new NodeSnapshot(
             s.CommittedHeight,

@@ -108,31 +108,15 @@ public sealed class SqliteNodeStore : INodeStore
         return await r.ReadAsync(ct).ConfigureAwait(false) ? SqliteRows.Tip(r) : ChainTip.Empty;
     }
 
-    public async Task CommitBlockAsync(Block block, CommitCertificate certificate, ExecutionResult result, CancellationToken ct)
-    {
-        (SqliteConnection writer, SqliteWriteCommands commands) = Writer();
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            // BEGIN IMMEDIATE: the tip read below cannot go stale before the writes that depend on it.
-            using SqliteTransaction tx = writer.BeginTransaction(deferred: false);
-            ChainRules.CheckExtends(commands.ReadTip(tx), block, certificate, result, _genesisHash);
-            commands.WriteBlock(tx, block, certificate, result);
-            tx.Commit();
-        }
-        catch (SqliteException ex)
-        {
-            throw new StorageException($"{Description}: committing block {block.Height} failed, nothing was written: {ErrorText.Flatten(ex)}", ex);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    public Task CommitBlockAsync(Block block, CommitCertificate certificate, ExecutionResult result, CancellationToken ct) =>
+        WriteGroupAsync(new WriteGroup([new BlockWrite(block, certificate, result)], [], 0), ct);
 
-    public async Task CommitBlocksAsync(IReadOnlyList<BlockWrite> blocks, CancellationToken ct)
+    public Task CommitBlocksAsync(IReadOnlyList<BlockWrite> blocks, CancellationToken ct) =>
+        WriteGroupAsync(new WriteGroup(blocks, [], 0), ct);
+
+    public async Task WriteGroupAsync(WriteGroup group, CancellationToken ct)
     {
-        if (blocks.Count == 0)
+        if (group.IsEmpty)
         {
             return;
         }
@@ -141,19 +125,30 @@ public sealed class SqliteNodeStore : INodeStore
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            // All or nothing, one fsync: each block is checked against the tip the previous one left.
+            // Blocks, record and truncation in one transaction: one fsync for a whole batch of consensus work.
+            // BEGIN IMMEDIATE: each tip read below cannot go stale before the writes that depend on it.
             using SqliteTransaction tx = writer.BeginTransaction(deferred: false);
-            foreach (BlockWrite b in blocks)
+            foreach (BlockWrite b in group.Blocks)
             {
                 ChainRules.CheckExtends(commands.ReadTip(tx), b.Block, b.Certificate, b.Result, _genesisHash);
                 commands.WriteBlock(tx, b.Block, b.Certificate, b.Result);
+            }
+
+            foreach (ConsensusRecordEntry entry in group.Record)
+            {
+                commands.AppendRecord(tx, entry);
+            }
+
+            if (group.TruncateRecordBelow > 0)
+            {
+                commands.TruncateRecord(tx, group.TruncateRecordBelow);
             }
 
             tx.Commit();
         }
         catch (SqliteException ex)
         {
-            throw new StorageException($"{Description}: committing blocks {blocks[0].Block.Height}..{blocks[^1].Block.Height} failed, nothing was written: {ErrorText.Flatten(ex)}", ex);
+            throw new StorageException($"{Description}: {Describe(group)} failed, nothing was written: {ErrorText.Flatten(ex)}", ex);
         }
         finally
         {
@@ -239,24 +234,8 @@ public sealed class SqliteNodeStore : INodeStore
         return applied;
     }
 
-    public async Task AppendConsensusRecordAsync(IReadOnlyList<ConsensusRecordEntry> entries, CancellationToken ct)
-    {
-        if (entries.Count == 0)
-        {
-            return;
-        }
-
-        await WriteAsync(
-            "appending to the consensus record",
-            (commands, tx) =>
-            {
-                foreach (ConsensusRecordEntry entry in entries)
-                {
-                    commands.AppendRecord(tx, entry);
-                }
-            },
-            ct).ConfigureAwait(false);
-    }
+    public Task AppendConsensusRecordAsync(IReadOnlyList<ConsensusRecordEntry> entries, CancellationToken ct) =>
+        WriteGroupAsync(new WriteGroup([], entries, 0), ct);
 
     public async Task<IReadOnlyList<ConsensusRecordEntry>> ReadConsensusRecordAsync(CancellationToken ct)
     {
@@ -274,7 +253,7 @@ public sealed class SqliteNodeStore : INodeStore
     }
 
     public Task TruncateConsensusRecordAsync(ulong belowHeight, CancellationToken ct) =>
-        WriteAsync("truncating the consensus record", (commands, tx) => commands.TruncateRecord(tx, belowHeight), ct);
+        WriteGroupAsync(new WriteGroup([], [], belowHeight), ct);
 
     public async ValueTask DisposeAsync()
     {
@@ -313,24 +292,25 @@ public sealed class SqliteNodeStore : INodeStore
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    private async Task WriteAsync(string what, Action<SqliteWriteCommands, SqliteTransaction> write, CancellationToken ct)
+    private static string Describe(WriteGroup group)
     {
-        (SqliteConnection writer, SqliteWriteCommands commands) = Writer();
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        try
+        var parts = new List<string>(3);
+        if (group.Blocks.Count > 0)
         {
-            using SqliteTransaction tx = writer.BeginTransaction(deferred: false);
-            write(commands, tx);
-            tx.Commit();
+            parts.Add(group.Blocks.Count == 1 ? $"committing block {group.Blocks[0].Block.Height}" : $"committing blocks {group.Blocks[0].Block.Height}..{group.Blocks[^1].Block.Height}");
         }
-        catch (SqliteException ex)
+
+        if (group.Record.Count > 0)
         {
-            throw new StorageException($"{Description}: {what} failed, nothing was written: {ErrorText.Flatten(ex)}", ex);
+            parts.Add($"appending {group.Record.Count} entries to the consensus record");
         }
-        finally
+
+        if (group.TruncateRecordBelow > 0)
         {
-            _writeLock.Release();
+            parts.Add($"truncating the consensus record below height {group.TruncateRecordBelow}");
         }
+
+        return string.Join(" and ", parts);
     }
 
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken ct)
