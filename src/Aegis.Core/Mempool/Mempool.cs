@@ -41,6 +41,22 @@ public sealed class Mempool
 
     public bool Contains(Hash32 hash) => _pendingIndex.ContainsKey(hash) || _inFlight.ContainsKey(hash);
 
+    /// <summary>Every transaction held, waiting ones first (in arrival order), then those in proposed blocks.</summary>
+    public List<Transaction> Snapshot()
+    {
+        var all = new List<Transaction>(Count);
+        all.AddRange(_pending);
+        foreach (Hash32 hash in _inFlightOrder)
+        {
+            if (_inFlight.TryGetValue(hash, out Transaction? tx))
+            {
+                all.Add(tx);
+            }
+        }
+
+        return all;
+    }
+
     public MempoolAddResult TryAdd(Transaction tx)
     {
         if (Contains(tx.Hash))

@@ -102,36 +102,40 @@ public static class ApiEndpoints
         }
 
         bool wait = string.Equals(http.Request.Query["wait"], "commit", StringComparison.OrdinalIgnoreCase);
-        TxLocation? existing = await node.Runtime.Store.GetTxAsync(tx.Hash, ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(node.CommitWaitTimeout);
+
+        // With wait, registering for the commit also looks the tx up (one index read per request, not two).
+        Task<CommitInfo>? commit = wait ? node.Runtime.WaitForCommitAsync(tx.Hash, timeout.Token) : null;
+        TxLocation? existing = wait ? null : await node.Runtime.Store.GetTxAsync(tx.Hash, ct);
         if (existing is not null)
         {
             // Already committed: the same answer as the first time, and nothing is applied again.
-            return wait
-                ? Results.Json(new TxCommitted(tx.Hash.ToString(), existing.Height, existing.BlockHash.ToString()), ApiJsonContext.Default.TxCommitted)
-                : Results.Json(new TxAccepted(tx.Hash.ToString()), ApiJsonContext.Default.TxAccepted, statusCode: 202);
+            return Results.Json(new TxAccepted(tx.Hash.ToString()), ApiJsonContext.Default.TxAccepted, statusCode: 202);
         }
 
-        SubmitStatus status = await node.Runtime.SubmitAsync(tx, ct);
-        switch (status)
+        if (commit is not { IsCompletedSuccessfully: true })
         {
-            case SubmitStatus.MempoolFull:
-                http.Response.Headers.RetryAfter = "1";
-                return Error(503, "mempool_full", "the mempool is full; retry after the indicated delay");
-            case SubmitStatus.Unavailable:
-                http.Response.Headers.RetryAfter = "5";
-                return Error(503, "unavailable", "the node is not accepting transactions (starting or stopping)");
+            SubmitStatus status = await node.Runtime.SubmitAsync(tx, ct);
+            switch (status)
+            {
+                case SubmitStatus.MempoolFull:
+                    http.Response.Headers.RetryAfter = "1";
+                    return Error(503, "mempool_full", "the mempool is full; retry after the indicated delay");
+                case SubmitStatus.Unavailable:
+                    http.Response.Headers.RetryAfter = "5";
+                    return Error(503, "unavailable", "the node is not accepting transactions (starting or stopping)");
+            }
         }
 
-        if (!wait)
+        if (commit is null)
         {
             return Results.Json(new TxAccepted(tx.Hash.ToString()), ApiJsonContext.Default.TxAccepted, statusCode: 202);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(node.CommitWaitTimeout);
         try
         {
-            CommitInfo info = await node.Runtime.WaitForCommitAsync(tx.Hash, timeout.Token);
+            CommitInfo info = await commit;
             return Results.Json(new TxCommitted(tx.Hash.ToString(), info.Height, info.BlockHash.ToString()), ApiJsonContext.Default.TxCommitted);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

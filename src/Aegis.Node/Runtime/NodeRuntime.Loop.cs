@@ -90,7 +90,9 @@ public sealed partial class NodeRuntime
                     (txs ??= []).Add(t.Transaction);
                     (replies ??= []).Add(statuses =>
                     {
-                        if (statuses[offset] == SubmitStatus.Accepted && !t.FromPeer)
+                        // A correct primary proposes what it accepts, and a faulty one would not gossip anyway: only
+                        // backups pass client transactions on (to the primary, and to whoever is primary next).
+                        if (statuses[offset] == SubmitStatus.Accepted && !t.FromPeer && !replica.IsPrimary)
                         {
                             gossip.Add(t.Transaction);
                         }
@@ -106,7 +108,7 @@ public sealed partial class NodeRuntime
                         SubmitStatus[] mine = statuses[start..(start + b.Transactions.Count)];
                         for (int i = 0; i < mine.Length; i++)
                         {
-                            if (mine[i] == SubmitStatus.Accepted)
+                            if (mine[i] == SubmitStatus.Accepted && !replica.IsPrimary)
                             {
                                 gossip.Add(b.Transactions[i]);
                             }
@@ -152,12 +154,17 @@ public sealed partial class NodeRuntime
                 reply(statuses);
             }
 
-            // Mempool gossip promises nothing, so it need not wait for the batch to be durable.
-            IPeerNetwork? network = Network;
-            for (int i = 0; network is not null && i < gossip.Count; i += PeerMessage.MaxGossipTxs)
-            {
-                network.Broadcast(new TransactionsGossip(gossip.GetRange(i, Math.Min(PeerMessage.MaxGossipTxs, gossip.Count - i))));
-            }
+            Gossip(gossip);
+        }
+    }
+
+    /// <summary>Mempool gossip promises nothing, so it need not wait for the batch to be durable.</summary>
+    private void Gossip(List<Transaction> txs)
+    {
+        IPeerNetwork? network = Network;
+        for (int i = 0; network is not null && i < txs.Count; i += PeerMessage.MaxGossipTxs)
+        {
+            network.Broadcast(new TransactionsGossip(txs.GetRange(i, Math.Min(PeerMessage.MaxGossipTxs, txs.Count - i))));
         }
     }
 
@@ -213,6 +220,12 @@ public sealed partial class NodeRuntime
                     await ApplyAsync(_replica!.Executed(c.Block.Height, root), effects, ct);
                     break;
                 case ViewChanged v:
+                    if (!_replica!.IsPrimary)
+                    {
+                        // What we held (perhaps as the old primary, which gossips nothing) must reach the new primary.
+                        Gossip(_replica.Mempool.Snapshot());
+                    }
+
                     _metrics.ViewChanges.Add(1);
                     LogViewChanged(v.View, _genesis.Validators[v.Primary].Id);
                     break;
