@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-"8 32 128"}
+# Both systems get the same unrecorded warm-up first: .NET compiles its hot paths in tiers during the first seconds,
+# and a cold run measures the compiler rather than the system.
+WARMUP=${WARMUP:-10s}
+SYSTEMS=${SYSTEMS:-"etcd aegis"}
 results="bench/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$results"
 pids=()
@@ -35,6 +39,11 @@ echo "building AEGIS (Release)"
 dotnet build -c Release src/Aegis.Cli -v quiet -nologo >/dev/null
 aegis="dotnet src/Aegis.Cli/bin/Release/net10.0/aegis.dll"
 
+warm_up() { # system url
+  [ "$WARMUP" = "0" ] && return 0
+  TARGET=$1 wrk -t2 -c32 -d"$WARMUP" --timeout 10s -s bench/put.lua "$2" >"$results/warmup-$1.txt" 2>&1 || true
+}
+
 run_wrk() { # system url connections
   local out="$results/wrk-$1-$3.txt"
   TARGET=$1 wrk -t2 -c"$3" -d"$DURATION" --timeout 10s --latency -s bench/put.lua "$2" >"$out" 2>&1 || true
@@ -42,6 +51,7 @@ run_wrk() { # system url connections
 }
 
 # ---- etcd: 3 members ----
+if [[ " $SYSTEMS " == *" etcd "* ]]; then
 echo "starting etcd (3 members)"
 cluster="e0=http://127.0.0.1:23800,e1=http://127.0.0.1:23810,e2=http://127.0.0.1:23820"
 for i in 0 1 2; do
@@ -65,10 +75,13 @@ for _ in $(seq 1 60); do
 done
 [ -n "$leader" ] || { echo "etcd did not elect a leader; see $results/etcd-*.log" >&2; exit 1; }
 echo "  etcd leader at $leader"
+warm_up etcd "$leader"
 for c in $CONNECTIONS; do run_wrk etcd "$leader" "$c"; done
 cleanup; pids=()
+fi
 
 # ---- AEGIS: 4 validators ----
+if [[ " $SYSTEMS " == *" aegis "* ]]; then
 echo "starting AEGIS (4 validators, SQLite)"
 $aegis testnet --validators 4 --dir "$results/aegis" --base-port 27600 >/dev/null
 for i in 0 1 2 3; do
@@ -83,12 +96,14 @@ for _ in $(seq 1 120); do
 done
 [ "$ready" -eq 4 ] || { echo "AEGIS did not become ready; see $results/aegis-node*.log" >&2; exit 1; }
 echo "  AEGIS ready; primary of view 0 is node-0 at http://127.0.0.1:27601"
+warm_up aegis http://127.0.0.1:27601
 for c in $CONNECTIONS; do run_wrk aegis http://127.0.0.1:27601 "$c"; done
 for i in 0 1 2 3; do echo "  node$i RSS after the run: $(grep VmRSS /proc/${pids[$i]}/status | awk '{print $2 " " $3}')"; done
 cleanup; pids=()
+fi
 
 # ---- the table ----
-field() { grep -E "$2" "$1" | head -n1 | awk '{print $2}'; }
+field() { [ -f "$1" ] && grep -E "$2" "$1" | head -n1 | awk '{print $2}' || true; }
 ms() { # wrk latency like 4.52ms / 1.20s / 850.00us -> milliseconds
   awk -v v="$1" 'BEGIN { if (v ~ /ms$/) { sub(/ms$/, "", v); print v } else if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 } else print v }'
 }
