@@ -44,26 +44,17 @@ public sealed partial class NodeRuntime
                 }
 
                 var effects = new Effects();
-                try
-                {
-                    await StepAsync(batch, effects, ct);
-                    effects.Status = _replica!.Status;
+                await StopOnFailureAsync(
+                    async () =>
+                    {
+                        await StepAsync(batch, effects, ct);
+                        effects.Status = _replica!.Status;
 
-                    // The loop does not wait for the disk: the writer makes this batch durable (together with any
-                    // others queued behind it) and only then sends its messages, while the loop steps the next batch.
-                    await _writes.Writer.WriteAsync(effects, ct);
-                }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    // Storage failing under us is not survivable safely: stop consensus rather than act on a state we could not save.
-                    LogLoopFailed(ex);
-                    await _stopping.CancelAsync();
-                    throw;
-                }
+                        // The loop does not wait for the disk: the writer makes this batch durable (together with any
+                        // others queued behind it) and only then sends its messages, while the loop steps the next batch.
+                        await _writes.Writer.WriteAsync(effects, ct);
+                    },
+                    ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -72,6 +63,28 @@ public sealed partial class NodeRuntime
         finally
         {
             _writes.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>
+    /// Runs one step of the loop or the writer. Storage or state failing under us is not survivable safely: the node
+    /// stops consensus rather than act on a state it could not save.
+    /// </summary>
+    private async Task StopOnFailureAsync(Func<Task> step, CancellationToken ct)
+    {
+        try
+        {
+            await step();
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogLoopFailed(ex);
+            await _stopping.CancelAsync();
+            throw;
         }
     }
 
@@ -334,6 +347,6 @@ public sealed partial class NodeRuntime
     [LoggerMessage(Level = LogLevel.Warning, Message = "sync chunk from validator {Peer} rejected at height {Height}")]
     private partial void LogSyncRejected(int peer, ulong height);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "consensus loop stopped: storage or state failure")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "consensus stopped: storage or state failure")]
     private partial void LogLoopFailed(Exception ex);
 }

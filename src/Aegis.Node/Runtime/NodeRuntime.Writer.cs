@@ -48,21 +48,13 @@ public sealed partial class NodeRuntime
                     group.Add(next);
                 }
 
-                try
-                {
-                    await WriteAsync(group, ct);
-                    Release(group);
-                }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    LogLoopFailed(ex);
-                    await _stopping.CancelAsync();
-                    throw;
-                }
+                await StopOnFailureAsync(
+                    async () =>
+                    {
+                        await WriteAsync(group, ct);
+                        Release(group);
+                    },
+                    ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -71,6 +71,29 @@ public class ReplicaNormalCaseTests
     }
 
     [Fact]
+    public void With_one_block_in_flight_the_primary_waits_for_its_commit_and_then_batches_what_arrived_meanwhile()
+    {
+        var cluster = new LocalCluster(4, new ConsensusParameters { CheckpointInterval = 4, PipelineDepth = 8 }, new ReplicaOptions { MaxBlocksInFlight = 1 });
+
+        // Nothing can commit while votes are held back: the primary proposes height 1 only, though the pipeline has room.
+        cluster.Filter = (_, _, m) => m is Vote ? null : m;
+        for (int k = 0; k < 5; k++)
+        {
+            cluster.Submit(Transaction.Put($"k{k}", "v"), 0);
+        }
+
+        PrePrepare[] proposed = [.. cluster.OutputsOf<Broadcast>(0).Select(b => b.Message).OfType<PrePrepare>()];
+        Assert.Equal([1UL], proposed.Select(p => p.Height));
+        Assert.Single(proposed[0].Block.Transactions);
+
+        // Once height 1 commits, the four transactions that waited go out together in height 2.
+        cluster.Filter = (_, _, m) => m;
+        cluster.Tick(40);
+        Assert.All(cluster.Storage, s => Assert.Equal(2UL, s.Height));
+        Assert.Equal(4, cluster.Storage[0].Chain[1].Block.Transactions.Count);
+    }
+
+    [Fact]
     public void A_duplicate_submission_is_committed_once()
     {
         var cluster = new LocalCluster(4);

@@ -35,6 +35,7 @@ public sealed class ConfigValidatorTests
         ["view change upper bound"] = (c => c.Consensus.ViewChangeTimeoutMs = 600_001, "consensus.view_change_timeout_ms: 600001 — expected 100-600000 (at least 2 × tick_ms)"),
         ["empty blocks"] = (c => c.Consensus.MaxBlockTxs = 0, "consensus.max_block_txs: 0 — expected 1-10000"),
         ["huge blocks"] = (c => c.Consensus.MaxBlockTxs = 10_001, "consensus.max_block_txs: 10001 — expected 1-10000"),
+        ["no blocks in flight"] = (c => c.Consensus.MaxBlocksInFlight = 0, "consensus.max_blocks_in_flight: 0 — expected 1-64"),
         ["pipeline depth"] = (c => c.Consensus.PipelineDepth = 0, "consensus.pipeline_depth: 0 — expected 1 to 64"),
         ["checkpoint interval"] = (c => c.Consensus.CheckpointInterval = 0, "consensus.checkpoint_interval: 0 — expected 1 to 100000"),
         ["log level"] = (c => c.Logging.Level = "LOUD", "logging.level: LOUD — expected DEBUG, INFO, WARNING or ERROR"),

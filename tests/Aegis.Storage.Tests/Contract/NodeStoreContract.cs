@@ -130,6 +130,25 @@ public abstract class NodeStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_write_group_applies_blocks_then_record_then_truncation_and_a_refused_group_adds_no_record()
+    {
+        await Store.AppendConsensusRecordAsync([new ConsensusRecordEntry(1, [1])], default);
+        BlockCommit first = Chain.Next(Transaction.Put("w", "1"));
+        var firstWrite = new BlockWrite(first.Block, first.Certificate, first.Result);
+
+        // Truncation comes last, so it also removes an entry appended by the same group below its height.
+        await Store.WriteGroupAsync(new WriteGroup([firstWrite], [new ConsensusRecordEntry(2, [2]), new ConsensusRecordEntry(5, [5])], TruncateRecordBelow: 3), default);
+        Assert.Equal(1UL, (await Store.GetTipAsync(default)).Height);
+        Assert.Equal(1UL, (await Store.GetAsync("w"u8.ToArray(), default))!.Height);
+        Assert.Equal([5UL], (await Store.ReadConsensusRecordAsync(default)).Select(e => e.Height));
+
+        // A block that does not extend the tip: the group's record entries must not be written (nothing of it was sent).
+        await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(new WriteGroup([firstWrite], [new ConsensusRecordEntry(6, [6])], 0), default));
+        Assert.Equal([5UL], (await Store.ReadConsensusRecordAsync(default)).Select(e => e.Height));
+        Assert.Equal(1UL, (await Store.GetTipAsync(default)).Height);
+    }
+
+    [StoreFact]
     public async Task Key_values_follow_puts_and_deletes_with_the_height_that_wrote_them()
     {
         await CommitAsync(Chain.Next(Transaction.Put("a", "1"), Transaction.Put("b", "2"), Transaction.Put("c", "3")));
