@@ -9,4 +9,34 @@ namespace Aegis.Storage;
 public sealed record WriteGroup(IReadOnlyList<BlockWrite> Blocks, IReadOnlyList<ConsensusRecordEntry> Record, ulong TruncateRecordBelow)
 {
     public bool IsEmpty => Blocks.Count == 0 && Record.Count == 0 && TruncateRecordBelow == 0;
+
+    /// <summary>What the group does, for error messages: "committing blocks 5..7 and appending 3 entries to the consensus record".</summary>
+    public string Describe()
+    {
+        var parts = new List<string>(3);
+        if (Blocks.Count > 0)
+        {
+            parts.Add("committing " + DescribeBlocks());
+        }
+
+        if (Record.Count > 0)
+        {
+            parts.Add($"appending {Record.Count} entries to the consensus record");
+        }
+
+        if (TruncateRecordBelow > 0)
+        {
+            parts.Add($"truncating the consensus record below height {TruncateRecordBelow}");
+        }
+
+        return string.Join(" and ", parts);
+    }
+
+    /// <summary>"block 5" or "blocks 5..7"; "no blocks" for a group without any.</summary>
+    public string DescribeBlocks() => Blocks.Count switch
+    {
+        0 => "no blocks",
+        1 => $"block {Blocks[0].Block.Height}",
+        _ => $"blocks {Blocks[0].Block.Height}..{Blocks[^1].Block.Height}",
+    };
 }

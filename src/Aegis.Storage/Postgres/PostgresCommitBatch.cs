@@ -1,3 +1,4 @@
+using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
 using Npgsql;
@@ -6,18 +7,51 @@ using NpgsqlTypes;
 namespace Aegis.Storage.Postgres;
 
 /// <summary>
-/// Everything one committed block writes, as a single batch: one round trip, and — because a batch without an explicit
-/// transaction runs in one implicit transaction — all or nothing. Rows go in as arrays through <c>unnest</c>, so a
-/// 2000-transaction block is still five statements.
+/// Everything a <see cref="WriteGroup"/> writes, as a single batch: one round trip, and — because a batch without an
+/// explicit transaction runs in one implicit transaction — all or nothing, one commit. Rows go in as arrays through
+/// <c>unnest</c>, so a 2000-transaction block is still five statements.
 /// </summary>
 internal static class PostgresCommitBatch
 {
-    public static NpgsqlBatch Build(NpgsqlConnection connection, ChainTip expectedTip, Block block, CommitCertificate certificate, ExecutionResult result)
+    /// <summary>Fills <paramref name="batch"/> for <paramref name="group"/>, each block checked against the tip the one before leaves; returns the last.</summary>
+    /// <exception cref="BlockRejectedException">a block does not extend its predecessor; the batch must not run.</exception>
+    public static ChainTip Build(NpgsqlBatch batch, ChainTip tip, WriteGroup group, Hash32? genesisHash)
+    {
+        foreach (BlockWrite b in group.Blocks)
+        {
+            ChainRules.CheckExtends(tip, b.Block, b.Certificate, b.Result, genesisHash);
+            AddBlock(batch, tip, b.Block, b.Certificate, b.Result);
+            tip = new ChainTip(b.Block.Height, b.Block.Hash, b.Result.StateRoot, b.Block.Header.TimestampMs);
+        }
+
+        if (group.Record.Count > 0)
+        {
+            // Sequence numbers continue from the current maximum in entry order: append order is the order of the arrays.
+            Add(
+                batch,
+                """
+                INSERT INTO consensus_record (seq, height, data)
+                SELECT last.seq + t.ord, t.height, t.data
+                FROM (SELECT COALESCE(MAX(seq), 0) AS seq FROM consensus_record) AS last,
+                     unnest($1::bigint[], $2::bytea[]) WITH ORDINALITY AS t(height, data, ord)
+                """,
+                new NpgsqlParameter { Value = group.Record.Select(e => DbValues.Height(e.Height)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+                new NpgsqlParameter { Value = group.Record.Select(e => e.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        }
+
+        if (group.TruncateRecordBelow > 0)
+        {
+            Add(batch, "DELETE FROM consensus_record WHERE height < $1", Bigint(DbValues.Height(group.TruncateRecordBelow)));
+        }
+
+        return tip;
+    }
+
+    private static void AddBlock(NpgsqlBatch batch, ChainTip expectedTip, Block block, CommitCertificate certificate, ExecutionResult result)
     {
         long height = DbValues.Height(block.Height);
         byte[] blockHash = DbValues.Hash(block.Hash);
         byte[] stateRoot = DbValues.Hash(result.StateRoot);
-        var batch = new NpgsqlBatch(connection);
 
         Add(batch, "SELECT aegis_expect_tip($1, $2)", Bigint(DbValues.Height(expectedTip.Height)), Bytea(DbValues.Hash(expectedTip.BlockHash)));
         Add(
@@ -78,7 +112,6 @@ internal static class PostgresCommitBatch
             batch,
             "UPDATE tip SET height = $1, block_hash = $2, state_root = $3, timestamp_ms = $4 WHERE id = 1",
             Bigint(height), Bytea(blockHash), Bytea(stateRoot), Bigint(block.Header.TimestampMs));
-        return batch;
     }
 
     private static void Add(NpgsqlBatch batch, string sql, params NpgsqlParameter[] parameters)

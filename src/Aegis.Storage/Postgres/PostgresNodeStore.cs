@@ -7,7 +7,7 @@ using NpgsqlTypes;
 namespace Aegis.Storage.Postgres;
 
 /// <summary>
-/// PostgreSQL behind an <see cref="NpgsqlDataSource"/> pool. A block commits in one round trip (see
+/// PostgreSQL behind an <see cref="NpgsqlDataSource"/> pool. A write group commits in one round trip (see
 /// <see cref="PostgresCommitBatch"/>); with the server's default <c>synchronous_commit = on</c> that commit is on the
 /// server's disk when the task completes.
 /// </summary>
@@ -86,30 +86,33 @@ public sealed class PostgresNodeStore : INodeStore
         return await ReadAsync(cmd, r => PostgresRows.Tip(r), ct).ConfigureAwait(false) ?? ChainTip.Empty;
     }
 
-    public async Task CommitBlockAsync(Block block, CommitCertificate certificate, ExecutionResult result, CancellationToken ct)
+    public async Task WriteGroupAsync(WriteGroup group, CancellationToken ct)
     {
+        if (group.IsEmpty)
+        {
+            return;
+        }
+
         NpgsqlDataSource dataSource = DataSource();
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            ChainTip tip = _tip ?? await GetTipAsync(ct).ConfigureAwait(false);
-            ChainRules.CheckExtends(tip, block, certificate, result, _genesisHash);
-            _tip = null;
-
             await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-            await using NpgsqlBatch batch = PostgresCommitBatch.Build(connection, tip, block, certificate, result);
+            await using var batch = new NpgsqlBatch(connection);
+            ChainTip after = PostgresCommitBatch.Build(batch, _tip ?? await GetTipAsync(ct).ConfigureAwait(false), group, _genesisHash);
+            _tip = null;
             await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            _tip = new ChainTip(block.Height, block.Hash, result.StateRoot, block.Header.TimestampMs);
+            _tip = after;
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresSchema.TipMovedState or DuplicateKeyState)
         {
             throw new BlockRejectedException(
-                $"block {block.Height} rejected: the database tip changed underneath this store (is another node writing to {Description}?); nothing was written", ex);
+                $"{group.DescribeBlocks()} rejected: the database tip changed underneath this store (is another node writing to {Description}?); nothing was written", ex);
         }
         catch (NpgsqlException ex)
         {
             throw new StorageException(
-                $"{Description}: committing block {block.Height} failed: {ErrorText.Flatten(ex)} (if the connection broke during the commit the block may be stored; the tip is re-read before the next commit)", ex);
+                $"{Description}: {group.Describe()} failed: {ErrorText.Flatten(ex)} (if the connection broke during the commit it may be stored; the tip is re-read before the next write)", ex);
         }
         finally
         {
@@ -159,42 +162,11 @@ public sealed class PostgresNodeStore : INodeStore
         return (await ReadAllAsync(cmd, r => DbValues.Hash(r.GetFieldValue<byte[]>(0)), ct).ConfigureAwait(false)).ToHashSet();
     }
 
-    public async Task AppendConsensusRecordAsync(IReadOnlyList<ConsensusRecordEntry> entries, CancellationToken ct)
-    {
-        if (entries.Count == 0)
-        {
-            return;
-        }
-
-        // Sequence numbers continue from the current maximum in entry order: append order is the order of the arrays.
-        const string sql = """
-            INSERT INTO consensus_record (seq, height, data)
-            SELECT last.seq + t.ord, t.height, t.data
-            FROM (SELECT COALESCE(MAX(seq), 0) AS seq FROM consensus_record) AS last,
-                 unnest($1::bigint[], $2::bytea[]) WITH ORDINALITY AS t(height, data, ord)
-            """;
-        await WriteAsync(
-            "appending to the consensus record",
-            sql,
-            [
-                new NpgsqlParameter { Value = entries.Select(e => DbValues.Height(e.Height)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
-                new NpgsqlParameter { Value = entries.Select(e => e.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
-            ],
-            ct).ConfigureAwait(false);
-    }
-
     public async Task<IReadOnlyList<ConsensusRecordEntry>> ReadConsensusRecordAsync(CancellationToken ct)
     {
         await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT height, data FROM consensus_record ORDER BY seq");
         return await ReadAllAsync(cmd, r => new ConsensusRecordEntry(DbValues.Height(r.GetInt64(0)), r.GetFieldValue<byte[]>(1)), ct).ConfigureAwait(false);
     }
-
-    public Task TruncateConsensusRecordAsync(ulong belowHeight, CancellationToken ct) =>
-        WriteAsync(
-            "truncating the consensus record",
-            "DELETE FROM consensus_record WHERE height < $1",
-            [new NpgsqlParameter { Value = DbValues.Height(belowHeight), NpgsqlDbType = NpgsqlDbType.Bigint }],
-            ct);
 
     public async ValueTask DisposeAsync()
     {
@@ -202,26 +174,6 @@ public sealed class PostgresNodeStore : INodeStore
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);
             _dataSource = null;
-        }
-    }
-
-    private async Task WriteAsync(string what, string sql, NpgsqlParameter[] parameters, CancellationToken ct)
-    {
-        NpgsqlDataSource dataSource = DataSource();
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await using NpgsqlCommand cmd = dataSource.CreateCommand(sql);
-            cmd.Parameters.AddRange(parameters);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-        catch (NpgsqlException ex)
-        {
-            throw new StorageException($"{Description}: {what} failed: {ErrorText.Flatten(ex)}", ex);
-        }
-        finally
-        {
-            _writeLock.Release();
         }
     }
 

@@ -108,12 +108,6 @@ public sealed class SqliteNodeStore : INodeStore
         return await r.ReadAsync(ct).ConfigureAwait(false) ? SqliteRows.Tip(r) : ChainTip.Empty;
     }
 
-    public Task CommitBlockAsync(Block block, CommitCertificate certificate, ExecutionResult result, CancellationToken ct) =>
-        WriteGroupAsync(new WriteGroup([new BlockWrite(block, certificate, result)], [], 0), ct);
-
-    public Task CommitBlocksAsync(IReadOnlyList<BlockWrite> blocks, CancellationToken ct) =>
-        WriteGroupAsync(new WriteGroup(blocks, [], 0), ct);
-
     public async Task WriteGroupAsync(WriteGroup group, CancellationToken ct)
     {
         if (group.IsEmpty)
@@ -148,7 +142,7 @@ public sealed class SqliteNodeStore : INodeStore
         }
         catch (SqliteException ex)
         {
-            throw new StorageException($"{Description}: {Describe(group)} failed, nothing was written: {ErrorText.Flatten(ex)}", ex);
+            throw new StorageException($"{Description}: {group.Describe()} failed, nothing was written: {ErrorText.Flatten(ex)}", ex);
         }
         finally
         {
@@ -234,9 +228,6 @@ public sealed class SqliteNodeStore : INodeStore
         return applied;
     }
 
-    public Task AppendConsensusRecordAsync(IReadOnlyList<ConsensusRecordEntry> entries, CancellationToken ct) =>
-        WriteGroupAsync(new WriteGroup([], entries, 0), ct);
-
     public async Task<IReadOnlyList<ConsensusRecordEntry>> ReadConsensusRecordAsync(CancellationToken ct)
     {
         await using SqliteConnection c = await OpenReaderAsync(ct).ConfigureAwait(false);
@@ -251,9 +242,6 @@ public sealed class SqliteNodeStore : INodeStore
 
         return entries;
     }
-
-    public Task TruncateConsensusRecordAsync(ulong belowHeight, CancellationToken ct) =>
-        WriteGroupAsync(new WriteGroup([], [], belowHeight), ct);
 
     public async ValueTask DisposeAsync()
     {
@@ -290,27 +278,6 @@ public sealed class SqliteNodeStore : INodeStore
 
         cmd.CommandText = $"PRAGMA synchronous = {(_synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 30000";
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
-    private static string Describe(WriteGroup group)
-    {
-        var parts = new List<string>(3);
-        if (group.Blocks.Count > 0)
-        {
-            parts.Add(group.Blocks.Count == 1 ? $"committing block {group.Blocks[0].Block.Height}" : $"committing blocks {group.Blocks[0].Block.Height}..{group.Blocks[^1].Block.Height}");
-        }
-
-        if (group.Record.Count > 0)
-        {
-            parts.Add($"appending {group.Record.Count} entries to the consensus record");
-        }
-
-        if (group.TruncateRecordBelow > 0)
-        {
-            parts.Add($"truncating the consensus record below height {group.TruncateRecordBelow}");
-        }
-
-        return string.Join(" and ", parts);
     }
 
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken ct)

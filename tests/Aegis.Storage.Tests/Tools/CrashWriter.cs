@@ -16,7 +16,7 @@ internal static class CrashWriter
     public static async Task RunAsync(string directory)
     {
         var chain = new ChainBuilder();
-        await using var store = new SqliteNodeStore(directory, chain.GenesisHash);
+        await using INodeStore store = new SqliteNodeStore(directory, chain.GenesisHash);
         await store.InitializeAsync(default);
         ChainTip tip = await store.GetTipAsync(default);
         var random = new Random(Environment.ProcessId);
