@@ -102,19 +102,14 @@ public static class ApiEndpoints
         }
 
         bool wait = string.Equals(http.Request.Query["wait"], "commit", StringComparison.OrdinalIgnoreCase);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(node.CommitWaitTimeout);
+        using CancellationTokenSource? timeout = wait ? CancellationTokenSource.CreateLinkedTokenSource(ct) : null;
+        timeout?.CancelAfter(node.CommitWaitTimeout);
 
-        // With wait, registering for the commit also looks the tx up (one index read per request, not two).
-        Task<CommitInfo>? commit = wait ? node.Runtime.WaitForCommitAsync(tx.Hash, timeout.Token) : null;
-        TxLocation? existing = wait ? null : await node.Runtime.Store.GetTxAsync(tx.Hash, ct);
-        if (existing is not null)
-        {
-            // Already committed: the same answer as the first time, and nothing is applied again.
-            return Results.Json(new TxAccepted(tx.Hash.ToString()), ApiJsonContext.Default.TxAccepted, statusCode: 202);
-        }
-
-        if (commit is not { IsCompletedSuccessfully: true })
+        // Registering for the commit also looks the tx up, so either way one index read tells whether it is already
+        // committed: then it gets the same answer as the first time, and nothing is applied again.
+        Task<CommitInfo>? commit = timeout is null ? null : node.Runtime.WaitForCommitAsync(tx.Hash, timeout.Token);
+        bool committed = commit?.IsCompletedSuccessfully ?? await node.Runtime.Store.GetTxAsync(tx.Hash, ct) is not null;
+        if (!committed)
         {
             SubmitStatus status = await node.Runtime.SubmitAsync(tx, ct);
             switch (status)

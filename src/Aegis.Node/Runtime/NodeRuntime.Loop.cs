@@ -308,10 +308,7 @@ public sealed partial class NodeRuntime
                 _metrics.CommitLatency.Record(Stopwatch.GetElapsedTime(submitted, now).TotalSeconds);
             }
 
-            if (_waiters.TryRemove(hash, out TaskCompletionSource<CommitInfo>? waiter))
-            {
-                waiter.TrySetResult(new CommitInfo(hash, block.Height, block.Hash));
-            }
+            _waiters.Complete(hash, block.Height, block.Hash);
         }
 
         var evt = new BlockEvent(block.Height, block.Hash, block.Transactions.Count, written.Certificate.View, block.Header.TimestampMs);

@@ -30,7 +30,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     private readonly AegisMetrics _metrics;
     private readonly MessageVerifier _verifier;
     private readonly Channel<NodeInput> _inbox = Channel.CreateBounded<NodeInput>(new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly ConcurrentDictionary<Hash32, TaskCompletionSource<CommitInfo>> _waiters = new();
+    private readonly CommitWaiters _waiters = new();
     private readonly ConcurrentDictionary<Hash32, long> _submittedAt = new();
     private readonly ConcurrentDictionary<Guid, Channel<BlockEvent>> _subscribers = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -133,17 +133,21 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     /// <summary>Completes when the transaction is committed and durable on this node.</summary>
     public async Task<CommitInfo> WaitForCommitAsync(Hash32 txHash, CancellationToken ct)
     {
-        TaskCompletionSource<CommitInfo> tcs = _waiters.GetOrAdd(txHash, _ => new TaskCompletionSource<CommitInfo>(TaskCreationOptions.RunContinuationsAsynchronously));
-
-        // The commit may have landed before we registered.
-        TxLocation? location = await _store.GetTxAsync(txHash, ct);
-        if (location is not null)
+        TaskCompletionSource<CommitInfo> waiter = _waiters.Add(txHash);
+        try
         {
-            _waiters.TryRemove(txHash, out _);
-            return new CommitInfo(txHash, location.Height, location.BlockHash);
-        }
+            // The commit may have landed before we registered: then everyone waiting for it hears now.
+            if (await _store.GetTxAsync(txHash, ct) is { } location)
+            {
+                _waiters.Complete(txHash, location.Height, location.BlockHash);
+            }
 
-        return await tcs.Task.WaitAsync(ct);
+            return await waiter.Task.WaitAsync(ct);
+        }
+        finally
+        {
+            _waiters.Release(txHash, waiter);
+        }
     }
 
     /// <summary>A stream of committed blocks for one subscriber; slow subscribers lose the oldest events, never block consensus.</summary>
@@ -183,10 +187,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
             }
         }
 
-        foreach (TaskCompletionSource<CommitInfo> w in _waiters.Values)
-        {
-            w.TrySetCanceled();
-        }
+        _waiters.CancelAll();
 
         _stopping.Dispose();
     }
