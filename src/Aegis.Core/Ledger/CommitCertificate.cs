@@ -24,9 +24,12 @@ public sealed record CommitCertificate(ulong Height, Hash32 BlockHash, ulong Vie
     public static CommitCertificate ReadFrom(ref CanonicalReader r) =>
         new(r.ReadU64("certificate.height"), r.ReadHash("certificate.block_hash"), r.ReadU64("certificate.view"), SignatureList.Read(ref r, "certificate.signatures"));
 
+    /// <summary>Exactly the length of <see cref="ToBytes"/>, without encoding.</summary>
+    public int EncodedSize => sizeof(ulong) + Hash32.Size + sizeof(ulong) + SignatureList.EncodedSize(Signatures.Count);
+
     public byte[] ToBytes()
     {
-        var w = new CanonicalWriter(64 + (Signatures.Count * 68));
+        var w = new CanonicalWriter(EncodedSize);
         WriteTo(w);
         return w.ToArray();
     }

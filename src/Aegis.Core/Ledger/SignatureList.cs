@@ -7,6 +7,9 @@ namespace Aegis.Core.Ledger;
 /// <summary>Encoding and quorum checking shared by every certificate (commit, checkpoint, prepared).</summary>
 public static class SignatureList
 {
+    /// <summary>Bytes <see cref="Write"/> produces for <paramref name="count"/> signatures.</summary>
+    public static int EncodedSize(int count) => sizeof(uint) + (count * (sizeof(ushort) + Crypto.Signature.Size));
+
     public static void Write(CanonicalWriter w, IReadOnlyList<ValidatorSignature> signatures)
     {
         w.WriteU32((uint)signatures.Count);

@@ -56,7 +56,7 @@ public sealed partial class NodeRuntime
                 long bytes = 0;
                 foreach (StoredBlock b in blocks)
                 {
-                    bytes += b.Block.EncodedSize + 128 + (b.Certificate.Signatures.Count * 70);
+                    bytes += b.Block.EncodedSize + b.Certificate.EncodedSize;
                     if (chunk.Count > 0 && bytes > PeerMessage.MaxSyncChunkBytes)
                     {
                         break;

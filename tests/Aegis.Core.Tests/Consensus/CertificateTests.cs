@@ -25,6 +25,15 @@ public class CertificateTests
     }
 
     [Fact]
+    public void A_certificate_knows_its_encoded_size_without_encoding()
+    {
+        (_, CommitBlock commit) = CommittedBlock();
+        Assert.Equal(commit.Certificate.ToBytes().Length, commit.Certificate.EncodedSize);
+        CommitCertificate fewer = commit.Certificate with { Signatures = [.. commit.Certificate.Signatures.Take(1)] };
+        Assert.Equal(fewer.ToBytes().Length, fewer.EncodedSize);
+    }
+
+    [Fact]
     public void Certificates_with_too_few_duplicate_foreign_or_forged_signatures_are_rejected()
     {
         (LocalCluster cluster, CommitBlock commit) = CommittedBlock();
