@@ -21,11 +21,6 @@ public static class ConfigLoader
             return Failed([readProblem!], directory);
         }
 
-        if (yaml.Length > MaxFileChars)
-        {
-            return Failed([$"config: {path} — larger than {MaxFileChars} characters; expected a config.yaml"], directory);
-        }
-
         if (YamlDocumentReader.Read(yaml, out string? syntaxProblem) is not { } root)
         {
             return Failed([syntaxProblem!], directory);
@@ -68,7 +63,8 @@ public static class ConfigLoader
         }
     }
 
-    // Reads at most one character past the limit, so a huge or endless file (a device, a log) costs nothing.
+    // The file's text, or why it cannot be a config. Reads at most one character past the limit, so a huge or endless
+    // file (a device, a log) is refused without being read whole.
     private static string? Read(string path, string fullPath, out string? problem)
     {
         problem = Directory.Exists(fullPath) ? $"config: {path} — a directory; expected a config.yaml file"
@@ -84,6 +80,12 @@ public static class ConfigLoader
             using var reader = new StreamReader(fullPath);
             var buffer = new char[MaxFileChars + 1];
             int read = reader.ReadBlock(buffer, 0, buffer.Length);
+            if (read > MaxFileChars)
+            {
+                problem = $"config: {path} — larger than {MaxFileChars} characters; expected a config.yaml";
+                return null;
+            }
+
             return new string(buffer, 0, read);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -29,8 +29,7 @@ public static class ConfigRedactor
             section[field.Key] = field.Kind switch
             {
                 FieldKind.Section => Section(field.Children, config),
-                FieldKind.Text => SecretMasking.Show((string)value!, field.Secret),
-                FieldKind.TextList => ((List<string>)value!).ToList(),
+                FieldKind.Text => SecretMasking.Show((string)value, field.Secret),
                 _ => value,
             };
         }

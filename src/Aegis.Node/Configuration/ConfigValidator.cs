@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace Aegis.Node.Configuration;
 
 /// <summary>
@@ -6,9 +8,7 @@ namespace Aegis.Node.Configuration;
 /// </summary>
 public static partial class ConfigValidator
 {
-    private static readonly Dictionary<string, IReadOnlyList<string>> NoUnsetVariables = [];
-
-    public static IReadOnlyList<string> Validate(AegisConfig config) => Validate(config, NoUnsetVariables);
+    public static IReadOnlyList<string> Validate(AegisConfig config) => Validate(config, ReadOnlyDictionary<string, IReadOnlyList<string>>.Empty);
 
     /// <summary>As <see cref="Validate(AegisConfig)"/>; a key that is needed but came from an unset <c>${VAR}</c> is reported naming the variable.</summary>
     internal static IReadOnlyList<string> Validate(AegisConfig config, IReadOnlyDictionary<string, IReadOnlyList<string>> unsetVariables)

@@ -7,7 +7,7 @@ namespace Aegis.Node.Configuration;
 internal static class EnvironmentOverrides
 {
     // Applied in this order: AEGIS_DATABASE_URL comes after DATABASE_URL so the AEGIS_ name wins when both are set.
-    public static IReadOnlyList<(string Variable, string Path)> Table { get; } =
+    private static readonly (string Variable, string Path)[] Table =
     [
         ("AEGIS_NODE_ID", "node.id"),
         ("AEGIS_ENVIRONMENT", "node.environment"),
