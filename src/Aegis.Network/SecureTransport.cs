@@ -142,7 +142,7 @@ public sealed class SecureTransport
             var settings = new HandshakeSettings(ChainId, _identity, _authorize, _handshakeTimeout);
             HandshakeResult session = await Handshake.RunAsync(stream, reader, settings, initiator, remote, expectedRemote, ct);
             _logger.HandshakeCompleted(Direction(initiator), remote, session.RemoteIdentity.Fingerprint.ToShortString(), session.Role, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return new SecureChannel(socket, stream, reader, session, remote, _maxFrameBytes, _logger);
+            return new SecureChannel(stream, reader, session, remote, _maxFrameBytes, _logger);
         }
         catch (HandshakeException ex)
         {
