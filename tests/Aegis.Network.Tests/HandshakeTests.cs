@@ -254,4 +254,16 @@ public sealed class HandshakeTests : IDisposable
         byte[] otherSession = [1, .. transcript[1..]];
         Assert.Equal(HandshakeFailure.BadSignature, Assert.Throws<HandshakeError>(() => AuthMessage.Verify(auth, signedByInitiator: true, otherSession)).Reason);
     }
+
+    [Fact]
+    public void A_refusal_reason_too_long_for_string8_is_cut_at_a_whole_character()
+    {
+        // 200 two-byte characters: 127 of them (254 bytes) fit the 255-byte field, half of the 128th would not.
+        byte[] refusal = ReadyMessage.Refusal(new string('é', 200));
+
+        Assert.Equal(1 + 254, refusal.Length);
+        HandshakeError ex = Assert.Throws<HandshakeError>(() => ReadyMessage.Check(refusal));
+        Assert.Equal(HandshakeFailure.RefusedByPeer, ex.Reason);
+        Assert.Equal($"the peer refused this node: {new string('é', 127)}", ex.Message);
+    }
 }
