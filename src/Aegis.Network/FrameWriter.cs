@@ -7,33 +7,22 @@ namespace Aegis.Network;
 internal static class FrameWriter
 {
     /// <summary>A plaintext frame: only HELLO, before any key exists.</summary>
-    public static async ValueTask<int> WritePlainAsync(Stream stream, ReadOnlyMemory<byte> body, CancellationToken ct)
-    {
-        int total = FrameReader.HeaderSize + body.Length;
-        byte[] frame = ArrayPool<byte>.Shared.Rent(total);
-        try
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)body.Length);
-            body.Span.CopyTo(frame.AsSpan(FrameReader.HeaderSize));
-            await stream.WriteAsync(frame.AsMemory(0, total), ct);
-            return total;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-        }
-    }
+    public static ValueTask<int> WritePlainAsync(Stream stream, ReadOnlyMemory<byte> body, CancellationToken ct) =>
+        WriteAsync(stream, body.Length, body, static (destination, body) => body.Span.CopyTo(destination), ct);
 
     /// <summary>Seals <paramref name="payload"/> straight into the outgoing buffer; returns the bytes put on the wire.</summary>
-    public static async ValueTask<int> WriteSealedAsync(Stream stream, SessionCipher cipher, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    public static ValueTask<int> WriteSealedAsync(Stream stream, SessionCipher cipher, ReadOnlyMemory<byte> payload, CancellationToken ct) =>
+        WriteAsync(stream, payload.Length + SessionCipher.TagSize, (cipher, payload), static (destination, s) => s.cipher.Seal(s.payload.Span, destination), ct);
+
+    /// <summary>Rents header + body, lets <paramref name="fillBody"/> write the body in place, and sends it in one write.</summary>
+    private static async ValueTask<int> WriteAsync<TState>(Stream stream, int bodyLength, TState state, SpanAction<byte, TState> fillBody, CancellationToken ct)
     {
-        int sealedLength = payload.Length + SessionCipher.TagSize;
-        int total = FrameReader.HeaderSize + sealedLength;
+        int total = FrameReader.HeaderSize + bodyLength;
         byte[] frame = ArrayPool<byte>.Shared.Rent(total);
         try
         {
-            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)sealedLength);
-            cipher.Seal(payload.Span, frame.AsSpan(FrameReader.HeaderSize, sealedLength));
+            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)bodyLength);
+            fillBody(frame.AsSpan(FrameReader.HeaderSize, bodyLength), state);
             await stream.WriteAsync(frame.AsMemory(0, total), ct);
             return total;
         }

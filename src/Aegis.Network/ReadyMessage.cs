@@ -1,3 +1,4 @@
+using System.Text.Unicode;
 using Aegis.Core.Encoding;
 
 namespace Aegis.Network;
@@ -13,14 +14,11 @@ internal static class ReadyMessage
     public static byte[] Refusal(string reason)
     {
         // string8 holds 255 bytes of UTF-8; a longer reason is cut, never allowed to fail the refusal itself.
-        string text = reason;
-        while (System.Text.Encoding.UTF8.GetByteCount(text) > byte.MaxValue)
-        {
-            text = text[..^1];
-        }
-
-        var w = new CanonicalWriter(byte.MaxValue + 1);
-        w.WriteString8(text);
+        // The transcoder stops at the last whole character that fits, so the cut never splits one.
+        Span<byte> text = stackalloc byte[byte.MaxValue];
+        Utf8.FromUtf16(reason, text, out _, out int written);
+        var w = new CanonicalWriter(written + 1);
+        w.WriteBytes8(text[..written]);
         return w.ToArray();
     }
 

@@ -17,8 +17,7 @@ public sealed class SecureChannel : IAsyncDisposable
     private const int Receiving = 1;
     private const int Closed = 2;
 
-    private readonly Socket _socket;
-    private readonly Stream _stream;
+    private readonly NetworkStream _stream;
     private readonly FrameReader _reader;
     private readonly SessionCipher _send;
     private readonly SessionCipher _receive;
@@ -30,9 +29,9 @@ public sealed class SecureChannel : IAsyncDisposable
     private int _receiveState;
     private volatile string? _closeReason;
 
-    internal SecureChannel(Socket socket, Stream stream, FrameReader reader, HandshakeResult session, IPEndPoint remote, int maxFrameBytes, ILogger logger)
+    /// <param name="stream">Owns the socket, so disposing it closes the connection.</param>
+    internal SecureChannel(NetworkStream stream, FrameReader reader, HandshakeResult session, IPEndPoint remote, int maxFrameBytes, ILogger logger)
     {
-        _socket = socket;
         _stream = stream;
         _reader = reader;
         _send = session.Send;
@@ -170,10 +169,9 @@ public sealed class SecureChannel : IAsyncDisposable
 
         _logger.ChannelClosed(RemoteEndPoint, RemoteIdentity.Fingerprint.ToShortString(), reason);
 
-        // Closing the socket fails any pending read or write at once; the ciphers' handles are reference-counted,
-        // so disposing them while another thread is inside Seal or Open is safe.
+        // Disposing the stream closes its socket, which fails any pending read or write at once; the ciphers' handles
+        // are reference-counted, so disposing them while another thread is inside Seal or Open is safe.
         _stream.Dispose();
-        _socket.Dispose();
         _send.Dispose();
         _receive.Dispose();
         if (Interlocked.Exchange(ref _receiveState, Closed) == Idle)

@@ -111,15 +111,8 @@ public sealed class SecureTransport
         }
     }
 
-    /// <summary>Runs the handshake as responder on a connection accepted elsewhere; takes ownership of its socket.</summary>
-    public Task<SecureChannel> AcceptAsync(TcpClient client, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        return AcceptAsync(client.Client, ct);
-    }
-
-    /// <summary>Runs the handshake as responder on an accepted socket, which it takes ownership of.</summary>
-    public async Task<SecureChannel> AcceptAsync(Socket socket, CancellationToken ct)
+    /// <summary>Runs the handshake as responder on a socket the listener accepted, which it takes ownership of.</summary>
+    internal async Task<SecureChannel> AcceptAsync(Socket socket, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(socket);
         try
@@ -149,7 +142,7 @@ public sealed class SecureTransport
             var settings = new HandshakeSettings(ChainId, _identity, _authorize, _handshakeTimeout);
             HandshakeResult session = await Handshake.RunAsync(stream, reader, settings, initiator, remote, expectedRemote, ct);
             _logger.HandshakeCompleted(Direction(initiator), remote, session.RemoteIdentity.Fingerprint.ToShortString(), session.Role, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return new SecureChannel(socket, stream, reader, session, remote, _maxFrameBytes, _logger);
+            return new SecureChannel(stream, reader, session, remote, _maxFrameBytes, _logger);
         }
         catch (HandshakeException ex)
         {

@@ -82,10 +82,8 @@ public sealed class HandshakeTests : IDisposable
         SecureTransport server = Net.Transport(_serverKey);
         ChannelReader<HandshakeException> serverFailures = Net.RecordFailures(server);
         await using SecureListener listener = server.Listen(Net.AnyLoopbackPort);
-        using TcpClient future = await Net.RawConnectAsync(listener.LocalEndPoint, _ct);
-        await future.GetStream().WriteAsync(Net.HelloFrame(version: 2), _ct);
 
-        HandshakeException acceptor = await serverFailures.ReadAsync(_ct);
+        (HandshakeException acceptor, _) = await RawClientFailsAsync(listener, serverFailures, Net.HelloFrame(version: 2));
         Assert.Equal(HandshakeFailure.UnsupportedVersion, acceptor.Reason);
         Assert.Equal("peer speaks protocol version 2; this node supports version 1 only", acceptor.Detail);
 
@@ -106,30 +104,17 @@ public sealed class HandshakeTests : IDisposable
         ChannelReader<HandshakeException> serverFailures = Net.RecordFailures(server);
         await using SecureListener listener = server.Listen(Net.AnyLoopbackPort);
 
-        // Each raw client stays connected until its failure is seen, so the node, not a reset, ends the connection.
-        using (TcpClient http = await Net.RawConnectAsync(listener.LocalEndPoint, _ct))
-        {
-            await http.GetStream().WriteAsync("GET / HTTP/1.1\r\nHost: node\r\n\r\n"u8.ToArray(), _ct);
-            HandshakeException ex = await serverFailures.ReadAsync(_ct);
-            Assert.Equal(HandshakeFailure.ProtocolViolation, ex.Reason);
-            Assert.Equal($"inbound handshake with {http.Client.LocalEndPoint} failed: the first frame is not an AEGIS HELLO: frame of 1195725856 bytes exceeds the 1024-byte limit", ex.Message);
-        }
+        (HandshakeException http, EndPoint httpClient) = await RawClientFailsAsync(listener, serverFailures, "GET / HTTP/1.1\r\nHost: node\r\n\r\n"u8.ToArray());
+        Assert.Equal(HandshakeFailure.ProtocolViolation, http.Reason);
+        Assert.Equal($"inbound handshake with {httpClient} failed: the first frame is not an AEGIS HELLO: frame of 1195725856 bytes exceeds the 1024-byte limit", http.Message);
 
-        using (TcpClient wrongMagic = await Net.RawConnectAsync(listener.LocalEndPoint, _ct))
-        {
-            await wrongMagic.GetStream().WriteAsync("\0\0\0\u0005HELLO"u8.ToArray(), _ct);
-            HandshakeException ex = await serverFailures.ReadAsync(_ct);
-            Assert.Equal(HandshakeFailure.BadMagic, ex.Reason);
-            Assert.Equal("not an AEGIS peer: HELLO starts with 0x48454C4C, expected the magic 'AEGS'", ex.Detail);
-        }
+        (HandshakeException wrongMagic, _) = await RawClientFailsAsync(listener, serverFailures, "\0\0\0\u0005HELLO"u8.ToArray());
+        Assert.Equal(HandshakeFailure.BadMagic, wrongMagic.Reason);
+        Assert.Equal("not an AEGIS peer: HELLO starts with 0x48454C4C, expected the magic 'AEGS'", wrongMagic.Detail);
 
-        using (TcpClient badPoint = await Net.RawConnectAsync(listener.LocalEndPoint, _ct))
-        {
-            await badPoint.GetStream().WriteAsync(Net.HelloFrame(ephemeralKey: [0x04, .. new byte[64]]), _ct);
-            HandshakeException ex = await serverFailures.ReadAsync(_ct);
-            Assert.Equal(HandshakeFailure.MalformedMessage, ex.Reason);
-            Assert.Contains("ephemeral key is not a valid P-256 point", ex.Detail, StringComparison.Ordinal);
-        }
+        (HandshakeException badPoint, _) = await RawClientFailsAsync(listener, serverFailures, Net.HelloFrame(ephemeralKey: [0x04, .. new byte[64]]));
+        Assert.Equal(HandshakeFailure.MalformedMessage, badPoint.Reason);
+        Assert.Contains("ephemeral key is not a valid P-256 point", badPoint.Detail, StringComparison.Ordinal);
 
         Task<SecureChannel> accepted = listener.AcceptAsync(_ct).AsTask();
         await using SecureChannel good = await Net.Transport(_clientKey).ConnectAsync(listener.LocalEndPoint, _serverKey.PublicKey, _ct);
@@ -144,10 +129,8 @@ public sealed class HandshakeTests : IDisposable
         SecureTransport server = Net.Transport(_serverKey);
         ChannelReader<HandshakeException> serverFailures = Net.RecordFailures(server);
         await using SecureListener listener = server.Listen(Net.AnyLoopbackPort);
-        using TcpClient huge = await Net.RawConnectAsync(listener.LocalEndPoint, _ct);
-        await huge.GetStream().WriteAsync(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3 }, _ct);
 
-        HandshakeException ex = await serverFailures.ReadAsync(_ct);
+        (HandshakeException ex, _) = await RawClientFailsAsync(listener, serverFailures, [0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3]);
         Assert.Equal(HandshakeFailure.ProtocolViolation, ex.Reason);
         Assert.EndsWith("frame of 4294967295 bytes exceeds the 1024-byte limit", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, _failures.Count);
@@ -159,9 +142,8 @@ public sealed class HandshakeTests : IDisposable
         SecureTransport server = Net.Transport(_serverKey, handshakeTimeout: TimeSpan.FromMilliseconds(300));
         ChannelReader<HandshakeException> serverFailures = Net.RecordFailures(server);
         await using SecureListener listener = server.Listen(Net.AnyLoopbackPort);
-        using TcpClient silent = await Net.RawConnectAsync(listener.LocalEndPoint, _ct);
 
-        HandshakeException ex = await serverFailures.ReadAsync(_ct);
+        (HandshakeException ex, _) = await RawClientFailsAsync(listener, serverFailures, []);
         Assert.Equal(HandshakeFailure.Timeout, ex.Reason);
         Assert.Equal("timed out after 0.3 s waiting for HELLO", ex.Detail);
         Assert.Equal(1, _failures.Count);
@@ -253,5 +235,28 @@ public sealed class HandshakeTests : IDisposable
         Assert.Equal(HandshakeFailure.BadSignature, Assert.Throws<HandshakeError>(() => AuthMessage.Verify(auth, signedByInitiator: false, transcript)).Reason);
         byte[] otherSession = [1, .. transcript[1..]];
         Assert.Equal(HandshakeFailure.BadSignature, Assert.Throws<HandshakeError>(() => AuthMessage.Verify(auth, signedByInitiator: true, otherSession)).Reason);
+    }
+
+    [Fact]
+    public void A_refusal_reason_too_long_for_string8_is_cut_at_a_whole_character()
+    {
+        // 200 two-byte characters: 127 of them (254 bytes) fit the 255-byte field, half of the 128th would not.
+        byte[] refusal = ReadyMessage.Refusal(new string('é', 200));
+
+        Assert.Equal(1 + 254, refusal.Length);
+        HandshakeError ex = Assert.Throws<HandshakeError>(() => ReadyMessage.Check(refusal));
+        Assert.Equal(HandshakeFailure.RefusedByPeer, ex.Reason);
+        Assert.Equal($"the peer refused this node: {new string('é', 127)}", ex.Message);
+    }
+
+    /// <summary>
+    /// A raw client connects, writes <paramref name="bytes"/> (perhaps none) and stays connected until the node has
+    /// failed its handshake, so the node, not a reset, ends the connection. Returns that failure and the client's endpoint.
+    /// </summary>
+    private async Task<(HandshakeException Failure, EndPoint Client)> RawClientFailsAsync(SecureListener listener, ChannelReader<HandshakeException> failures, byte[] bytes)
+    {
+        using TcpClient raw = await Net.RawConnectAsync(listener.LocalEndPoint, _ct);
+        await raw.GetStream().WriteAsync(bytes, _ct);
+        return (await failures.ReadAsync(_ct), raw.Client.LocalEndPoint!);
     }
 }

@@ -21,42 +21,38 @@ public sealed class SecureChannelTests : IDisposable
     [Fact(Timeout = Net.TestTimeoutMs)]
     public async Task Payloads_of_1_byte_1_MiB_and_many_small_ones_arrive_whole_and_in_order_both_ways()
     {
-        (SecureListener listener, SecureChannel client, SecureChannel server) = await ConnectPairAsync();
-        await using (listener)
-        await using (client)
-        await using (server)
+        await using Connected pair = await ConnectPairAsync();
+        (SecureChannel client, SecureChannel server) = pair;
+        byte[] big = new byte[1024 * 1024];
+        new Random(7).NextBytes(big);
+        Task sending = Task.Run(async () =>
         {
-            byte[] big = new byte[1024 * 1024];
-            new Random(7).NextBytes(big);
-            Task sending = Task.Run(async () =>
-            {
-                await client.SendAsync(new byte[] { 42 }, _ct);
-                await client.SendAsync(big, _ct);
-                await client.SendAsync(ReadOnlyMemory<byte>.Empty, _ct);
-                for (int i = 0; i < 1000; i++)
-                {
-                    await client.SendAsync(BitConverter.GetBytes(i), _ct);
-                }
-            });
-
-            Assert.Equal([42], await ReceiveBytesAsync(server));
-            Assert.Equal(big, await ReceiveBytesAsync(server));
-            Assert.Empty(await ReceiveBytesAsync(server));
+            await client.SendAsync(new byte[] { 42 }, _ct);
+            await client.SendAsync(big, _ct);
+            await client.SendAsync(ReadOnlyMemory<byte>.Empty, _ct);
             for (int i = 0; i < 1000; i++)
             {
-                Assert.Equal(i, BitConverter.ToInt32(await ReceiveBytesAsync(server)));
+                await client.SendAsync(BitConverter.GetBytes(i), _ct);
             }
+        });
 
-            await sending;
-            await server.SendAsync("pong"u8.ToArray(), _ct);
-            Assert.Equal("pong"u8.ToArray(), await ReceiveBytesAsync(client));
-
-            // Wire bytes: each frame is 4 (length) + payload + 16 (tag).
-            long expected = (4 + 1 + 16) + (4 + big.Length + 16) + (4 + 0 + 16) + (1000 * (4 + 4 + 16));
-            Assert.Equal(expected, client.BytesSent);
-            Assert.Equal(expected, server.BytesReceived);
-            Assert.Equal(server.BytesSent, client.BytesReceived);
+        Assert.Equal([42], await ReceiveBytesAsync(server));
+        Assert.Equal(big, await ReceiveBytesAsync(server));
+        Assert.Empty(await ReceiveBytesAsync(server));
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.Equal(i, BitConverter.ToInt32(await ReceiveBytesAsync(server)));
         }
+
+        await sending;
+        await server.SendAsync("pong"u8.ToArray(), _ct);
+        Assert.Equal("pong"u8.ToArray(), await ReceiveBytesAsync(client));
+
+        // Wire bytes: each frame is 4 (length) + payload + 16 (tag).
+        long expected = (4 + 1 + 16) + (4 + big.Length + 16) + (4 + 0 + 16) + (1000 * (4 + 4 + 16));
+        Assert.Equal(expected, client.BytesSent);
+        Assert.Equal(expected, server.BytesReceived);
+        Assert.Equal(server.BytesSent, client.BytesReceived);
     }
 
     [Fact(Timeout = Net.TestTimeoutMs)]
@@ -64,50 +60,43 @@ public sealed class SecureChannelTests : IDisposable
     {
         const int senders = 8;
         const int perSender = 250;
-        (SecureListener listener, SecureChannel client, SecureChannel server) = await ConnectPairAsync();
-        await using (listener)
-        await using (client)
-        await using (server)
+        await using Connected pair = await ConnectPairAsync();
+        (SecureChannel client, SecureChannel server) = pair;
+        Task[] sending = [.. Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
         {
-            Task[] sending = [.. Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+            for (int seq = 0; seq < perSender; seq++)
             {
-                for (int seq = 0; seq < perSender; seq++)
-                {
-                    byte[] payload = new byte[5 + (seq % 300)];
-                    payload[0] = (byte)s;
-                    BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(1), seq);
-                    await client.SendAsync(payload, _ct);
-                }
-            }))];
-
-            int[] next = new int[senders];
-            for (int n = 0; n < senders * perSender; n++)
-            {
-                byte[] payload = await ReceiveBytesAsync(server);
-                int s = payload[0];
-                Assert.Equal(next[s]++, BinaryPrimitives.ReadInt32BigEndian(payload.AsSpan(1)));
-                Assert.Equal(5 + ((next[s] - 1) % 300), payload.Length);
+                byte[] payload = new byte[5 + (seq % 300)];
+                payload[0] = (byte)s;
+                BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(1), seq);
+                await client.SendAsync(payload, _ct);
             }
+        }))];
 
-            await Task.WhenAll(sending);
-            Assert.All(next, count => Assert.Equal(perSender, count));
+        int[] next = new int[senders];
+        for (int n = 0; n < senders * perSender; n++)
+        {
+            byte[] payload = await ReceiveBytesAsync(server);
+            int s = payload[0];
+            Assert.Equal(next[s]++, BinaryPrimitives.ReadInt32BigEndian(payload.AsSpan(1)));
+            Assert.Equal(5 + ((next[s] - 1) % 300), payload.Length);
         }
+
+        await Task.WhenAll(sending);
+        Assert.All(next, count => Assert.Equal(perSender, count));
     }
 
     [Fact(Timeout = Net.TestTimeoutMs)]
     public async Task A_clean_close_reads_as_null()
     {
-        (SecureListener listener, SecureChannel client, SecureChannel server) = await ConnectPairAsync();
-        await using (listener)
-        await using (server)
-        {
-            await client.SendAsync(new byte[] { 1 }, _ct);
-            await client.DisposeAsync();
-            Assert.Equal([1], await ReceiveBytesAsync(server));
-            Assert.Null(await server.ReceiveAsync(_ct));
-            Assert.False(client.IsOpen);
-            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await client.SendAsync(new byte[] { 2 }, _ct));
-        }
+        await using Connected pair = await ConnectPairAsync();
+        (SecureChannel client, SecureChannel server) = pair;
+        await client.SendAsync(new byte[] { 1 }, _ct);
+        await client.DisposeAsync();
+        Assert.Equal([1], await ReceiveBytesAsync(server));
+        Assert.Null(await server.ReceiveAsync(_ct));
+        Assert.False(client.IsOpen);
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await client.SendAsync(new byte[] { 2 }, _ct));
     }
 
     [Fact(Timeout = Net.TestTimeoutMs)]
@@ -121,18 +110,13 @@ public sealed class SecureChannelTests : IDisposable
     [Fact(Timeout = Net.TestTimeoutMs)]
     public async Task A_replayed_frame_fails_authentication()
     {
-        (SecureChannel server, SecureChannel client, TamperingProxy proxy, SecureListener listener) = await ThroughProxyAsync((i, frame) => i == TamperingProxy.HandshakeFrames ? [.. frame, .. frame] : frame);
-        await using (listener)
-        await using (proxy)
-        await using (client)
-        await using (server)
-        {
-            await client.SendAsync("transfer 10"u8.ToArray(), _ct);
-            Assert.Equal("transfer 10"u8.ToArray(), await ReceiveBytesAsync(server));
-            PeerProtocolException ex = await Assert.ThrowsAsync<PeerProtocolException>(async () => await server.ReceiveAsync(_ct));
-            Assert.Contains("sealed frame #3 failed authentication", ex.Message, StringComparison.Ordinal);
-            Assert.False(server.IsOpen);
-        }
+        await using Connected pair = await ThroughProxyAsync((i, frame) => i == TamperingProxy.HandshakeFrames ? [.. frame, .. frame] : frame);
+        (SecureChannel client, SecureChannel server) = pair;
+        await client.SendAsync("transfer 10"u8.ToArray(), _ct);
+        Assert.Equal("transfer 10"u8.ToArray(), await ReceiveBytesAsync(server));
+        PeerProtocolException ex = await Assert.ThrowsAsync<PeerProtocolException>(async () => await server.ReceiveAsync(_ct));
+        Assert.Contains("sealed frame #3 failed authentication", ex.Message, StringComparison.Ordinal);
+        Assert.False(server.IsOpen);
     }
 
     [Fact(Timeout = Net.TestTimeoutMs)]
@@ -162,17 +146,13 @@ public sealed class SecureChannelTests : IDisposable
         Assert.StartsWith("sealed frame of 5 bytes is shorter than its 16-byte tag", tiny.Message, StringComparison.Ordinal);
 
         // The proxy forwards half of the first payload frame, then the dialer hangs up.
-        (SecureChannel server, SecureChannel client, TamperingProxy proxy, SecureListener listener) = await ThroughProxyAsync((i, frame) => i == TamperingProxy.HandshakeFrames ? frame[..(frame.Length / 2)] : frame);
-        await using (listener)
-        await using (proxy)
-        await using (server)
-        {
-            await client.SendAsync(new byte[100], _ct);
-            await client.DisposeAsync();
-            PeerProtocolException cut = await Assert.ThrowsAsync<PeerProtocolException>(async () => await server.ReceiveAsync(_ct));
-            Assert.StartsWith("connection closed inside a 116-byte frame after 56 bytes", cut.Message, StringComparison.Ordinal);
-            Assert.False(server.IsOpen);
-        }
+        await using Connected pair = await ThroughProxyAsync((i, frame) => i == TamperingProxy.HandshakeFrames ? frame[..(frame.Length / 2)] : frame);
+        (SecureChannel client, SecureChannel server) = pair;
+        await client.SendAsync(new byte[100], _ct);
+        await client.DisposeAsync();
+        PeerProtocolException cut = await Assert.ThrowsAsync<PeerProtocolException>(async () => await server.ReceiveAsync(_ct));
+        Assert.StartsWith("connection closed inside a 116-byte frame after 56 bytes", cut.Message, StringComparison.Ordinal);
+        Assert.False(server.IsOpen);
     }
 
     [Fact(Timeout = Net.TestTimeoutMs)]
@@ -210,21 +190,17 @@ public sealed class SecureChannelTests : IDisposable
     [Fact(Timeout = Net.TestTimeoutMs)]
     public async Task One_receiver_at_a_time_and_a_cancelled_wait_between_frames_leaves_the_channel_usable()
     {
-        (SecureListener listener, SecureChannel client, SecureChannel server) = await ConnectPairAsync();
-        await using (listener)
-        await using (client)
-        await using (server)
-        {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(_ct);
-            ValueTask<IMemoryOwner<byte>?> pending = server.ReceiveAsync(wait.Token);
-            await Assert.ThrowsAsync<InvalidOperationException>(async () => await server.ReceiveAsync(_ct));
-            await wait.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pending);
+        await using Connected pair = await ConnectPairAsync();
+        (SecureChannel client, SecureChannel server) = pair;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        ValueTask<IMemoryOwner<byte>?> pending = server.ReceiveAsync(wait.Token);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await server.ReceiveAsync(_ct));
+        await wait.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pending);
 
-            Assert.True(server.IsOpen);
-            await client.SendAsync(new byte[] { 9 }, _ct);
-            Assert.Equal([9], await ReceiveBytesAsync(server));
-        }
+        Assert.True(server.IsOpen);
+        await client.SendAsync(new byte[] { 9 }, _ct);
+        Assert.Equal([9], await ReceiveBytesAsync(server));
     }
 
     private static async Task<byte[]> ReceiveBytesAsync(SecureChannel channel)
@@ -234,41 +210,51 @@ public sealed class SecureChannelTests : IDisposable
         return payload.Memory.ToArray();
     }
 
-    private async Task<(SecureListener Listener, SecureChannel Client, SecureChannel Server)> ConnectPairAsync()
-    {
-        SecureListener listener = Net.Transport(_serverKey).Listen(Net.AnyLoopbackPort);
-        Task<SecureChannel> accepted = listener.AcceptAsync(_ct).AsTask();
-        SecureChannel client = await Net.Transport(_clientKey).ConnectAsync(listener.LocalEndPoint, _serverKey.PublicKey, _ct);
-        return (listener, client, await accepted);
-    }
+    private Task<Connected> ConnectPairAsync() => ConnectAsync(rewrite: null);
 
-    private async Task<(SecureChannel Server, SecureChannel Client, TamperingProxy Proxy, SecureListener Listener)> ThroughProxyAsync(Func<int, byte[], byte[]> rewrite)
+    private Task<Connected> ThroughProxyAsync(Func<int, byte[], byte[]> rewrite) => ConnectAsync(rewrite);
+
+    /// <summary>A client dialing a fresh listener, straight or through a tampering proxy, and the server side it reached.</summary>
+    private async Task<Connected> ConnectAsync(Func<int, byte[], byte[]>? rewrite)
     {
         SecureListener listener = Net.Transport(_serverKey).Listen(Net.AnyLoopbackPort);
-        var proxy = new TamperingProxy(listener.LocalEndPoint, rewrite);
+        TamperingProxy? proxy = rewrite is null ? null : new TamperingProxy(listener.LocalEndPoint, rewrite);
         Task<SecureChannel> accepted = listener.AcceptAsync(_ct).AsTask();
-        SecureChannel client = await Net.Transport(_clientKey).ConnectAsync(proxy.EndPoint, _serverKey.PublicKey, _ct);
-        return (await accepted, client, proxy, listener);
+        SecureChannel client = await Net.Transport(_clientKey).ConnectAsync(proxy?.EndPoint ?? listener.LocalEndPoint, _serverKey.PublicKey, _ct);
+        return new Connected(client, await accepted, proxy, listener);
     }
 
     /// <summary>Sends the payloads through a rewriting proxy; the receiver's first read must fail, and leave the channel closed.</summary>
     private async Task<PeerProtocolException> TamperAndReceiveAsync(Func<int, byte[], byte[]> rewrite, params string[] payloads)
     {
-        (SecureChannel server, SecureChannel client, TamperingProxy proxy, SecureListener listener) = await ThroughProxyAsync(rewrite);
-        await using (listener)
-        await using (proxy)
-        await using (client)
-        await using (server)
+        await using Connected pair = await ThroughProxyAsync(rewrite);
+        (SecureChannel client, SecureChannel server) = pair;
+        foreach (string payload in payloads)
         {
-            foreach (string payload in payloads)
+            await client.SendAsync(System.Text.Encoding.UTF8.GetBytes(payload), _ct);
+        }
+
+        PeerProtocolException ex = await Assert.ThrowsAsync<PeerProtocolException>(async () => await server.ReceiveAsync(_ct));
+        Assert.False(server.IsOpen);
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await server.ReceiveAsync(_ct));
+        return ex;
+    }
+
+    /// <summary>Both ends of one channel and what carries it; disposing closes all of it, channels first.</summary>
+    private sealed class Connected(SecureChannel client, SecureChannel server, TamperingProxy? proxy, SecureListener listener) : IAsyncDisposable
+    {
+        public void Deconstruct(out SecureChannel clientEnd, out SecureChannel serverEnd) => (clientEnd, serverEnd) = (client, server);
+
+        public async ValueTask DisposeAsync()
+        {
+            await server.DisposeAsync();
+            await client.DisposeAsync();
+            if (proxy is not null)
             {
-                await client.SendAsync(System.Text.Encoding.UTF8.GetBytes(payload), _ct);
+                await proxy.DisposeAsync();
             }
 
-            PeerProtocolException ex = await Assert.ThrowsAsync<PeerProtocolException>(async () => await server.ReceiveAsync(_ct));
-            Assert.False(server.IsOpen);
-            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await server.ReceiveAsync(_ct));
-            return ex;
+            await listener.DisposeAsync();
         }
     }
 }

@@ -1,6 +1,7 @@
 using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Encoding;
 using Aegis.Core.Ledger;
+using Aegis.Network;
 
 namespace Aegis.Node.P2p;
 
@@ -22,8 +23,8 @@ public abstract record PeerMessage
 {
     public const int MaxSyncBlocks = 256;
 
-    /// <summary>A sync answer stays well under the 32 MiB frame limit whatever the block sizes.</summary>
-    public const long MaxSyncChunkBytes = 8L * 1024 * 1024;
+    /// <summary>A quarter of the frame limit, so a sync answer fits in one frame with room for the size estimate to be off.</summary>
+    public const long MaxSyncChunkBytes = SecureTransport.DefaultMaxFrameBytes / 4;
     public const int MaxGossipTxs = 10_000;
 
     public abstract PeerMessageKind Kind { get; }

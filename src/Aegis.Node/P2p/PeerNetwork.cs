@@ -37,7 +37,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, Connection> _observers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = [];
-    private TcpListener? _listener;
+    private SecureListener? _listener;
 
     public PeerNetwork(Genesis genesis, ISigner identity, IPEndPoint listen, IReadOnlyList<string> bootstrap, bool allowObservers, IPeerMessageHandler handler, AegisMetrics metrics, ILogger<PeerNetwork> logger)
     {
@@ -58,16 +58,15 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     public IReadOnlyList<PeerInfo> Peers =>
         [.. _validators.Values.Concat(_observers.Values).Select(c => c.Info())];
 
-    public IPEndPoint? LocalEndPoint => _listener?.LocalEndpoint as IPEndPoint;
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint;
 
     public void Start()
     {
-        _listener = new TcpListener(_listen);
-
-        // A node restarted right after a crash must not be locked out of its port by connections in TIME_WAIT.
-        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Start(512);
-        _tasks.Add(Task.Run(() => AcceptLoopAsync(_stop.Token)));
+        // The transport's listener reuses the address, handshakes each connection off the accept loop and bounds
+        // how many handshakes may be pending, so a flood of idle connections cannot exhaust the node.
+        SecureListener listener = _transport.Listen(_listen);
+        _listener = listener;
+        _tasks.Add(Task.Run(() => AcceptLoopAsync(listener, _stop.Token)));
         foreach (Validator v in _genesis.Validators.All)
         {
             if (v.Index != _self && (_self < 0 || v.Index > _self))
@@ -114,7 +113,11 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener?.Stop();
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
+
         foreach (Connection c in _validators.Values.Concat(_observers.Values))
         {
             await c.DisposeAsync();
@@ -131,36 +134,32 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task AcceptLoopAsync(CancellationToken ct)
+    private async Task AcceptLoopAsync(SecureListener listener, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
-            TcpClient client;
+            SecureChannel channel;
             try
             {
-                client = await _listener!.AcceptTcpClientAsync(ct);
+                // Failed handshakes never surface here: the transport logs and counts them.
+                channel = await listener.AcceptAsync(ct);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
 
-            // Each handshake runs on its own so a slow or hostile peer cannot hold the accept loop.
+            // Each connection runs on its own so the next one can be accepted at once.
             _ = Task.Run(async () =>
             {
                 try
                 {
-                    SecureChannel channel = await _transport.AcceptAsync(client, ct);
                     await RunConnectionAsync(channel, outbound: false, ct);
-                }
-                catch (HandshakeException)
-                {
-                    // Already logged and counted by the transport.
                 }
                 catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
                 {
                 }
-            }, ct);
+            }, CancellationToken.None);
         }
     }
 
