@@ -12,6 +12,8 @@ CONNECTIONS=${CONNECTIONS:-"8 32 128"}
 # and a cold run measures the compiler rather than the system.
 WARMUP=${WARMUP:-10s}
 SYSTEMS=${SYSTEMS:-"etcd aegis"}
+# Optional consensus.max_blocks_in_flight for the AEGIS nodes (empty: the node's default).
+MAX_BLOCKS_IN_FLIGHT=${MAX_BLOCKS_IN_FLIGHT:-}
 results="bench/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$results"
 pids=()
@@ -84,6 +86,11 @@ fi
 if [[ " $SYSTEMS " == *" aegis "* ]]; then
 echo "starting AEGIS (4 validators, SQLite)"
 $aegis testnet --validators 4 --dir "$results/aegis" --base-port 27600 >/dev/null
+if [ -n "$MAX_BLOCKS_IN_FLIGHT" ]; then
+  for i in 0 1 2 3; do
+    sed -i "s/^consensus:$/consensus:\n  max_blocks_in_flight: $MAX_BLOCKS_IN_FLIGHT/" "$results/aegis/node$i/config.yaml"
+  done
+fi
 for i in 0 1 2 3; do
   $aegis run --config "$results/aegis/node$i/config.yaml" >"$results/aegis-node$i.log" 2>&1 &
   pids+=($!)

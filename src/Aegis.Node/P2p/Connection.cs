@@ -9,7 +9,10 @@ namespace Aegis.Node.P2p;
 /// <summary>One live peer connection: a bounded send queue drained by a writer task, and heartbeat bookkeeping.</summary>
 internal sealed class Connection : IAsyncDisposable
 {
-    private readonly Channel<byte[]> _queue = System.Threading.Channels.Channel.CreateBounded<byte[]>(new BoundedChannelOptions(8192) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    // Messages waiting for a slow peer; beyond this the oldest go (consensus retransmits what matters).
+    private const int QueueCapacity = 8192;
+
+    private readonly Channel<byte[]> _queue = System.Threading.Channels.Channel.CreateBounded<byte[]>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly AegisMetrics _metrics;
     private long _lastSeen = Stopwatch.GetTimestamp();
     private double? _rtt;

@@ -20,12 +20,10 @@ namespace Aegis.Node.P2p;
 /// </summary>
 public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
 {
-    private const int QueueCapacity = 8192;
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Genesis _genesis;
-    private readonly ISigner _identity;
     private readonly int _self;
     private readonly IPEndPoint _listen;
     private readonly IReadOnlyList<string> _bootstrap;
@@ -42,7 +40,6 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     public PeerNetwork(Genesis genesis, ISigner identity, IPEndPoint listen, IReadOnlyList<string> bootstrap, bool allowObservers, IPeerMessageHandler handler, AegisMetrics metrics, ILogger<PeerNetwork> logger)
     {
         _genesis = genesis;
-        _identity = identity;
         _self = genesis.Validators.FindByKey(identity.PublicKey)?.Index ?? -1;
         _listen = listen;
         _bootstrap = bootstrap;
