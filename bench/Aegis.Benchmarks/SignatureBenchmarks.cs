@@ -38,6 +38,13 @@ public class SignatureBenchmarks
             signers[i % 4].Sign(m, sig);
             return (signers[i % 4].PublicKey, m, sig);
         })];
+
+        // A rejected signature returns early; every benchmark here must time the path that accepts.
+        string? certificateError = VerifyCertificate();
+        if (!VerifyVote() || certificateError is not null || VerifyBatchParallel() != _batch.Length)
+        {
+            throw new InvalidOperationException($"a benchmark input does not verify ({certificateError ?? "vote or batch"})");
+        }
     }
 
     [Benchmark(Description = "sign one vote (P-256)")]

@@ -81,10 +81,6 @@ public static class KeyFile
         }
     }
 
-    /// <summary>Kept so that existing callers bind unchanged; same as the <see cref="IExportableSigner"/> overload.</summary>
-    public static void Write(string path, EcdsaP256Signer signer, bool overwrite = false) =>
-        Write(path, (IExportableSigner)signer, overwrite);
-
     /// <summary>
     /// Reads and checks a key file of either algorithm. Every failure names the file: <see cref="FileNotFoundException"/>,
     /// <see cref="UnauthorizedAccessException"/> when group or others have any access (Unix), <see cref="FormatException"/>

@@ -17,9 +17,6 @@ public static class MerkleTree
     private const byte LeafPrefix = 0x00;
     private const byte NodePrefix = 0x01;
 
-    // Leaf data up to this size is hashed from a stack buffer; larger data from a pooled one.
-    private const int StackLimit = 256;
-
     /// <summary>The leaf hash of an item that is itself a hash; what <see cref="ComputeRoot"/> applies to each item.</summary>
     public static Hash32 HashLeaf(Hash32 item)
     {
@@ -27,28 +24,6 @@ public static class MerkleTree
         buffer[0] = LeafPrefix;
         item.CopyTo(buffer[1..]);
         return Hash32.Compute(buffer);
-    }
-
-    /// <summary>H(0x00 ‖ <paramref name="data"/>) for any data; for 32 bytes it equals the <see cref="Hash32"/> overload.</summary>
-    public static Hash32 HashLeaf(ReadOnlySpan<byte> data)
-    {
-        int length = 1 + data.Length;
-        byte[]? rented = length > StackLimit ? ArrayPool<byte>.Shared.Rent(length) : null;
-        try
-        {
-            Span<byte> buffer = rented is null ? stackalloc byte[StackLimit] : rented;
-            buffer = buffer[..length];
-            buffer[0] = LeafPrefix;
-            data.CopyTo(buffer[1..]);
-            return Hash32.Compute(buffer);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
     }
 
     public static Hash32 HashNode(Hash32 left, Hash32 right)

@@ -3,14 +3,6 @@ namespace Aegis.Core.Crypto;
 /// <summary>The one way to make a signer when the algorithm is data (a key file, a CLI flag) rather than code.</summary>
 public static class Signers
 {
-    /// <summary>Both schemes keep a 32-byte private key: the P-256 scalar d, or the Ed25519 seed.</summary>
-    public static int PrivateKeySize(KeyAlgorithm algorithm) => algorithm switch
-    {
-        KeyAlgorithm.EcdsaP256 => EcdsaP256Signer.PrivateKeySize,
-        KeyAlgorithm.Ed25519 => Ed25519Signer.PrivateKeySize,
-        _ => throw UnknownAlgorithm(algorithm),
-    };
-
     public static IExportableSigner Generate(KeyAlgorithm algorithm) => algorithm switch
     {
         KeyAlgorithm.EcdsaP256 => EcdsaP256Signer.Generate(),

@@ -59,17 +59,16 @@ public class Ed25519Tests
     }
 
     [Theory]
-    [InlineData("0100000000000000000000000000000000000000000000000000000000000000", "the neutral element")]
-    [InlineData("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", "a point of order 2")]
-    [InlineData("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", "a point of order 8")]
-    [InlineData("0300000000000000000000000000000000000000000000000000000000000000", "a point with a small-order component")]
-    [InlineData("0200000000000000000000000000000000000000000000000000000000000000", "y = 2 is not on the curve")]
-    [InlineData("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", "y >= p is not a canonical encoding")]
-    public void Keys_that_are_not_prime_order_points_are_refused(string hex, string why)
+    [InlineData("0100000000000000000000000000000000000000000000000000000000000000")] // the neutral element
+    [InlineData("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")] // a point of order 2
+    [InlineData("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")] // a point of order 8
+    [InlineData("0300000000000000000000000000000000000000000000000000000000000000")] // a point with a small-order component
+    [InlineData("0200000000000000000000000000000000000000000000000000000000000000")] // y = 2 is not on the curve
+    [InlineData("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")] // y >= p is not a canonical encoding
+    public void Keys_that_are_not_prime_order_points_are_refused(string hex)
     {
         FormatException ex = Assert.Throws<FormatException>(() => PublicKey.FromBytes(KeyAlgorithm.Ed25519, Convert.FromHexString(hex)));
         Assert.Contains("not a valid ed25519 public key", ex.Message, StringComparison.Ordinal);
-        Assert.False(string.IsNullOrEmpty(why));
     }
 
     [Fact]

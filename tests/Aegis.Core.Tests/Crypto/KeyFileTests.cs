@@ -53,7 +53,7 @@ public sealed class KeyFileTests : IDisposable
     }
 
     [Fact]
-    public void The_ecdsa_typed_overloads_still_work_and_refuse_an_ed25519_file()
+    public void The_ecdsa_typed_Read_returns_a_P256_signer_and_refuses_an_ed25519_file()
     {
         using EcdsaP256Signer signer = EcdsaP256Signer.Generate();
         KeyFile.Write(KeyPath, signer);

@@ -3,7 +3,6 @@ using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Encoding;
 using Aegis.Core.Ledger;
 using Aegis.Core.Tests.Consensus;
-
 using Aegis.Simulation;
 
 namespace Aegis.Core.Tests.Encoding;
@@ -92,7 +91,7 @@ public class CodecTests
     [Fact]
     public void Random_garbage_never_decodes_into_a_message_by_accident_without_an_error_naming_a_field()
     {
-        var rng = new Aegis.Simulation.SimRandom(7);
+        var rng = new SimRandom(7);
         for (int i = 0; i < 5000; i++)
         {
             var bytes = new byte[rng.Next(0, 300)];
