@@ -10,27 +10,16 @@ public static class SignatureList
     /// <summary>Bytes <see cref="Write"/> produces for <paramref name="count"/> signatures.</summary>
     public static int EncodedSize(int count) => sizeof(uint) + (count * (sizeof(ushort) + Crypto.Signature.Size));
 
-    public static void Write(CanonicalWriter w, IReadOnlyList<ValidatorSignature> signatures)
-    {
-        w.WriteU32((uint)signatures.Count);
-        foreach (ValidatorSignature s in signatures)
+    public static void Write(CanonicalWriter w, IReadOnlyList<ValidatorSignature> signatures) =>
+        CanonicalList.Write(w, signatures, static (w, s) =>
         {
             w.WriteU16(s.Validator);
             w.WriteFixed(s.Signature);
-        }
-    }
+        });
 
-    public static ValidatorSignature[] Read(ref CanonicalReader r, string field)
-    {
-        int count = r.ReadCount(field, LedgerLimits.MaxValidators);
-        var result = new ValidatorSignature[count];
-        for (int i = 0; i < count; i++)
-        {
-            result[i] = new ValidatorSignature(r.ReadU16(field + ".validator"), r.ReadFixed(Crypto.Signature.Size, field + ".signature").ToArray());
-        }
-
-        return result;
-    }
+    public static ValidatorSignature[] Read(ref CanonicalReader r, string field) =>
+        CanonicalList.Read(ref r, field, LedgerLimits.MaxValidators, (ref CanonicalReader item) =>
+            new ValidatorSignature(item.ReadU16(field + ".validator"), item.ReadFixed(Crypto.Signature.Size, field + ".signature").ToArray()));
 
     /// <summary>Null when the list holds a quorum of distinct validators each validly signing <paramref name="message"/>.</summary>
     public static string? VerifyQuorum(IReadOnlyList<ValidatorSignature> signatures, ValidatorSet validators, byte[] message, string what, int? threshold = null)
