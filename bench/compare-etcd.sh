@@ -12,8 +12,7 @@ CONNECTIONS=${CONNECTIONS:-"8 32 128"}
 # and a cold run measures the compiler rather than the system.
 WARMUP=${WARMUP:-10s}
 SYSTEMS=${SYSTEMS:-"etcd aegis"}
-# Optional consensus.max_blocks_in_flight for the AEGIS nodes (empty: the node's default).
-MAX_BLOCKS_IN_FLIGHT=${MAX_BLOCKS_IN_FLIGHT:-}
+# MAX_BLOCKS_IN_FLIGHT (optional): consensus.max_blocks_in_flight for the AEGIS nodes (see bench/aegis-cluster.sh).
 results="bench/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$results"
 pids=()
@@ -37,9 +36,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-echo "building AEGIS (Release)"
-dotnet build -c Release src/Aegis.Cli -v quiet -nologo >/dev/null
-aegis="dotnet src/Aegis.Cli/bin/Release/net10.0/aegis.dll"
+# shellcheck source=bench/aegis-cluster.sh
+source bench/aegis-cluster.sh
+build_aegis
 
 warm_up() { # system url
   [ "$WARMUP" = "0" ] && return 0
@@ -85,27 +84,11 @@ fi
 # ---- AEGIS: 4 validators ----
 if [[ " $SYSTEMS " == *" aegis "* ]]; then
 echo "starting AEGIS (4 validators, SQLite)"
-$aegis testnet --validators 4 --dir "$results/aegis" --base-port 27600 >/dev/null
-if [ -n "$MAX_BLOCKS_IN_FLIGHT" ]; then
-  for i in 0 1 2 3; do
-    sed -i "s/^consensus:$/consensus:\n  max_blocks_in_flight: $MAX_BLOCKS_IN_FLIGHT/" "$results/aegis/node$i/config.yaml"
-  done
-fi
-for i in 0 1 2 3; do
-  $aegis run --config "$results/aegis/node$i/config.yaml" >"$results/aegis-node$i.log" 2>&1 &
-  pids+=($!)
-done
-for _ in $(seq 1 120); do
-  ready=0
-  for i in 0 1 2 3; do curl -sf "http://127.0.0.1:$((27601 + 10 * i))/ready" >/dev/null && ready=$((ready + 1)); done
-  [ "$ready" -eq 4 ] && break
-  sleep 0.5
-done
-[ "$ready" -eq 4 ] || { echo "AEGIS did not become ready; see $results/aegis-node*.log" >&2; exit 1; }
+start_aegis_cluster "$results/aegis" 27600
 echo "  AEGIS ready; primary of view 0 is node-0 at http://127.0.0.1:27601"
 warm_up aegis http://127.0.0.1:27601
 for c in $CONNECTIONS; do run_wrk aegis http://127.0.0.1:27601 "$c"; done
-for i in 0 1 2 3; do echo "  node$i RSS after the run: $(grep VmRSS /proc/${pids[$i]}/status | awk '{print $2 " " $3}')"; done
+for i in 0 1 2 3; do echo "  node$i RSS after the run: $(grep VmRSS /proc/${node_pid[$i]}/status | awk '{print $2 " " $3}')"; done
 cleanup; pids=()
 fi
 
