@@ -107,7 +107,7 @@ public static class NodeHost
             () =>
             {
                 NodeSnapshot s = runtimeRef?.Snapshot ?? new NodeSnapshot(0, default, 0, 0, false, 0, 0, 0, 0, default);
-                return new NodeGauges((long)s.Height, (long)s.View, s.MempoolSize, networkRef?.ConnectedValidators ?? 0);
+                return new NodeGauges((long)s.Height, (long)s.View, s.MempoolSize, networkRef?.ConnectedValidators ?? 0, genesis.Validators.Count, genesis.Validators.Quorum.Size);
             },
             () => readinessRef?.Evaluate() ?? new ReadinessState(ReadinessState.Starting, "storage not open", "syncing"));
         var storageHealth = new StorageHealth(metrics);

@@ -20,6 +20,8 @@ public sealed class AegisMetrics : IDisposable
         _meter.CreateObservableGauge("aegis_consensus_view", () => gauges().View, description: "Current PBFT view");
         _meter.CreateObservableGauge("aegis_mempool_size", () => gauges().MempoolSize, description: "Transactions waiting to commit");
         _meter.CreateObservableGauge("aegis_p2p_connected_peers", () => gauges().ConnectedPeers, description: "Authenticated peer connections");
+        _meter.CreateObservableGauge("aegis_consensus_validators", () => gauges().Validators, description: "Validators in the genesis validator set (n)");
+        _meter.CreateObservableGauge("aegis_consensus_quorum", () => gauges().Quorum, description: "Validators (this node included) that must agree to commit: 2f+1 when n = 3f+1");
         _meter.CreateObservableGauge("aegis_node_info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("node_id", nodeId), new KeyValuePair<string, object?>("version", Aegis.Core.AegisVersion.Value)), description: "Constant 1, labelled with the node id and version");
         if (readiness is not null)
         {
@@ -88,4 +90,4 @@ public sealed class AegisMetrics : IDisposable
 }
 
 /// <summary>Live values the gauges read at scrape time.</summary>
-public readonly record struct NodeGauges(long Height, long View, int MempoolSize, int ConnectedPeers);
+public readonly record struct NodeGauges(long Height, long View, int MempoolSize, int ConnectedPeers, int Validators, int Quorum);
