@@ -1,4 +1,4 @@
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Node.Runtime;
 
 namespace Aegis.Node.Monitoring;
