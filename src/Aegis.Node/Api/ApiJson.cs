@@ -101,7 +101,6 @@ public sealed record TxBatchResponse([property: JsonPropertyName("accepted")] in
 
 [JsonSourceGenerationOptions(UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(TxRequest))]
-[JsonSerializable(typeof(List<TxRequest>))]
 [JsonSerializable(typeof(TxBatchResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]

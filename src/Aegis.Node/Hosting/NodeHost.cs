@@ -1,5 +1,5 @@
 using System.Net;
-using System.Threading.RateLimiting;
+using System.Security.Cryptography.X509Certificates;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Node.Api;
@@ -7,12 +7,11 @@ using Aegis.Node.Configuration;
 using Aegis.Node.Monitoring;
 using Aegis.Node.P2p;
 using Aegis.Node.Runtime;
+using Aegis.Node.Security;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -54,6 +53,10 @@ public static class NodeHost
             problems.AddRange(GenesisAgreement.Check(config.Consensus, genesis.Parameters, config.GenesisFile));
         }
 
+        // Load (and drop) what the API listeners will need, so 'config check' reports a bad key or certificate too.
+        (config.Security.Authentication ? JwtKeys.Load(config.Security, problems) : null)?.Dispose();
+        TlsCertificate.Load(config.Api.Tls, problems)?.Dispose();
+
         if (genesis is not null && signer is not null && genesis.Validators.FindByKey(signer.PublicKey) is null)
         {
             problems.Add($"node.key_file: key {signer.PublicKey.Fingerprint.ToShortString()} is not a validator in {config.GenesisFile} (observer nodes are not supported by 'aegis run' yet)");
@@ -67,29 +70,19 @@ public static class NodeHost
         Validator self = genesis.Validators.FindByKey(signer.PublicKey)!;
         string nodeId = string.IsNullOrEmpty(config.Node.Id) ? self.Id : config.Node.Id;
 
+        var perimeterProblems = new List<string>();
+        using JwtKeys? jwtKeys = config.Security.Authentication ? JwtKeys.Load(config.Security, perimeterProblems) : null;
+        using X509Certificate2? certificate = TlsCertificate.Load(config.Api.Tls, perimeterProblems);
+        if (perimeterProblems.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join("; ", perimeterProblems));
+        }
+
+        using var apiMetrics = new ApiMetrics(config.Security.RateLimitPerMinute, config.Api.MaxConnectionsPerIp);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         ConfigureLogging(builder.Logging, config);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxRequestBodySize = config.Api.MaxBodyBytes;
-            k.Listen(ParseHost(config.Api.Host), config.Api.Port);
-            if (config.Monitoring.MetricsPort > 0)
-            {
-                k.Listen(ParseHost(ListenAddresses.MetricsHost(config)), config.Monitoring.MetricsPort);
-            }
-        });
-        builder.Services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = async (context, token) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "60";
-                await ApiEndpoints.Error(429, "rate_limited", $"more than {config.Security.RateLimitPerMinute} requests per minute from this client").ExecuteAsync(context.HttpContext);
-            };
-            o.AddPolicy("per-client", http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Request.Headers.Authorization.FirstOrDefault() ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = config.Security.RateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
+        builder.AddAegisPerimeter(config, jwtKeys, certificate, apiMetrics);
+        builder.Services.AddAegisOpenApi();
 
         await using WebApplication app = builder.Build();
         ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
@@ -133,45 +126,16 @@ public static class NodeHost
         };
         await using var runtime = new NodeRuntime(genesis, signer, options, store, metrics, loggers.CreateLogger<NodeRuntime>());
         runtimeRef = runtime;
-        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, runtime, metrics, loggers.CreateLogger<PeerNetwork>());
+        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ApiPerimeter.ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, runtime, metrics, loggers.CreateLogger<PeerNetwork>());
         networkRef = network;
         runtime.Network = network;
         network.Start();
         await runtime.StartAsync(ct);
 
-        var services = new NodeServices(runtime, network, exporter, nodeId, TimeSpan.FromSeconds(30));
-        app.UseRateLimiter();
-        if (config.Security.Authentication)
-        {
-            app.Use(async (http, next) =>
-            {
-                if (HttpMethods.IsPost(http.Request.Method))
-                {
-                    string? header = http.Request.Headers.Authorization.FirstOrDefault();
-                    string? problem = header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal)
-                        ? "missing 'Authorization: Bearer <token>' (mint one with 'aegis token')"
-                        : JwtHs256.Validate(header["Bearer ".Length..], config.Security.JwtSecret, DateTimeOffset.UtcNow);
-                    if (problem is not null)
-                    {
-                        await ApiEndpoints.Error(401, "unauthorized", problem).ExecuteAsync(http);
-                        return;
-                    }
-                }
-
-                await next(http);
-            });
-        }
-
+        var services = new NodeServices(runtime, network, exporter, nodeId, TimeSpan.FromSeconds(30)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };
+        app.UseAegisPerimeter(config);
         app.MapAegisApi(services);
-        app.Use(async (http, next) =>
-        {
-            await next(http);
-            if (http.Response.StatusCode == 404 && !http.Response.HasStarted)
-            {
-                await ApiEndpoints.Error(404, "not_found", $"no endpoint {http.Request.Method} {http.Request.Path}").ExecuteAsync(http);
-            }
-        });
-
+        app.MapAegisOpenApi();
         log.LogInformation("node {NodeId} (validator {Index} of {Count}) serving API on {ApiHost}:{ApiPort}, p2p on {P2pHost}:{P2pPort}, metrics on {MetricsPort}", nodeId, self.Index, genesis.Validators.Count, config.Api.Host, config.Api.Port, config.P2p.Host, config.P2p.Port, config.Monitoring.MetricsPort);
         await app.StartAsync(ct);
         try
@@ -185,9 +149,6 @@ public static class NodeHost
         log.LogInformation("node {NodeId} stopping", nodeId);
         await app.StopAsync(CancellationToken.None);
     }
-
-    private static IPAddress ParseHost(string host) =>
-        host is "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out IPAddress? ip) ? ip : Dns.GetHostAddresses(host)[0];
 
     private static void ConfigureLogging(ILoggingBuilder logging, AegisConfig config)
     {
