@@ -10,6 +10,8 @@ public static class TestnetCommand
 
     public static Option<int> BasePort() => new("--base-port") { Description = "node i uses ports P+10i (p2p), P+10i+1 (api), P+10i+2 (metrics)", DefaultValueFactory = _ => 26600 };
 
+    public static Option<bool> Tls() => new("--tls") { Description = "write a local CA (DIR/ca.crt) and a certificate per node, and serve the API and metrics over TLS" };
+
     public static Option<string> Storage() => new("--storage") { Description = "sqlite or postgresql", DefaultValueFactory = _ => "sqlite" };
 
     public static List<string> Validate(int validators, int basePort, string storage)
@@ -40,7 +42,8 @@ public static class TestnetCommand
         Option<int> basePort = BasePort();
         Option<string> storage = Storage();
         var force = new Option<bool>("--force") { Description = "overwrite an existing testnet in DIR (its keys and genesis are replaced; data dirs are not deleted)" };
-        var command = new Command("testnet", "write genesis.json and per-node config.yaml and node.key for a local testnet") { validators, dir, basePort, storage, force };
+        Option<bool> tls = Tls();
+        var command = new Command("testnet", "write genesis.json and per-node config.yaml and node.key for a local testnet") { validators, dir, basePort, storage, force, tls };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(validators);
@@ -56,11 +59,17 @@ public static class TestnetCommand
                 return CliErrors.Report("testnet", problems);
             }
 
-            TestnetGenerator.Write(path, n, parse.GetValue(basePort), parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"));
+            bool secure = parse.GetValue(tls);
+            TestnetGenerator.Write(path, n, parse.GetValue(basePort), parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"), tls: secure);
             Console.WriteLine($"wrote a {n}-validator testnet to {Path.GetFullPath(path)}");
             for (int i = 0; i < n; i++)
             {
-                Console.WriteLine($"  node{i}: aegis run --config {TestnetGenerator.ConfigPath(path, i)}   (api http://127.0.0.1:{TestnetGenerator.ApiPort(parse.GetValue(basePort), i)})");
+                Console.WriteLine($"  node{i}: aegis run --config {TestnetGenerator.ConfigPath(path, i)}   (api {(secure ? "https" : "http")}://127.0.0.1:{TestnetGenerator.ApiPort(parse.GetValue(basePort), i)})");
+            }
+
+            if (secure)
+            {
+                Console.WriteLine($"  clients verify the nodes with --cacert {Path.Combine(Path.GetFullPath(path), Aegis.Cli.Tls.LocalCertificateAuthority.CaCertFile)}");
             }
 
             return CliApp.Ok;

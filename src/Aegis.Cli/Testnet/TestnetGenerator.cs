@@ -1,11 +1,13 @@
 using System.Globalization;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
+using Aegis.Cli.Tls;
 
 namespace Aegis.Cli.Testnet;
 
 /// <summary>
-/// Writes a local testnet: DIR/genesis.json and DIR/node{i}/config.yaml + node.key. Node i listens on p2p P+10i,
+/// Writes a local testnet: DIR/genesis.json and DIR/node{i}/config.yaml + node.key (with TLS also DIR/ca.crt and
+/// DIR/node{i}/tls.crt + tls.key). Node i listens on p2p P+10i,
 /// api P+10i+1, metrics P+10i+2, all on 127.0.0.1.
 /// </summary>
 public static class TestnetGenerator
@@ -14,11 +16,19 @@ public static class TestnetGenerator
 
     public static int ApiPort(int basePort, int i) => basePort + (10 * i) + 1;
 
+    /// <summary>A testnet written with TLS has its CA next to genesis.json; its nodes then serve https.</summary>
+    public static bool HasTls(string dir) => File.Exists(Path.Combine(dir, LocalCertificateAuthority.CaCertFile));
+
     public static bool Exists(string dir) => File.Exists(Path.Combine(dir, "genesis.json"));
 
-    public static void Write(string dir, int validators, int basePort, string storage, string? connectionString, ConsensusParameters? parameters = null)
+    public static void Write(string dir, int validators, int basePort, string storage, string? connectionString, ConsensusParameters? parameters = null, bool tls = false)
     {
         Directory.CreateDirectory(dir);
+        if (tls)
+        {
+            LocalCertificateAuthority.WriteCa(dir, Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')));
+        }
+
         var signers = new List<EcdsaP256Signer>();
         try
         {
@@ -31,13 +41,17 @@ public static class TestnetGenerator
                 string nodeDir = Path.Combine(dir, $"node{i}");
                 Directory.CreateDirectory(nodeDir);
                 KeyFile.Write(Path.Combine(nodeDir, "node.key"), signer, overwrite: true);
+                if (tls)
+                {
+                    LocalCertificateAuthority.WriteNode(dir, nodeDir, $"node-{i}");
+                }
             }
 
             var genesis = new Genesis($"aegis-local-{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), new ValidatorSet(list), parameters ?? new ConsensusParameters());
             File.WriteAllText(Path.Combine(dir, "genesis.json"), GenesisDocument.From(genesis).ToJson());
             for (int i = 0; i < validators; i++)
             {
-                File.WriteAllText(ConfigPath(dir, i), ConfigYaml(i, validators, basePort, storage, connectionString));
+                File.WriteAllText(ConfigPath(dir, i), ConfigYaml(i, validators, basePort, storage, connectionString, tls));
             }
         }
         finally
@@ -49,8 +63,10 @@ public static class TestnetGenerator
         }
     }
 
-    private static string ConfigYaml(int i, int n, int basePort, string storage, string? connectionString)
+    private static string ConfigYaml(int i, int n, int basePort, string storage, string? connectionString, bool tls)
     {
+        string tlsFiles = tls ? $"\"./{LocalCertificateAuthority.NodeCertFile}\"" : "\"\"";
+        string tlsKey = tls ? $"\"./{LocalCertificateAuthority.NodeKeyFile}\"" : "\"\"";
         string bootstrap = string.Join(", ", Enumerable.Range(0, n).Where(j => j != i).Select(j => $"\"127.0.0.1:{basePort + (10 * j)}\""));
         string connection = storage == "postgresql" ? $"\"{connectionString ?? "${AEGIS_DATABASE_URL}"}\"" : "\"\"";
         return string.Create(CultureInfo.InvariantCulture, $"""
@@ -77,6 +93,10 @@ public static class TestnetGenerator
             api:
               host: 127.0.0.1
               port: {basePort + (10 * i) + 1}
+              tls:
+                cert_file: {tlsFiles}
+                key_file: {tlsKey}
+                min_version: "1.2"
             monitoring:
               metrics_port: {basePort + (10 * i) + 2}
             security:

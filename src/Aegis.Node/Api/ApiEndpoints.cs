@@ -39,7 +39,7 @@ public static class ApiEndpoints
     }
 
     public static IResult Error(int status, string code, string message) =>
-        Results.Json(new ErrorResponse(code, message), ApiJsonContext.Default.ErrorResponse, statusCode: status);
+        Results.Json(new ErrorResponse(code, message), ErrorJson.TypeInfo, statusCode: status);
 
     private static string SyncStatus(NodeServices node) =>
         node.Runtime.Snapshot is var s && s.HighestPeerHeight > s.Height + 2 ? "syncing" : "synced";
