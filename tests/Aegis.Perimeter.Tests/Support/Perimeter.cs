@@ -61,8 +61,9 @@ internal static class Perimeter
     }
 
     /// <summary>An HTTP client whose connections leave from <paramref name="source"/> (any 127.x address is loopback on Linux): another client, as the node sees it.</summary>
-    public static HttpClient ClientFrom(IPAddress source) => new(new SocketsHttpHandler
+    public static HttpClient ClientFrom(IPAddress source, int maxConnections = int.MaxValue) => new(new SocketsHttpHandler
     {
+        MaxConnectionsPerServer = maxConnections,
         ConnectCallback = async (context, ct) =>
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
