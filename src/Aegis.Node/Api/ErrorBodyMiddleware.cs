@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Aegis.Node.Api;
 
@@ -7,11 +8,23 @@ namespace Aegis.Node.Api;
 /// framework gives with an empty body: no such route (404), a route without that method (405), a parameter the
 /// router could not bind (400).
 /// </summary>
-internal sealed class ErrorBodyMiddleware(RequestDelegate next)
+internal sealed partial class ErrorBodyMiddleware(RequestDelegate next, ILogger<ErrorBodyMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext http)
     {
-        await next(http);
+        try
+        {
+            await next(http);
+        }
+        catch (Exception ex) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
+        {
+            // A bug, not the client's fault: logged with its stack here, and a JSON 500 without internals to the client.
+            LogUnhandled(ex, http.Request.Method, http.Request.Path);
+            http.Response.Clear();
+            await ApiEndpoints.Error(StatusCodes.Status500InternalServerError, "internal_error", "the node failed to answer this request; the node's log has the details").ExecuteAsync(http);
+            return;
+        }
+
         HttpResponse r = http.Response;
         if (r.HasStarted || r.StatusCode < 400 || r.ContentLength > 0 || r.ContentType is not null)
         {
@@ -30,4 +43,7 @@ internal sealed class ErrorBodyMiddleware(RequestDelegate next)
         };
         await ApiEndpoints.Error(r.StatusCode, code, message).ExecuteAsync(http);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "unhandled error answering {Method} {Path}")]
+    private partial void LogUnhandled(Exception ex, string method, string path);
 }

@@ -45,7 +45,17 @@ internal static class TxBody
                 return (null, $"{p.Name}: expected a string, got {Describe(p.Value.ValueKind)}");
             }
 
-            string text = p.Value.GetString()!;
+            string text;
+            try
+            {
+                text = p.Value.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                // An escaped unpaired surrogate (\ud800) has no UTF-8 form: the value could not be stored as sent.
+                return (null, $"{p.Name}: not valid Unicode (an unpaired surrogate)");
+            }
+
             switch (p.Name)
             {
                 case "op":
