@@ -41,7 +41,7 @@ public static class NodeHost
 
         try
         {
-            signer = KeyFile.Read(config.Node.KeyFile);
+            signer = KeyFile.Read(config.Node.KeyFile, string.IsNullOrEmpty(config.Security.EncryptionKey) ? null : config.Security.EncryptionKey);
         }
         catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
         {
