@@ -93,7 +93,9 @@ public static class UpCommand
     {
         var previous = new Dictionary<int, (long Txs, double At)>();
         var clock = Stopwatch.StartNew();
-        bool interactive = !Console.IsOutputRedirected;
+        // A live display redraws in place only where the cursor can move back up (ANSI). Elsewhere — output to a file or
+        // a pipe, TERM=dumb or no TERM — Spectre would print a fresh copy of the table every second, so plain lines it is.
+        bool interactive = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Ansi && AnsiConsole.Profile.Capabilities.Interactive;
         var table = new Table().AddColumns("node", "height", "view", "leader", "peers", "mempool", "tx/s", "status");
         try
         {
