@@ -65,6 +65,9 @@ public sealed class SecureTransport
         }
     }
 
+    /// <summary>Consulted after the authorizer on every handshake this transport runs; see <see cref="PeerVeto"/>.</summary>
+    public PeerVeto? Veto { get; init; }
+
     /// <summary>The largest sealed frame either side may send or accept, tag included. Default 32 MiB.</summary>
     public int MaxFrameBytes
     {
@@ -139,14 +142,14 @@ public sealed class SecureTransport
         var reader = new FrameReader(stream);
         try
         {
-            var settings = new HandshakeSettings(ChainId, _identity, _authorize, _handshakeTimeout);
+            var settings = new HandshakeSettings(ChainId, _identity, _authorize, _handshakeTimeout, Veto);
             HandshakeResult session = await Handshake.RunAsync(stream, reader, settings, initiator, remote, expectedRemote, ct);
             _logger.HandshakeCompleted(Direction(initiator), remote, session.RemoteIdentity.Fingerprint.ToShortString(), session.Role, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new SecureChannel(stream, reader, session, remote, _maxFrameBytes, _logger);
         }
         catch (HandshakeException ex)
         {
-            NetworkMetrics.AuthFailures.Add(1);
+            NetworkMetrics.AuthFailures.Add(1, new KeyValuePair<string, object?>("reason", NetworkMetrics.ReasonLabel(ex.Reason)));
             _logger.HandshakeFailed(Direction(initiator), remote, ex.Reason, ex.Detail);
             if (ex.PeerWasTold)
             {

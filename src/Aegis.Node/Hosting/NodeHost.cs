@@ -139,16 +139,15 @@ public static class NodeHost
         app.MapAegisOpenApi();
         log.LogInformation("node {NodeId} (validator {Index} of {Count}) serving API on {ApiHost}:{ApiPort}, p2p on {P2pHost}:{P2pPort}, metrics on {MetricsPort}", nodeId, self.Index, genesis.Validators.Count, config.Api.Host, config.Api.Port, config.P2p.Host, config.P2p.Port, config.Monitoring.MetricsPort);
         await app.StartAsync(ct);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
+        // Runs until stopped, or until the network finds this validator's key live in another process.
+        Task stopped = Task.Delay(Timeout.Infinite, ct);
+        await Task.WhenAny(stopped, network.IdentityConflict);
         log.LogInformation("node {NodeId} stopping", nodeId);
         await app.StopAsync(CancellationToken.None);
+        if (network.IdentityConflict.IsCompleted && !ct.IsCancellationRequested)
+        {
+            throw new IdentityConflictException(await network.IdentityConflict);
+        }
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, AegisConfig config)
@@ -178,3 +177,6 @@ public static class NodeHost
         }
     }
 }
+
+/// <summary>This node's validator key is live in another process; running too would fight it for connections and risk double-signing.</summary>
+public sealed class IdentityConflictException(string message) : Exception(message);
