@@ -77,13 +77,7 @@ public class TlsTests
             await tcp.ConnectAsync(IPAddress.Loopback, cluster.BasePort + 1, ct);
             using System.Security.Cryptography.X509Certificates.X509Certificate2 ca = Aegis.Cli.Tls.ApiHttp.LoadCa(Path.Combine(cluster.Dir, "ca.crt"));
             await using var tls = new SslStream(tcp.GetStream(), false, (_, certificate, _, _) =>
-            {
-                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
-                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-                return certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 c && chain.Build(c);
-            });
+                certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 c && Aegis.Cli.Tls.ApiHttp.ChainsTo(ca, c));
             try
             {
                 await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "127.0.0.1", EnabledSslProtocols = offered }, ct);

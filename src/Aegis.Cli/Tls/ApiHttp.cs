@@ -44,6 +44,12 @@ public static class ApiHttp
             return false;
         }
 
+        return ChainsTo(ca, certificate);
+    }
+
+    /// <summary>Whether <paramref name="certificate"/> chains to <paramref name="ca"/> alone (no system roots, no revocation check for a local CA).</summary>
+    public static bool ChainsTo(X509Certificate2 ca, X509Certificate2 certificate)
+    {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
