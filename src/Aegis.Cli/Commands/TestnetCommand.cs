@@ -10,6 +10,8 @@ public static class TestnetCommand
 
     public static Option<int> BasePort() => new("--base-port") { Description = "node i uses ports P+10i (p2p), P+10i+1 (api), P+10i+2 (metrics)", DefaultValueFactory = _ => 26600 };
 
+    public static Option<bool> Tls() => new("--tls") { Description = "write a local CA (DIR/ca.crt) and a certificate per node, and serve the API and metrics over TLS" };
+
     public static Option<string> Storage() => new("--storage") { Description = "sqlite or postgresql", DefaultValueFactory = _ => "sqlite" };
 
     public static List<string> Validate(int validators, int basePort, string storage)
@@ -62,7 +64,8 @@ public static class TestnetCommand
         Option<string> storage = Storage();
         var hosts = new Option<string?>("--hosts") { Description = "one host per node, comma-separated, or a name with {i} for the index (e.g. 'aegis-{i}.aegis'): nodes then listen on every interface, all on ports P, P+1, P+2, and reach each other by these names (containers, pods, machines)" };
         var force = new Option<bool>("--force") { Description = "overwrite an existing testnet in DIR (its keys and genesis are replaced; data dirs are not deleted)" };
-        var command = new Command("testnet", "write genesis.json and per-node config.yaml and node.key for a local testnet") { validators, dir, basePort, storage, hosts, force };
+        Option<bool> tls = Tls();
+        var command = new Command("testnet", "write genesis.json and per-node config.yaml and node.key for a local testnet") { validators, dir, basePort, storage, hosts, force, tls };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(validators);
@@ -85,12 +88,19 @@ public static class TestnetCommand
             }
 
             int port = parse.GetValue(basePort);
-            TestnetGenerator.Write(path, n, port, parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"), hosts: hostList);
+            bool secure = parse.GetValue(tls);
+            TestnetGenerator.Write(path, n, port, parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"), hosts: hostList, tls: secure);
             Console.WriteLine($"wrote a {n}-validator testnet to {Path.GetFullPath(path)}");
+            string scheme = secure ? "https" : "http";
             for (int i = 0; i < n; i++)
             {
-                string api = hostList is null ? $"http://127.0.0.1:{TestnetGenerator.ApiPort(port, i)}" : $"http://{hostList[i]}:{port + 1}";
+                string api = hostList is null ? $"{scheme}://127.0.0.1:{TestnetGenerator.ApiPort(port, i)}" : $"{scheme}://{hostList[i]}:{port + 1}";
                 Console.WriteLine($"  node{i}: aegis run --config {TestnetGenerator.ConfigPath(path, i)}   (api {api})");
+            }
+
+            if (secure)
+            {
+                Console.WriteLine($"  clients verify the nodes with --cacert {Path.Combine(Path.GetFullPath(path), Aegis.Cli.Tls.LocalCertificateAuthority.CaCertFile)}");
             }
 
             return CliApp.Ok;

@@ -1,13 +1,15 @@
 using System.Globalization;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
+using Aegis.Cli.Tls;
 
 namespace Aegis.Cli.Testnet;
 
 /// <summary>
-/// Writes a testnet: DIR/genesis.json and DIR/node{i}/config.yaml + node.key. Locally (no hosts) node i listens on
-/// p2p P+10i, api P+10i+1, metrics P+10i+2, all on 127.0.0.1. With one host per node (containers, pods, machines)
-/// every node uses P, P+1, P+2 on all interfaces and is reached at its host: the layout of deploy/compose and deploy/k8s.
+/// Writes a testnet: DIR/genesis.json and DIR/node{i}/config.yaml + node.key (with TLS also DIR/ca.crt and
+/// DIR/node{i}/tls.crt + tls.key). Locally (no hosts) node i listens on p2p P+10i, api P+10i+1, metrics P+10i+2, all on
+/// 127.0.0.1. With one host per node (containers, pods, machines) every node uses P, P+1, P+2 on all interfaces and is
+/// reached at its host: the layout of deploy/compose and deploy/k8s.
 /// </summary>
 public static class TestnetGenerator
 {
@@ -15,9 +17,12 @@ public static class TestnetGenerator
 
     public static int ApiPort(int basePort, int i) => basePort + (10 * i) + 1;
 
+    /// <summary>A testnet written with TLS has its CA next to genesis.json; its nodes then serve https.</summary>
+    public static bool HasTls(string dir) => File.Exists(Path.Combine(dir, LocalCertificateAuthority.CaCertFile));
+
     public static bool Exists(string dir) => File.Exists(Path.Combine(dir, "genesis.json"));
 
-    public static void Write(string dir, int validators, int basePort, string storage, string? connectionString, ConsensusParameters? parameters = null, IReadOnlyList<string>? hosts = null)
+    public static void Write(string dir, int validators, int basePort, string storage, string? connectionString, ConsensusParameters? parameters = null, IReadOnlyList<string>? hosts = null, bool tls = false)
     {
         if (hosts is not null && hosts.Count != validators)
         {
@@ -26,6 +31,11 @@ public static class TestnetGenerator
 
         var layout = new Layout(basePort, hosts);
         Directory.CreateDirectory(dir);
+        if (tls)
+        {
+            LocalCertificateAuthority.WriteCa(dir, Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')));
+        }
+
         var signers = new List<EcdsaP256Signer>();
         try
         {
@@ -38,13 +48,17 @@ public static class TestnetGenerator
                 string nodeDir = Path.Combine(dir, $"node{i}");
                 Directory.CreateDirectory(nodeDir);
                 KeyFile.Write(Path.Combine(nodeDir, "node.key"), signer, overwrite: true);
+                if (tls)
+                {
+                    LocalCertificateAuthority.WriteNode(dir, nodeDir, $"node-{i}", hosts?[i]);
+                }
             }
 
             var genesis = new Genesis($"aegis-local-{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), new ValidatorSet(list), parameters ?? new ConsensusParameters());
             File.WriteAllText(Path.Combine(dir, "genesis.json"), GenesisDocument.From(genesis).ToJson());
             for (int i = 0; i < validators; i++)
             {
-                File.WriteAllText(ConfigPath(dir, i), ConfigYaml(i, validators, layout, storage, connectionString));
+                File.WriteAllText(ConfigPath(dir, i), ConfigYaml(i, validators, layout, storage, connectionString, tls));
             }
         }
         finally
@@ -62,8 +76,10 @@ public static class TestnetGenerator
             ? [.. Enumerable.Range(0, validators).Select(i => hosts.Replace("{i}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))]
             : [.. hosts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
 
-    private static string ConfigYaml(int i, int n, Layout layout, string storage, string? connectionString)
+    private static string ConfigYaml(int i, int n, Layout layout, string storage, string? connectionString, bool tls)
     {
+        string tlsFiles = tls ? $"\"./{LocalCertificateAuthority.NodeCertFile}\"" : "\"\"";
+        string tlsKey = tls ? $"\"./{LocalCertificateAuthority.NodeKeyFile}\"" : "\"\"";
         string bootstrap = string.Join(", ", Enumerable.Range(0, n).Where(j => j != i).Select(j => $"\"{layout.P2pAddress(j)}\""));
         string connection = storage == "postgresql" ? $"\"{connectionString ?? "${AEGIS_DATABASE_URL}"}\"" : "\"\"";
         return string.Create(CultureInfo.InvariantCulture, $"""
@@ -90,6 +106,10 @@ public static class TestnetGenerator
             api:
               host: {layout.ListenHost}
               port: {layout.P2pPort(i) + 1}
+              tls:
+                cert_file: {tlsFiles}
+                key_file: {tlsKey}
+                min_version: "1.2"
             monitoring:
               metrics_port: {layout.P2pPort(i) + 2}
             security:

@@ -24,7 +24,8 @@ public static class KeyFile
     /// file is never briefly readable by others and never half-written). Refuses to replace an existing file unless
     /// <paramref name="overwrite"/>: overwriting a key file destroys that identity.
     /// </summary>
-    public static void Write(string path, IExportableSigner signer, bool overwrite = false)
+    /// <remarks>With a <paramref name="passphrase"/> the private key is stored sealed (<see cref="KeyFileEncryption"/>), never in the clear.</remarks>
+    public static void Write(string path, IExportableSigner signer, bool overwrite = false, string? passphrase = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!overwrite && File.Exists(path))
@@ -33,10 +34,12 @@ public static class KeyFile
         }
 
         byte[] privateKey = signer.ExportPrivateKey();
+        string algorithm = PublicKey.AlgorithmName(signer.PublicKey.Algorithm);
         var doc = new KeyFileDocument
         {
-            Algorithm = PublicKey.AlgorithmName(signer.PublicKey.Algorithm),
-            PrivateKey = Convert.ToBase64String(privateKey),
+            Algorithm = algorithm,
+            PrivateKey = string.IsNullOrEmpty(passphrase) ? Convert.ToBase64String(privateKey) : null,
+            EncryptedPrivateKey = string.IsNullOrEmpty(passphrase) ? null : KeyFileEncryption.Seal(privateKey, passphrase, algorithm, signer.PublicKey.ToString()),
             PublicKey = signer.PublicKey.ToString(),
         };
         CryptographicOperations.ZeroMemory(privateKey);
@@ -86,7 +89,8 @@ public static class KeyFile
     /// <see cref="UnauthorizedAccessException"/> when group or others have any access (Unix), <see cref="FormatException"/>
     /// for content that is not a consistent key. The caller owns the result (dispose it if it is <see cref="IDisposable"/>).
     /// </summary>
-    public static IExportableSigner ReadSigner(string path)
+    /// <remarks>An encrypted file needs <paramref name="passphrase"/> (AEGIS_ENCRYPTION_KEY); without it, or with the wrong one, a <see cref="FormatException"/> says so.</remarks>
+    public static IExportableSigner ReadSigner(string path, string? passphrase = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -121,7 +125,11 @@ public static class KeyFile
 
         KeyAlgorithm algorithm = Field(path, "algorithm", () => PublicKey.ParseAlgorithm(doc.Algorithm ?? throw new FormatException("missing (ecdsa-p256 or ed25519)")));
         PublicKey recorded = Field(path, "public_key", () => PublicKey.Parse(doc.PublicKey ?? throw new FormatException("missing")));
-        byte[] privateKey = Field(path, "private_key", () => DecodeBase64(doc.PrivateKey));
+        byte[] privateKey = doc.EncryptedPrivateKey is { } sealedKey
+            ? string.IsNullOrEmpty(passphrase)
+                ? throw new FormatException($"key file {path} is encrypted; set AEGIS_ENCRYPTION_KEY to its passphrase")
+                : Field(path, "encrypted_private_key", () => KeyFileEncryption.Open(sealedKey, passphrase, doc.Algorithm!, doc.PublicKey!))
+            : Field(path, "private_key", () => DecodeBase64(doc.PrivateKey));
         IExportableSigner signer;
         try
         {
@@ -142,9 +150,9 @@ public static class KeyFile
     }
 
     /// <summary>Reads a key file that must hold an ECDSA P-256 key (for callers typed to <see cref="EcdsaP256Signer"/>).</summary>
-    public static EcdsaP256Signer Read(string path)
+    public static EcdsaP256Signer Read(string path, string? passphrase = null)
     {
-        IExportableSigner signer = ReadSigner(path);
+        IExportableSigner signer = ReadSigner(path, passphrase);
         if (signer is EcdsaP256Signer ecdsa)
         {
             return ecdsa;

@@ -13,7 +13,11 @@ using Prometheus;
 namespace Aegis.Node.Api;
 
 /// <summary>What the API reads from: the runtime, the peers, readiness, the metrics registry and who we are.</summary>
-public sealed record NodeServices(NodeRuntime Runtime, IPeerNetwork Network, NodeReadiness Readiness, CollectorRegistry Metrics, string NodeId, TimeSpan CommitWaitTimeout);
+public sealed record NodeServices(NodeRuntime Runtime, IPeerNetwork Network, NodeReadiness Readiness, CollectorRegistry Metrics, string NodeId, TimeSpan CommitWaitTimeout)
+{
+    /// <summary>How long a read with ?min_height waits for this node to apply that height (api.min_height_wait_ms).</summary>
+    public TimeSpan MinHeightWait { get; init; } = TimeSpan.FromSeconds(5);
+}
 
 /// <summary>The REST surface in the contract. Every error is {"error","message"} with the matching status.</summary>
 public static class ApiEndpoints
@@ -26,7 +30,7 @@ public static class ApiEndpoints
         app.MapMetrics("/metrics", node.Metrics);
         app.MapPost("/v1/tx", (HttpContext http, CancellationToken ct) => SubmitAsync(http, node, ct));
         app.MapPost("/v1/txs", (HttpContext http, CancellationToken ct) => BatchEndpoint.SubmitAsync(http, node, ct));
-        app.MapGet("/v1/kv/{*key}", (string key, CancellationToken ct) => GetKvAsync(node, key, ct));
+        app.MapGet("/v1/kv/{**key}", (HttpContext http, CancellationToken ct) => KvEndpoint.GetAsync(http, node, ct));
         app.MapGet("/v1/tx/{hash}", (string hash, CancellationToken ct) => GetTxAsync(node, hash, ct));
         app.MapGet("/v1/blocks/{height}", (string height, CancellationToken ct) => GetBlockAsync(node, height, ct));
         app.MapGet("/v1/peers", () => Results.Json(
@@ -36,7 +40,7 @@ public static class ApiEndpoints
     }
 
     public static IResult Error(int status, string code, string message) =>
-        Results.Json(new ErrorResponse(code, message), ApiJsonContext.Default.ErrorResponse, statusCode: status);
+        Results.Json(new ErrorResponse(code, message), ErrorJson.TypeInfo, statusCode: status);
 
     private static string SyncStatus(NodeServices node) => node.Readiness.SyncStatus();
 
@@ -74,20 +78,20 @@ public static class ApiEndpoints
         TxRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync(http.Request.Body, ApiJsonContext.Default.TxRequest, ct);
+            using JsonDocument body = await JsonDocument.ParseAsync(http.Request.Body, TxBody.Options, ct);
+            (request, string? shape) = TxBody.Read(body.RootElement);
+            if (request is null)
+            {
+                return Error(400, "bad_request", "body is not a valid transaction: " + shape);
+            }
         }
         catch (JsonException ex)
         {
-            return Error(400, "bad_request", $"body is not a valid transaction: {ex.Message}");
+            return Error(400, "bad_request", "body is not a valid transaction: " + TxBody.Syntax(ex));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return Error(413, "too_large", ex.Message);
-        }
-
-        if (request is null)
-        {
-            return Error(400, "bad_request", "body must be a JSON object such as {\"op\":\"put\",\"key\":\"k\",\"value\":\"v\"}");
         }
 
         (Transaction? tx, string? problem) = TxRequests.ToTransaction(request);
@@ -132,20 +136,6 @@ public static class ApiEndpoints
         {
             return Error(504, "commit_timeout", $"transaction {tx.Hash} accepted but not committed within {node.CommitWaitTimeout.TotalSeconds:0}s; poll GET /v1/tx/{tx.Hash}");
         }
-    }
-
-    private static async Task<IResult> GetKvAsync(NodeServices node, string key, CancellationToken ct)
-    {
-        byte[] keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
-        if (keyBytes.Length is 0 or > LedgerLimits.MaxKeyBytes)
-        {
-            return Error(400, "bad_request", $"key: expected 1 to {LedgerLimits.MaxKeyBytes} bytes");
-        }
-
-        KvEntry? entry = await node.Runtime.Store.GetAsync(keyBytes, ct);
-        return entry is null
-            ? Error(404, "not_found", $"key '{key}' is not set")
-            : Results.Json(new KvResponse(key, System.Text.Encoding.UTF8.GetString(entry.Value), entry.Height), ApiJsonContext.Default.KvResponse);
     }
 
     private static async Task<IResult> GetTxAsync(NodeServices node, string hash, CancellationToken ct)

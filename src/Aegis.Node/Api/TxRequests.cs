@@ -7,6 +7,12 @@ public static class TxRequests
 {
     public static (Transaction? Tx, string? Problem) ToTransaction(TxRequest r)
     {
+        // Values and ids are opaque text, but text all the same: an unpaired surrogate would be stored as U+FFFD, not as sent.
+        if (HasLoneSurrogate(r.Value) || HasLoneSurrogate(r.Id))
+        {
+            return (null, $"{(HasLoneSurrogate(r.Value) ? "value" : "id")}: not valid Unicode (an unpaired surrogate)");
+        }
+
         TxOp op;
         switch (r.Op)
         {
@@ -32,17 +38,19 @@ public static class TxRequests
                 return (null, $"op: '{r.Op}' — expected put or del");
         }
 
-        if (string.IsNullOrEmpty(r.Key))
+        if (KeyAlphabet.Problem(r.Key ?? "") is { } keyProblem)
         {
-            return (null, "key: required and must not be empty");
+            return (null, keyProblem);
         }
 
-        byte[] key = System.Text.Encoding.UTF8.GetBytes(r.Key);
+        byte[] key = System.Text.Encoding.UTF8.GetBytes(r.Key!);
         byte[] value = r.Value is null ? [] : System.Text.Encoding.UTF8.GetBytes(r.Value);
         byte[] id = r.Id is null ? [] : System.Text.Encoding.UTF8.GetBytes(r.Id);
         string? problem = Transaction.Validate(op, key.Length, value.Length, id.Length);
         return problem is null ? (Transaction.Create(op, key, value, id), null) : (null, problem);
     }
+
+    private static bool HasLoneSurrogate(string? text) => text is not null && KeyAlphabet.UnpairedSurrogate(text) >= 0;
 
     public static TxJson ToJson(Transaction tx) =>
         new(tx.Op == TxOp.Put ? "put" : "del", tx.KeyString, tx.Op == TxOp.Put ? tx.ValueString : null, tx.ClientIdString, tx.Hash.ToString());

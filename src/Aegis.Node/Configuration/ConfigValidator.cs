@@ -19,6 +19,7 @@ public static partial class ConfigValidator
         CheckConsensus(config.Consensus, p);
         CheckStorage(config, p);
         CheckSecurity(config, p);
+        CheckApiPerimeter(config.Api, p);
         CheckLogging(config.Logging, p);
         CheckMempool(config.Mempool, p);
         return p.Lines;

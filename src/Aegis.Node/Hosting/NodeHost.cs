@@ -1,5 +1,5 @@
 using System.Net;
-using System.Threading.RateLimiting;
+using System.Security.Cryptography.X509Certificates;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Node.Api;
@@ -7,12 +7,11 @@ using Aegis.Node.Configuration;
 using Aegis.Node.Monitoring;
 using Aegis.Network;
 using Aegis.Node.Runtime;
+using Aegis.Node.Security;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -42,7 +41,7 @@ public static class NodeHost
 
         try
         {
-            signer = KeyFile.Read(config.Node.KeyFile);
+            signer = KeyFile.Read(config.Node.KeyFile, string.IsNullOrEmpty(config.Security.EncryptionKey) ? null : config.Security.EncryptionKey);
         }
         catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
         {
@@ -53,6 +52,10 @@ public static class NodeHost
         {
             problems.AddRange(GenesisAgreement.Check(config.Consensus, genesis.Parameters, config.GenesisFile));
         }
+
+        // Load (and drop) what the API listeners will need, so 'config check' reports a bad key or certificate too.
+        (config.Security.Authentication ? JwtKeys.Load(config.Security, problems) : null)?.Dispose();
+        TlsCertificate.Load(config.Api.Tls, problems)?.Dispose();
 
         if (genesis is not null && signer is not null && genesis.Validators.FindByKey(signer.PublicKey) is null)
         {
@@ -67,29 +70,19 @@ public static class NodeHost
         Validator self = genesis.Validators.FindByKey(signer.PublicKey)!;
         string nodeId = string.IsNullOrEmpty(config.Node.Id) ? self.Id : config.Node.Id;
 
+        var perimeterProblems = new List<string>();
+        using JwtKeys? jwtKeys = config.Security.Authentication ? JwtKeys.Load(config.Security, perimeterProblems) : null;
+        using X509Certificate2? certificate = TlsCertificate.Load(config.Api.Tls, perimeterProblems);
+        if (perimeterProblems.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join("; ", perimeterProblems));
+        }
+
+        using var apiMetrics = new ApiMetrics(config.Security.RateLimitPerMinute, config.Api.MaxConnectionsPerIp);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         ConfigureLogging(builder.Logging, config);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxRequestBodySize = config.Api.MaxBodyBytes;
-            k.Listen(ParseHost(config.Api.Host), config.Api.Port);
-            if (config.Monitoring.MetricsPort > 0)
-            {
-                k.Listen(ParseHost(ListenAddresses.MetricsHost(config)), config.Monitoring.MetricsPort);
-            }
-        });
-        builder.Services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = async (context, token) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "60";
-                await ApiEndpoints.Error(429, "rate_limited", $"more than {config.Security.RateLimitPerMinute} requests per minute from this client").ExecuteAsync(context.HttpContext);
-            };
-            o.AddPolicy("per-client", http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Request.Headers.Authorization.FirstOrDefault() ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = config.Security.RateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
+        builder.AddAegisPerimeter(config, jwtKeys, certificate, apiMetrics);
+        builder.Services.AddAegisOpenApi();
 
         await using WebApplication app = builder.Build();
         ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
@@ -140,7 +133,7 @@ public static class NodeHost
             },
         };
         var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);
-        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, peerMetrics, loggers.CreateLogger<PeerNetwork>());
+        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ApiPerimeter.ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, peerMetrics, loggers.CreateLogger<PeerNetwork>());
         networkRef = network;
         await using var runtime = new NodeRuntime(genesis, signer, options, store, network, metrics, loggers.CreateLogger<NodeRuntime>());
         runtimeRef = runtime;
@@ -149,55 +142,22 @@ public static class NodeHost
         // The runtime starts the network once it can take the peers' messages.
         await runtime.StartAsync(ct);
 
-        var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromSeconds(30));
-        app.UseRateLimiter();
-        if (config.Security.Authentication)
-        {
-            app.Use(async (http, next) =>
-            {
-                if (HttpMethods.IsPost(http.Request.Method))
-                {
-                    string? header = http.Request.Headers.Authorization.FirstOrDefault();
-                    string? problem = header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal)
-                        ? "missing 'Authorization: Bearer <token>' (mint one with 'aegis token')"
-                        : JwtHs256.Validate(header["Bearer ".Length..], config.Security.JwtSecret, DateTimeOffset.UtcNow);
-                    if (problem is not null)
-                    {
-                        await ApiEndpoints.Error(401, "unauthorized", problem).ExecuteAsync(http);
-                        return;
-                    }
-                }
-
-                await next(http);
-            });
-        }
-
+        var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromSeconds(30)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };
+        app.UseAegisPerimeter(config);
         app.MapAegisApi(services);
-        app.Use(async (http, next) =>
-        {
-            await next(http);
-            if (http.Response.StatusCode == 404 && !http.Response.HasStarted)
-            {
-                await ApiEndpoints.Error(404, "not_found", $"no endpoint {http.Request.Method} {http.Request.Path}").ExecuteAsync(http);
-            }
-        });
-
+        app.MapAegisOpenApi();
         log.LogInformation("node {NodeId} (validator {Index} of {Count}) serving API on {ApiHost}:{ApiPort}, p2p on {P2pHost}:{P2pPort}, metrics on {MetricsPort}", nodeId, self.Index, genesis.Validators.Count, config.Api.Host, config.Api.Port, config.P2p.Host, config.P2p.Port, config.Monitoring.MetricsPort);
         await app.StartAsync(ct);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
+        // Runs until stopped, or until the network finds this validator's key live in another process.
+        Task stopped = Task.Delay(Timeout.Infinite, ct);
+        await Task.WhenAny(stopped, network.IdentityConflict);
         log.LogInformation("node {NodeId} stopping", nodeId);
         await app.StopAsync(CancellationToken.None);
+        if (network.IdentityConflict.IsCompleted && !ct.IsCancellationRequested)
+        {
+            throw new IdentityConflictException(await network.IdentityConflict);
+        }
     }
-
-    private static IPAddress ParseHost(string host) =>
-        host is "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out IPAddress? ip) ? ip : Dns.GetHostAddresses(host)[0];
 
     private static void ConfigureLogging(ILoggingBuilder logging, AegisConfig config)
     {
@@ -226,3 +186,6 @@ public static class NodeHost
         }
     }
 }
+
+/// <summary>This node's validator key is live in another process; running too would fight it for connections and risk double-signing.</summary>
+public sealed class IdentityConflictException(string message) : Exception(message);
