@@ -41,7 +41,12 @@ public partial class MetricsExpositionTests(LiveCluster cluster)
     {
         var live = new Exposition(await cluster.MetricsAsync(3));
         Assert.NotNull(live.Value("aegis_consensus_view_changes_total"));
-        Assert.NotNull(live.Value("aegis_auth_failures_total"));
+        foreach (string reason in Aegis.Network.SecureTransport.AuthFailureReasons)
+        {
+            Assert.Equal(0, live.Value("aegis_auth_failures_total", $"reason=\"{reason}\""));
+        }
+
+        Assert.Equal(0, live.Value("aegis_api_auth_failures_total", "reason=\"missing\""));
         foreach (string kind in Aegis.Node.Monitoring.AegisMetrics.FailureKinds)
         {
             Assert.NotNull(live.Value("aegis_consensus_failures_total", $"kind=\"{kind}\""));
@@ -86,7 +91,7 @@ public partial class MetricsExpositionTests(LiveCluster cluster)
     public async Task A_stranger_on_the_p2p_port_is_counted_and_creates_no_series()
     {
         var before = new Exposition(await cluster.MetricsAsync(1));
-        double failures = before.Value("aegis_auth_failures_total") ?? double.NaN;
+        double failures = before.Sum("aegis_auth_failures_total") ?? double.NaN;
         HashSet<string> series = AegisSeries(before);
 
         for (int i = 0; i < 5; i++)
@@ -99,13 +104,13 @@ public partial class MetricsExpositionTests(LiveCluster cluster)
         }
 
         Exposition after = before;
-        for (int attempt = 0; attempt < 50 && (after.Value("aegis_auth_failures_total") ?? 0) < failures + 5; attempt++)
+        for (int attempt = 0; attempt < 50 && (after.Sum("aegis_auth_failures_total") ?? 0) < failures + 5; attempt++)
         {
             await Task.Delay(200);
             after = new Exposition(await cluster.MetricsAsync(1));
         }
 
-        Assert.True(after.Value("aegis_auth_failures_total") >= failures + 5, $"aegis_auth_failures_total went from {failures} to {after.Value("aegis_auth_failures_total")}");
+        Assert.True(after.Sum("aegis_auth_failures_total") >= failures + 5, $"aegis_auth_failures_total went from {failures} to {after.Sum("aegis_auth_failures_total")}");
         Assert.Equal(series, AegisSeries(after));
     }
 

@@ -27,7 +27,9 @@ public static class ApiEndpoints
         app.MapGet("/health", () => Results.Json(new HealthResponse("healthy"), ApiJsonContext.Default.HealthResponse));
         app.MapGet("/ready", () => Ready(node));
         app.MapGet("/status", () => Results.Json(Status(node), ApiJsonContext.Default.StatusResponse));
-        app.MapMetrics("/metrics", node.Metrics);
+        // A route handler (not prometheus-net's MapMetrics middleware endpoint) so /metrics is described in the OpenAPI
+        // document like every other route; prometheus-net still renders the exposition.
+        app.MapGet("/metrics", (HttpContext http, CancellationToken ct) => MetricsAsync(http, node.Metrics, ct));
         app.MapPost("/v1/tx", (HttpContext http, CancellationToken ct) => SubmitAsync(http, node, ct));
         app.MapPost("/v1/txs", (HttpContext http, CancellationToken ct) => BatchEndpoint.SubmitAsync(http, node, ct));
         app.MapGet("/v1/kv/{**key}", (HttpContext http, CancellationToken ct) => KvEndpoint.GetAsync(http, node, ct));
@@ -37,6 +39,12 @@ public static class ApiEndpoints
             node.Network.Peers.Select(p => new PeerJson(p.Id, p.Address, p.Role, p.Outbound, p.RttSeconds * 1000, p.BytesSent, p.BytesReceived)).ToList(),
             ApiJsonContext.Default.ListPeerJson));
         app.MapGet("/v1/events", (HttpContext http, CancellationToken ct) => EventsAsync(http, node, ct));
+    }
+
+    private static async Task MetricsAsync(HttpContext http, CollectorRegistry registry, CancellationToken ct)
+    {
+        http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await registry.CollectAndExportAsTextAsync(http.Response.Body, ct);
     }
 
     public static IResult Error(int status, string code, string message) =>

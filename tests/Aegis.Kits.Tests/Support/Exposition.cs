@@ -20,6 +20,10 @@ public sealed partial class Exposition(string text)
     public double? Value(string name, string labels = "") =>
         Samples.Where(s => s.Name == name && s.Labels == labels).Select(s => (double?)s.Value).FirstOrDefault();
 
+    /// <summary>The sum over every series of <paramref name="name"/>, whatever its labels; null when it has none.</summary>
+    public double? Sum(string name) =>
+        Samples.Where(s => s.Name == name).Select(s => (double?)s.Value).Aggregate((double?)null, (total, v) => (total ?? 0) + v);
+
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>\S+)")]
     private static partial Regex SampleLine();
 
