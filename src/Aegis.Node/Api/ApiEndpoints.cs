@@ -37,17 +37,12 @@ public static class ApiEndpoints
     public static IResult Error(int status, string code, string message) =>
         Results.Json(new ErrorResponse(code, message), ApiJsonContext.Default.ErrorResponse, statusCode: status);
 
-    private static string SyncStatus(NodeServices node) =>
-        node.Runtime.Snapshot is var s && s.HighestPeerHeight > s.Height + 2 ? "syncing" : "synced";
+    private static string SyncStatus(NodeServices node) => NodeReadiness.SyncStatus(node.Runtime.Snapshot);
 
     private static IResult Ready(NodeServices node)
     {
-        NodeSnapshot s = node.Runtime.Snapshot;
         string sync = SyncStatus(node);
-        string? reason = !node.Runtime.Started ? "storage not open"
-            : sync == "syncing" ? $"syncing: at height {s.Height}, peers at {s.HighestPeerHeight}"
-            : node.Network.Peers.Count(p => p.Role == "validator") + 1 < node.Runtime.Genesis.Validators.Quorum.Size ? $"no quorum: {node.Network.Peers.Count(p => p.Role == "validator") + 1} of {node.Runtime.Genesis.Validators.Quorum.Size} validators reachable"
-            : null;
+        string? reason = NodeReadiness.NotReadyReason(node);
         return reason is null
             ? Results.Json(new ReadyResponse("ready", null, sync), ApiJsonContext.Default.ReadyResponse)
             : Results.Json(new ReadyResponse("not_ready", reason, sync), ApiJsonContext.Default.ReadyResponse, statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -21,6 +21,7 @@ public static partial class ConfigValidator
         CheckSecurity(config, p);
         CheckLogging(config.Logging, p);
         CheckMempool(config.Mempool, p);
+        CheckDashboard(config.Dashboard, p);
         return p.Lines;
     }
 

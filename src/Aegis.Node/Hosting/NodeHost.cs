@@ -4,6 +4,7 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Node.Api;
 using Aegis.Node.Configuration;
+using Aegis.Node.Dashboard;
 using Aegis.Node.Monitoring;
 using Aegis.Node.P2p;
 using Aegis.Node.Runtime;
@@ -163,6 +164,7 @@ public static class NodeHost
         }
 
         app.MapAegisApi(services);
+        await using DashboardService? dashboard = app.MapDashboard(services, self.Index, config, loggers);
         app.Use(async (http, next) =>
         {
             await next(http);
