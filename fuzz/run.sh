@@ -24,7 +24,8 @@ build() {
   # One build at a time (several runs may start together); the instrumented copy is redone only when the build changed.
   exec 9>"$work/build.lock"
   flock 9
-  dotnet publish "$here/Aegis.Fuzz/Aegis.Fuzz.csproj" -c Release -o "$publish" -v quiet -nologo >"$work/publish.log" 2>&1 \
+  # Its own artifacts folder: a fuzz build never shares obj/ with a developer build running at the same time.
+  dotnet publish "$here/Aegis.Fuzz/Aegis.Fuzz.csproj" -c Release --artifacts-path "$work/artifacts" -o "$publish" -v quiet -nologo >"$work/publish.log" 2>&1 \
     || { cat "$work/publish.log" >&2; exit 1; }
   stamp="$(cd "$publish" && sha256sum ./*.dll | sha256sum | cut -c1-16)"
   if [ "$(cat "$instrumented/.stamp" 2>/dev/null || true)" != "$stamp" ]; then

@@ -234,7 +234,7 @@ function catchUpBlocks(tip) {
 }
 
 function certBadge(result) {
-  const text = { verified: `✓ verified ${result.valid}/${result.quorum}+`, failed: '✗ failed', unverifiable: 'not checked', checking: 'checking…' }[result.state];
+  const text = { verified: `✓ verified · ${result.valid} sigs, quorum ${result.quorum}`, failed: '✗ failed', unverifiable: 'not checked', checking: 'checking…' }[result.state];
   return h('span', { class: `badge ${result.state}`, title: result.summary }, text);
 }
 

@@ -10,8 +10,8 @@ function el(name, attrs, text) {
   return e;
 }
 
-/** 1, 2 or 5 times a power of ten, at least `v`: axis maxima people can read. */
-function niceCeil(v) {
+/** 1, 2 or 5 times a power of ten, at least `v`: steps people can read. */
+function niceStep(v) {
   if (!(v > 0)) return 1;
   const p = Math.pow(10, Math.floor(Math.log10(v)));
   for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
@@ -34,12 +34,13 @@ export function lineChart(svg, series, { now, windowMs = 120_000, empty = 'no da
   const from = now - windowMs;
   const visible = series.map(s => ({ ...s, points: s.points.filter(([t]) => t >= from && t <= now) }));
   const values = visible.flatMap(s => s.points.map(([, v]) => v)).filter(v => v !== null && v !== undefined);
-  const max = niceCeil(Math.max(0, ...values));
+  // Four gridlines at a readable step, the top one at or above the largest value.
+  const step = niceStep(Math.max(0, ...values) / 4);
+  const max = step * Math.max(1, Math.ceil(Math.max(0, ...values) / step));
   const x = t => m.l + ((t - from) / windowMs) * pw;
   const y = v => m.t + ph - (v / max) * ph;
 
-  for (let i = 0; i <= 4; i++) {
-    const v = (max / 4) * i;
+  for (let v = 0; v <= max + step / 2; v += step) {
     svg.append(el('line', { class: 'axis', x1: m.l, x2: W - m.r, y1: y(v), y2: y(v) }));
     svg.append(el('text', { x: m.l - 6, y: y(v) + 4, 'text-anchor': 'end' }, format(v)));
   }
@@ -63,13 +64,13 @@ export function lineChart(svg, series, { now, windowMs = 120_000, empty = 'no da
     flush();
   }
 
+  // Legend, right-aligned: swatch, gap, name; names measured roughly (11px text is about 6.5px a character).
   let lx = W - m.r;
   for (const s of [...visible].reverse()) {
-    const label = el('text', { x: lx, y: 13, 'text-anchor': 'end' }, s.name);
-    svg.append(label);
-    lx -= s.name.length * 6.2 + 8;
-    svg.append(el('rect', { x: lx, y: 5, width: 10, height: 10, fill: s.color, rx: 2 }));
-    lx -= 10;
+    const textStart = lx - s.name.length * 6.5;
+    svg.append(el('text', { x: lx, y: 13, 'text-anchor': 'end' }, s.name));
+    svg.append(el('rect', { x: textStart - 14, y: 4, width: 10, height: 10, fill: s.color, rx: 2 }));
+    lx = textStart - 26;
   }
   if (values.length === 0) svg.append(el('text', { class: 'empty', x: m.l + pw / 2, y: m.t + ph / 2, 'text-anchor': 'middle' }, empty));
   svg.dataset.points = String(drawn);
