@@ -6,7 +6,8 @@
 #   fuzz/run.sh all SECONDS           every target in turn, SECONDS each
 #   fuzz/run.sh list                  the targets (name, family, decoder)
 #
-# Findings go to fuzz/.work/findings/TARGET (kept between runs: a later run resumes from the queue it evolved);
+# FUZZ_BUILD=DIR fuzzes an existing build of fuzz/Aegis.Fuzz instead of publishing one; FUZZ_WORK=DIR moves the work
+# folder. Findings go to fuzz/.work/findings/TARGET (kept between runs: a later run resumes from the queue it evolved);
 # FUZZ_OUT=DIR puts them elsewhere. Every run appends its line to fuzz/.work/runs.tsv. Runs at nice 19 and never
 # binds a core, so it shares the machine politely. Needs afl++ (Debian: afl++) and the SharpFuzz tool
 # (fuzz/.config/dotnet-tools.json; restored here): .ci/install/25-fuzz.sh installs both.
@@ -16,29 +17,37 @@ work="${FUZZ_WORK:-$here/.work}"
 mkdir -p "$work"
 
 publish="$work/publish"
-instrumented="$work/instrumented"
 # The assemblies whose branches afl-fuzz sees: ours, and the YAML parser the config target goes through.
 targets_to_instrument=(Aegis.Core.dll Aegis.Network.dll Aegis.Node.dll Aegis.Storage.dll YamlDotNet.dll)
 
 build() {
-  # One build at a time (several runs may start together); the instrumented copy is redone only when the build changed.
+  # One build at a time (several runs may start together). Each build gets its own instrumented copy, named by a hash
+  # of its assemblies, so a rebuild never pulls files from under a run that is still going.
   exec 9>"$work/build.lock"
   flock 9
-  # Its own artifacts folder: a fuzz build never shares obj/ with a developer build running at the same time.
-  dotnet publish "$here/Aegis.Fuzz/Aegis.Fuzz.csproj" -c Release --artifacts-path "$work/artifacts" -o "$publish" -v quiet -nologo >"$work/publish.log" 2>&1 \
-    || { cat "$work/publish.log" >&2; exit 1; }
+  if [ -n "${FUZZ_BUILD:-}" ]; then
+    # An existing build of fuzz/Aegis.Fuzz (e.g. the solution's Release build, as the CI smoke test uses).
+    publish="$FUZZ_BUILD"
+  else
+    # Its own artifacts folder: a fuzz build never shares obj/ with a developer build running at the same time.
+    dotnet publish "$here/Aegis.Fuzz/Aegis.Fuzz.csproj" -c Release --artifacts-path "$work/artifacts" -o "$publish" -v quiet -nologo \
+      >"$work/publish.log" 2>&1 || { cat "$work/publish.log" >&2; exit 1; }
+  fi
+  local stamp
   stamp="$(cd "$publish" && sha256sum ./*.dll | sha256sum | cut -c1-16)"
-  if [ "$(cat "$instrumented/.stamp" 2>/dev/null || true)" != "$stamp" ]; then
-    rm -rf "$instrumented.tmp"
-    cp -r "$publish" "$instrumented.tmp"
+  instrumented="$work/instrumented/$stamp"
+  if [ ! -f "$instrumented/.done" ]; then
+    rm -rf "$instrumented"
+    mkdir -p "$work/instrumented"
+    cp -r "$publish" "$instrumented"
     (cd "$here" && dotnet tool restore >/dev/null)
     for dll in "${targets_to_instrument[@]}"; do
-      (cd "$here" && dotnet tool run sharpfuzz "$instrumented.tmp/$dll") >/dev/null
+      (cd "$here" && dotnet tool run sharpfuzz "$instrumented/$dll") >/dev/null
     done
-    echo "$stamp" >"$instrumented.tmp/.stamp"
-    rm -rf "$instrumented"
-    mv "$instrumented.tmp" "$instrumented"
+    touch "$instrumented/.done"
   fi
+  # Copies older than a day belong to no run any more.
+  find "$work/instrumented" -mindepth 1 -maxdepth 1 -type d -mtime +1 -exec rm -rf {} + 2>/dev/null || true
   flock -u 9
 }
 

@@ -20,7 +20,10 @@ public static class SyncTargets
     // Backup files (issue 10) get their own family here, "backup", once the backup format lands: decode the file,
     // check it against the genesis, restore into a scratch store.
 
-    private static void SyncChunk(ReadOnlySpan<byte> input)
+    private static void SyncChunk(ReadOnlySpan<byte> input) => AcceptedBlocks(input);
+
+    /// <summary>Runs one chunk body; returns how many of its blocks the replica accepted (-1 when it does not decode).</summary>
+    public static int AcceptedBlocks(ReadOnlySpan<byte> input)
     {
         byte[] frame = new byte[input.Length + 1];
         frame[0] = (byte)PeerMessageKind.SyncResponse;
@@ -33,12 +36,13 @@ public static class SyncTargets
         catch (FormatException ex)
         {
             FuzzOracleException.RequireMessage(ex);
-            return;
+            return -1;
         }
 
         FuzzOracleException.RequireSameBytes(frame, chunk.ToBytes(), "sync chunk");
         var replica = new Replica(FuzzChain.Genesis, FuzzChain.Signer(1), new ReplicaOptions());
         var store = new SimStorage();
+        int accepted = 0;
         foreach (CommittedBlock b in chunk.Blocks)
         {
             ulong before = replica.CommittedHeight;
@@ -54,7 +58,11 @@ public static class SyncTargets
             {
                 throw new FuzzOracleException($"sync chunk: the replica accepted block {b.Height} whose certificate does not verify: {problem}");
             }
+
+            accepted++;
         }
+
+        return accepted;
     }
 
     private static void Apply(Replica replica, SimStorage store, IReadOnlyList<ReplicaOutput> outputs)
