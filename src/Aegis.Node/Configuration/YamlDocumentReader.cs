@@ -31,6 +31,13 @@ internal static partial class YamlDocumentReader
             problem = $"config: YAML error at {Where(ex.Start)} — {BareMessage(ex)}";
             return null;
         }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet's tree builder throws this for event sequences it does not model, after the streaming parser
+            // accepted them (found by fuzzing: fuzz/regressions/config-yaml).
+            problem = $"config: YAML structure the config reader cannot represent (an entry with no key, such as ': value', is one) — {ProblemText.Printable(ex.Message.Split(" (Parameter", 2)[0].TrimEnd('.'))}";
+            return null;
+        }
 
         if (stream.Documents.Count > 1)
         {
@@ -80,6 +87,11 @@ internal static partial class YamlDocumentReader
         {
             return $"config: YAML syntax error at {Where(ex.Start)} — {BareMessage(ex)}";
         }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet's parser throws this, not a YamlException, for a malformed tag such as !<> (found by fuzzing).
+            return $"config: YAML syntax error after {Where(lastGood)} — {ProblemText.Printable(ex.Message.Split(" (Parameter", 2)[0].TrimEnd('.'))}";
+        }
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner throws this instead of a YamlException on some malformed flow collections.
@@ -96,7 +108,7 @@ internal static partial class YamlDocumentReader
             message = inner.Message;
         }
 
-        return message.TrimEnd('.');
+        return ProblemText.Printable(message.TrimEnd('.'));
     }
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
