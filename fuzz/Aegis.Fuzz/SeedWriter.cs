@@ -5,7 +5,6 @@ using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Fuzz.Targets;
 using Aegis.Network;
-using Aegis.Node.P2p;
 using Aegis.Simulation;
 
 namespace Aegis.Fuzz;

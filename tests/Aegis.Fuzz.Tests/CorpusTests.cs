@@ -2,7 +2,7 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Ledger;
 using Aegis.Fuzz.Targets;
-using Aegis.Node.P2p;
+using Aegis.Network;
 
 namespace Aegis.Fuzz.Tests;
 

@@ -1,5 +1,4 @@
 using Aegis.Network;
-using Aegis.Node.P2p;
 
 namespace Aegis.Fuzz.Targets;
 

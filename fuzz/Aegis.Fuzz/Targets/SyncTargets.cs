@@ -1,6 +1,6 @@
 using Aegis.Core.Consensus;
 using Aegis.Core.Ledger;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Simulation;
 
 namespace Aegis.Fuzz.Targets;

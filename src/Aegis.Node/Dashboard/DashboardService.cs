@@ -1,7 +1,7 @@
 using Aegis.Core.Consensus;
 using Aegis.Node.Api;
 using Aegis.Node.Configuration;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Node.Runtime;
 using Microsoft.Extensions.Logging;
 
