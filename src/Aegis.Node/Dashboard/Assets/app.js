@@ -224,6 +224,8 @@ async function addBlock(height) {
     if (above) linkCheck(above);
     for (const k of [...state.blocks.keys()].sort((a, b) => b - a).slice(RECENT_BLOCKS)) state.blocks.delete(k);
     renderBlocks();
+  } catch {
+    // The node went away mid-fetch: the watchdog says so; the block is fetched again on the next status.
   } finally {
     state.inFlight.delete(height);
   }
