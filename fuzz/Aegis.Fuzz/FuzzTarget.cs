@@ -44,3 +44,32 @@ public sealed class FuzzOracleException : Exception
         }
     }
 }
+
+/// <summary>Decodes one value from bytes (a span cannot be a generic argument of Func).</summary>
+public delegate T SpanDecoder<out T>(ReadOnlySpan<byte> bytes);
+
+/// <summary>The common shape of a canonical-codec target.</summary>
+public static class Canonical
+{
+    /// <summary>
+    /// Null when the decoder refused the input with its clear error (a <see cref="FormatException"/> with a message);
+    /// otherwise the value, after checking that it re-encodes to exactly the input.
+    /// </summary>
+    public static T? Decode<T>(ReadOnlySpan<byte> input, SpanDecoder<T> decode, Func<T, byte[]> encode, Func<T, string> what)
+        where T : class
+    {
+        T value;
+        try
+        {
+            value = decode(input);
+        }
+        catch (FormatException ex)
+        {
+            FuzzOracleException.RequireMessage(ex);
+            return null;
+        }
+
+        FuzzOracleException.RequireSameBytes(input, encode(value), what(value));
+        return value;
+    }
+}

@@ -23,56 +23,30 @@ public static class CodecTargets
 
     private static void Block(ReadOnlySpan<byte> input)
     {
-        Block block;
-        try
+        if (Canonical.Decode(input, Aegis.Core.Ledger.Block.FromBytes, b => b.ToBytes(), _ => "block") is { } block)
         {
-            block = Aegis.Core.Ledger.Block.FromBytes(input);
+            _ = block.CheckIntegrity();
+            _ = block.Hash;
         }
-        catch (FormatException ex)
-        {
-            FuzzOracleException.RequireMessage(ex);
-            return;
-        }
-
-        FuzzOracleException.RequireSameBytes(input, block.ToBytes(), "block");
-        _ = block.CheckIntegrity();
-        _ = block.Hash;
     }
 
     private static void Transaction(ReadOnlySpan<byte> input)
     {
-        Transaction tx;
-        try
-        {
-            tx = Aegis.Core.Ledger.Transaction.FromBytes(input);
-        }
-        catch (FormatException ex)
-        {
-            FuzzOracleException.RequireMessage(ex);
-            return;
-        }
-
-        FuzzOracleException.RequireSameBytes(input, tx.ToBytes(), "transaction");
-
         // What the API and logs do with a decoded transaction must not throw either.
-        _ = tx.ToString();
-        _ = tx.ClientIdString;
+        if (Canonical.Decode(input, Aegis.Core.Ledger.Transaction.FromBytes, t => t.ToBytes(), _ => "transaction") is { } tx)
+        {
+            _ = tx.ToString();
+            _ = tx.ClientIdString;
+        }
     }
 
     private static void Certificate(ReadOnlySpan<byte> input)
     {
-        CommitCertificate certificate;
-        try
+        if (Canonical.Decode(input, CommitCertificate.FromBytes, c => c.ToBytes(), _ => "certificate") is not { } certificate)
         {
-            certificate = CommitCertificate.FromBytes(input);
-        }
-        catch (FormatException ex)
-        {
-            FuzzOracleException.RequireMessage(ex);
             return;
         }
 
-        FuzzOracleException.RequireSameBytes(input, certificate.ToBytes(), "certificate");
         if (certificate.EncodedSize != input.Length)
         {
             throw new FuzzOracleException($"certificate: EncodedSize says {certificate.EncodedSize}, the encoding is {input.Length} bytes");
@@ -81,38 +55,15 @@ public static class CodecTargets
         _ = certificate.Verify(FuzzChain.Genesis.Validators, FuzzChain.ChainId);
     }
 
+    // The verifier runs on every decoded message before it reaches the replica: it must answer, never throw.
     private static void ConsensusMessageTarget(ReadOnlySpan<byte> input)
     {
-        ConsensusMessage message;
-        try
+        if (Canonical.Decode(input, ConsensusMessage.FromBytes, m => m.ToBytes(), m => $"consensus message {m.Type}") is { } message)
         {
-            message = ConsensusMessage.FromBytes(input);
+            _ = Verifier.Value.Verify(message, out _);
         }
-        catch (FormatException ex)
-        {
-            FuzzOracleException.RequireMessage(ex);
-            return;
-        }
-
-        FuzzOracleException.RequireSameBytes(input, message.ToBytes(), $"consensus message {message.Type}");
-
-        // The verifier runs on every decoded message before it reaches the replica: it must answer, never throw.
-        _ = Verifier.Value.Verify(message, out _);
     }
 
-    private static void RecordEntryTarget(ReadOnlySpan<byte> input)
-    {
-        RecordEntry entry;
-        try
-        {
-            entry = RecordEntry.FromBytes(input);
-        }
-        catch (FormatException ex)
-        {
-            FuzzOracleException.RequireMessage(ex);
-            return;
-        }
-
-        FuzzOracleException.RequireSameBytes(input, entry.ToBytes(), $"record entry {entry.Kind}");
-    }
+    private static void RecordEntryTarget(ReadOnlySpan<byte> input) =>
+        _ = Canonical.Decode(input, RecordEntry.FromBytes, e => e.ToBytes(), e => $"record entry {e.Kind}");
 }

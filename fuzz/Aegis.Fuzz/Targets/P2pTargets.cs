@@ -23,21 +23,8 @@ public static class P2pTargets
         new("ready", "p2p", "ReadyMessage.Check", Ready),
     ];
 
-    private static void PeerMessageTarget(ReadOnlySpan<byte> input)
-    {
-        PeerMessage message;
-        try
-        {
-            message = PeerMessage.FromBytes(input);
-        }
-        catch (FormatException ex)
-        {
-            FuzzOracleException.RequireMessage(ex);
-            return;
-        }
-
-        FuzzOracleException.RequireSameBytes(input, message.ToBytes(), $"peer message {message.Kind}");
-    }
+    private static void PeerMessageTarget(ReadOnlySpan<byte> input) =>
+        _ = Canonical.Decode(input, PeerMessage.FromBytes, m => m.ToBytes(), m => $"peer message {m.Kind}");
 
     private static void Frames(ReadOnlySpan<byte> input)
     {

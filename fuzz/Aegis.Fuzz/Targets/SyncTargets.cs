@@ -28,18 +28,11 @@ public static class SyncTargets
         byte[] frame = new byte[input.Length + 1];
         frame[0] = (byte)PeerMessageKind.SyncResponse;
         input.CopyTo(frame.AsSpan(1));
-        SyncResponse chunk;
-        try
+        if (Canonical.Decode(frame, b => (SyncResponse)PeerMessage.FromBytes(b), c => c.ToBytes(), _ => "sync chunk") is not { } chunk)
         {
-            chunk = (SyncResponse)PeerMessage.FromBytes(frame);
-        }
-        catch (FormatException ex)
-        {
-            FuzzOracleException.RequireMessage(ex);
             return -1;
         }
 
-        FuzzOracleException.RequireSameBytes(frame, chunk.ToBytes(), "sync chunk");
         var replica = new Replica(FuzzChain.Genesis, FuzzChain.Signer(1), new ReplicaOptions());
         var store = new SimStorage();
         int accepted = 0;
