@@ -149,7 +149,7 @@ public static class SeedWriter
 
     private static void AddConfig(Dictionary<string, List<byte[]>> seeds)
     {
-        seeds["config-yaml"].Add(Encoding.UTF8.GetBytes(ConfigSeeds.Contract));
+        seeds["config-yaml"].Add(Encoding.UTF8.GetBytes(Aegis.Node.Configuration.ConfigRedactor.ToYaml(new Aegis.Node.Configuration.AegisConfig())));
         seeds["config-yaml"].Add(Encoding.UTF8.GetBytes(ConfigSeeds.Small));
         seeds["genesis-json"].Add(Encoding.UTF8.GetBytes(GenesisDocument.From(FuzzChain.Genesis).ToJson()));
 
