@@ -12,7 +12,7 @@ public class DashboardBrowserTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [ChromiumFact]
-    public async Task The_dashboard_follows_load_a_killed_validator_and_its_own_node_going_down()
+    public async Task The_dashboard_follows_load_a_killed_primary_a_view_change_and_its_own_node_going_down()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         CancellationToken ct = timeout.Token;
@@ -30,15 +30,16 @@ public class DashboardBrowserTests
         };
         page.PageError += (_, e) => consoleErrors.Add(e);
 
-        await page.GotoAsync(cluster.Url(0) + "/");
+        // The page talks to node 1; node 0, the primary of view 0, is the one that will be killed.
+        await page.GotoAsync(cluster.Url(1) + "/");
         await Until(page, "the page is live with four healthy validators", async () =>
             await Attr(page, "connection", "data-state") == "live"
             && await page.Locator("[data-testid=validators] tr[data-health=up]").CountAsync() == 4);
-        Assert.Equal("node-0", await page.Locator("[data-testid=node-id]").TextContentAsync());
+        Assert.Equal("node-1", await page.Locator("[data-testid=node-id]").TextContentAsync());
 
-        // Load through node 0: throughput and latency appear, heights advance, every block's certificate verifies here.
+        // Load through node 1: throughput and latency appear, heights advance, every block's certificate verifies here.
         ulong before = await Number(page, "cluster-height");
-        Task<Load.Result> load = Load.RunAsync(cluster, [0], count: 1500, concurrency: 6, "dash", ct);
+        Task<Load.Result> load = Load.RunAsync(cluster, [1], count: 1500, concurrency: 6, "dash", ct);
         await Until(page, "tx/s above zero and a latency shown", async () =>
             await Number(page, "txps") > 0 && (await Text(page, "latency")).EndsWith("ms", StringComparison.Ordinal));
         await Until(page, "the cluster height advances by 5", async () => await Number(page, "cluster-height") >= before + 5);
@@ -48,23 +49,31 @@ public class DashboardBrowserTests
         Assert.True(int.Parse(await Attr(page, "chart-txps", "data-points") ?? "0", CultureInfo.InvariantCulture) > 0, "the tx/s chart drew no point");
         string tip = (await page.Locator("[data-testid=blocks] tr[data-cert=verified]").First.GetAttributeAsync("data-height"))!;
 
-        // Kill a validator: the page shows it down, alerts fire, the other three keep committing.
-        await cluster.Processes.KillAsync(3);
-        await Until(page, "node-3 shown down", async () => await Attr(page, "health-node-3", "class") is { } c && c.Contains("down", StringComparison.Ordinal));
+        // Kill the primary: the page shows it down and the view change, alerts fire, the other three keep committing.
+        await cluster.Processes.KillAsync(0);
+        await Until(page, "node-0 shown down", async () => await Attr(page, "health-node-0", "class") is { } c && c.Contains("down", StringComparison.Ordinal));
+        await Until(page, "a view change to view 1 or later, with a new primary", async () =>
+            await page.Locator("[data-testid=view-changes] li[data-view]").CountAsync() >= 1 && await Number(page, "view") >= 1);
         await Until(page, "validator_down and peers_low firing", async () =>
-            await page.Locator("[data-testid=alerts] li[data-alert=validator_down][data-subject=node-3]").CountAsync() == 1
+            await page.Locator("[data-testid=alerts] li[data-alert=validator_down][data-subject=node-0]").CountAsync() == 1
             && await page.Locator("[data-testid=alerts] li[data-alert=peers_low]").CountAsync() == 1);
         ulong afterKill = await Number(page, "cluster-height");
-        await Until(page, "heights keep advancing without node-3", async () => await Number(page, "cluster-height") >= afterKill + 3);
+        await Until(page, "heights keep advancing without node-0", async () => await Number(page, "cluster-height") >= afterKill + 3);
         await Until(page, "tx/s still shown", async () => await Number(page, "txps") > 0);
         Assert.Equal(3, await page.Locator("[data-testid=validators] tr[data-health=up]").CountAsync());
         await Screenshot(page);
 
-        // Search: a height gives its block with the certificate checked here; a key gives its value.
+        // Search: a height gives its block with the certificate checked here, a transaction hash its transaction, a key its value.
         await page.FillAsync("[data-testid=search-input]", tip);
         await page.PressAsync("[data-testid=search-input]", "Enter");
         await Until(page, $"block {tip} found and verified", async () =>
             await page.Locator("[data-testid=search-result] [data-kind=block] .badge.verified").CountAsync() == 1);
+        string txHash = (await cluster.GetAsync(2, $"/v1/blocks/{tip}", ct))!.Value.GetProperty("txs")[0].GetProperty("tx_hash").GetString()!;
+        await page.FillAsync("[data-testid=search-input]", txHash);
+        await page.PressAsync("[data-testid=search-input]", "Enter");
+        await Until(page, $"transaction {txHash[..8]} found in block {tip}, its certificate verified", async () =>
+            await page.Locator("[data-testid=search-result] [data-kind=tx] .badge.verified").CountAsync() == 1
+            && (await Text(page, "search-result")).Contains(tip, StringComparison.Ordinal));
         await page.FillAsync("[data-testid=search-input]", "dash-7");
         await page.PressAsync("[data-testid=search-input]", "Enter");
         await Until(page, "key dash-7 found", async () => (await Text(page, "search-result")).Contains("v7", StringComparison.Ordinal));
@@ -73,7 +82,7 @@ public class DashboardBrowserTests
         Assert.True(done.Acknowledged.Count > 1000, $"only {done.Acknowledged.Count} of 1500 writes acknowledged");
 
         // The node the page talks to goes away: the page says so plainly, and names the others to try.
-        await cluster.Processes.KillAsync(0);
+        await cluster.Processes.KillAsync(1);
         await Until(page, "the page says its node is unreachable", async () =>
             await Attr(page, "connection", "data-state") == "unreachable"
             && await Attr(page, "banner", "data-kind") == "unreachable"
