@@ -72,6 +72,13 @@ internal static partial class YamlDocumentReader
             while (parser.MoveNext())
             {
                 ParsingEvent e = parser.Current!;
+                if (e is AnchorAlias alias)
+                {
+                    // YamlDotNet resolves aliases recursively, and an alias standing for a node that contains it (a
+                    // 62-byte file the fuzzer found) overflows the stack: an uncatchable crash. A config has no need for them.
+                    return $"config: alias *{ProblemText.Printable(alias.Value.Value)} at {Where(e.Start)} — aliases are not supported in config.yaml; write the value out";
+                }
+
                 if (e is MappingStart or SequenceStart && ++depth > MaxDepth)
                 {
                     return $"config: nested deeper than {MaxDepth} levels at {Where(e.Start)} — expected sections of key: value pairs";

@@ -15,6 +15,7 @@ public sealed class ConfigFuzzRegressionTests : TempConfig
         { "global tag that is not a URI", "!!!!!!!!!!+!!!-", "config: YAML syntax error after line 1, column 16 — Global tags must be valid URIs" },
         { "entry without a key", "api:\n  : x\n", "config: YAML structure the config reader cannot represent (an entry with no key, such as ': value', is one) — The current event is of an unsupported type" },
         { "newline inside a value", "p2p:\n  port: \"26600\\nlogging: forged\"\n", "p2p.port: 26600\\nlogging: forged — expected a whole number" },
+        { "an alias (YamlDotNet's alias resolution overflowed the stack on a self-referencing one)", "p2p: &p\n  port: 1\napi: *p\n", "config: alias *p at line 3, column 6 — aliases are not supported in config.yaml; write the value out" },
         { "control characters inside a key", "\"node\\u0001\\nforged\": 1\n", "node\\u0001\\nforged: unknown key" },
     };
 
