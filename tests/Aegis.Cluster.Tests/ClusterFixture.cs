@@ -28,7 +28,7 @@ public sealed class TestCluster : IAsyncDisposable
             }
         }
 
-        Http = Aegis.Cli.Tls.ApiHttp.Create(Processes.CaCertFile, TimeSpan.FromSeconds(30));
+        Http = Aegis.Node.Security.ApiHttp.Create(Processes.CaCertFile, TimeSpan.FromSeconds(30));
     }
 
     public string Dir { get; }

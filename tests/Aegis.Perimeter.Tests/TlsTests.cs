@@ -75,9 +75,9 @@ public class TlsTests
         {
             using var tcp = new TcpClient();
             await tcp.ConnectAsync(IPAddress.Loopback, cluster.BasePort + 1, ct);
-            using System.Security.Cryptography.X509Certificates.X509Certificate2 ca = Aegis.Cli.Tls.ApiHttp.LoadCa(Path.Combine(cluster.Dir, "ca.crt"));
+            using System.Security.Cryptography.X509Certificates.X509Certificate2 ca = Aegis.Node.Security.ApiHttp.LoadCa(Path.Combine(cluster.Dir, "ca.crt"));
             await using var tls = new SslStream(tcp.GetStream(), false, (_, certificate, _, _) =>
-                certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 c && Aegis.Cli.Tls.ApiHttp.ChainsTo(ca, c));
+                certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 c && Aegis.Node.Security.ApiHttp.ChainsTo(ca, c));
             try
             {
                 await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "127.0.0.1", EnabledSslProtocols = offered }, ct);

@@ -1,3 +1,4 @@
+using Aegis.Node.Security;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -22,7 +23,7 @@ public sealed class LocalClusterProcess : IAsyncDisposable
         BasePort = basePort;
         _processes = new Process?[validators];
         CaCertFile = TestnetGenerator.HasTls(Dir) ? Path.Combine(Dir, Tls.LocalCertificateAuthority.CaCertFile) : null;
-        _http = Tls.ApiHttp.Create(CaCertFile, TimeSpan.FromSeconds(5));
+        _http = Aegis.Node.Security.ApiHttp.Create(CaCertFile, TimeSpan.FromSeconds(5));
     }
 
     /// <summary>The testnet's CA (DIR/ca.crt) when its nodes serve TLS; null for plain HTTP.</summary>

@@ -1,3 +1,4 @@
+using Aegis.Node.Security;
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
@@ -129,7 +130,7 @@ public static class BenchRun
 
     public static async Task<Report> RunAsync(Settings s, TextWriter? progress, CancellationToken ct)
     {
-        using HttpClient http = Tls.ApiHttp.Create(s.CaCert, TimeSpan.FromSeconds(60), Math.Max(s.Clients, 64));
+        using HttpClient http = Aegis.Node.Security.ApiHttp.Create(s.CaCert, TimeSpan.FromSeconds(60), Math.Max(s.Clients, 64));
         if (s.Token is not null)
         {
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", s.Token);

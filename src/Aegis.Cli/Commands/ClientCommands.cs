@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using Aegis.Cli.Tls;
+using Aegis.Node.Security;
 
 namespace Aegis.Cli.Commands;
 

@@ -7,7 +7,7 @@ namespace Aegis.Node.Api;
 /// (never a runtime type name), an unknown or repeated field is refused, and in a batch each element is read on its
 /// own, so one bad element cannot fail the others.
 /// </summary>
-internal static class TxBody
+public static class TxBody
 {
     private static readonly string[] Fields = ["op", "key", "value", "id"];
 

@@ -25,6 +25,8 @@ public sealed class AegisConfig
     public LoggingSection Logging { get; set; } = new();
 
     public MempoolSection Mempool { get; set; } = new();
+
+    public DashboardSection Dashboard { get; set; } = new();
 }
 
 public sealed class NodeSection

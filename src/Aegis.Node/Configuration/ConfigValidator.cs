@@ -22,6 +22,7 @@ public static partial class ConfigValidator
         CheckApiPerimeter(config.Api, p);
         CheckLogging(config.Logging, p);
         CheckMempool(config.Mempool, p);
+        CheckDashboard(config.Dashboard, p);
         return p.Lines;
     }
 

@@ -4,6 +4,7 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Node.Api;
 using Aegis.Node.Configuration;
+using Aegis.Node.Dashboard;
 using Aegis.Node.Monitoring;
 using Aegis.Network;
 using Aegis.Node.Runtime;
@@ -146,6 +147,7 @@ public static class NodeHost
         app.UseAegisPerimeter(config);
         app.MapAegisApi(services);
         app.MapAegisOpenApi();
+        await using DashboardService? dashboard = app.MapDashboard(services, self.Index, config, loggers);
         log.LogInformation("node {NodeId} (validator {Index} of {Count}) serving API on {ApiHost}:{ApiPort}, p2p on {P2pHost}:{P2pPort}, metrics on {MetricsPort}", nodeId, self.Index, genesis.Validators.Count, config.Api.Host, config.Api.Port, config.P2p.Host, config.P2p.Port, config.Monitoring.MetricsPort);
         await app.StartAsync(ct);
         // Runs until stopped, or until the network finds this validator's key live in another process.

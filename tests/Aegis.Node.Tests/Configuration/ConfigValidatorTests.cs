@@ -10,6 +10,8 @@ public sealed class ConfigValidatorTests
     private static readonly Dictionary<string, (Action<AegisConfig> Break, string Line)> Rules = new()
     {
         ["p2p port range"] = (c => c.P2p.Port = 70000, "p2p.port: 70000 — expected a port 1-65535"),
+        ["dashboard peer url with a path"] = (c => c.Dashboard.PeerApiUrls = ["http://127.0.0.1:26611", "http://127.0.0.1:26621/status"], "dashboard.peer_api_urls[1]: http://127.0.0.1:26621/status — expected a node's API base URL such as http://127.0.0.1:26611 (no path, no credentials)"),
+        ["dashboard peer url scheme"] = (c => c.Dashboard.PeerApiUrls = ["ftp://127.0.0.1:26611"], "dashboard.peer_api_urls[0]: ftp://127.0.0.1:26611 — expected a node's API base URL such as http://127.0.0.1:26611 (no path, no credentials)"),
         ["api port range"] = (c => c.Api.Port = 0, "api.port: 0 — expected a port 1-65535"),
         ["metrics port range"] = (c => c.Monitoring.MetricsPort = -1, "monitoring.metrics_port: -1 — expected a port 1-65535 (or 0 for no separate metrics listener)"),
         ["api and p2p share a port on overlapping hosts"] = (c => c.Api.Port = 8000, "api.port: 8000 — expected a port other than p2p.port (api.host 127.0.0.1 and p2p.host 0.0.0.0 overlap)"),

@@ -2,28 +2,29 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Aegis.Cli.Tls;
+namespace Aegis.Node.Security;
 
 /// <summary>
-/// The HTTP client every client verb uses. With a CA file (--cacert) a TLS node's certificate must chain to that CA
-/// and name the host dialled; without one the system's trust store applies, as for any HTTPS client.
+/// The HTTP client for a node's API: every client verb's, and the dashboard's polls of its peers. With a CA file
+/// (--cacert, dashboard.peer_ca_file) a TLS node's certificate must chain to that CA and name the host dialled; without
+/// one the system's trust store applies, as for any HTTPS client.
 /// </summary>
 public static class ApiHttp
 {
-    public static HttpClient Create(string? caCertFile, TimeSpan timeout, int maxConnectionsPerServer = int.MaxValue)
+    public static HttpClient Create(string? caCertFile, TimeSpan timeout, int maxConnectionsPerServer = int.MaxValue, string field = "--cacert")
     {
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = maxConnectionsPerServer, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         if (!string.IsNullOrEmpty(caCertFile))
         {
-            X509Certificate2 ca = LoadCa(caCertFile);
+            X509Certificate2 ca = LoadCa(caCertFile, field);
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(ca, certificate as X509Certificate2, errors);
         }
 
         return new HttpClient(handler, disposeHandler: true) { Timeout = timeout };
     }
 
-    /// <summary>Reads a PEM CA certificate; a missing or malformed file is an <see cref="IOException"/> naming it.</summary>
-    public static X509Certificate2 LoadCa(string path)
+    /// <summary>Reads a PEM CA certificate; a missing or malformed file is an <see cref="IOException"/> naming it and the setting it came from.</summary>
+    public static X509Certificate2 LoadCa(string path, string field = "--cacert")
     {
         try
         {
@@ -31,7 +32,7 @@ public static class ApiHttp
         }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
-            throw new IOException($"--cacert: {path} — expected a PEM CA certificate ({ex.Message})", ex);
+            throw new IOException($"{field}: {path} — expected a PEM CA certificate ({ex.Message})", ex);
         }
     }
 
