@@ -162,12 +162,13 @@ public class ApiEdgeTests
             Assert.True(documented.Contains((method, path)), $"{method} {path} is not in the OpenAPI document: {string.Join(", ", documented)}");
         }
 
-        // ...and every documented route served (a GET answers something other than 404/405 with its parameters filled in).
+        // ...and every documented route served (a GET answers 200 with its parameters filled in). Only the headers are
+        // read, so the event streams (/v1/events, /v1/dashboard/stream) are checked too without waiting for their end.
         string txHash = put.GetProperty("tx_hash").GetString()!;
-        foreach ((string method, string path) in documented.Where(d => d.Method == "GET" && d.Path != "/v1/events"))
+        foreach ((string method, string path) in documented.Where(d => d.Method == "GET"))
         {
             string url = path.Replace("{key}", "doc", StringComparison.Ordinal).Replace("{hash}", txHash, StringComparison.Ordinal).Replace("{height}", "1", StringComparison.Ordinal);
-            using HttpResponseMessage r = await cluster.Http.GetAsync(cluster.Url(0) + url, ct);
+            using HttpResponseMessage r = await cluster.Http.GetAsync(cluster.Url(0) + url, HttpCompletionOption.ResponseHeadersRead, ct);
             Assert.True(r.StatusCode is HttpStatusCode.OK, $"{method} {url} (documented as {path}): {(int)r.StatusCode}");
         }
 

@@ -16,6 +16,20 @@ public static class TxBody
 
     public static (TxRequest? Request, string? Problem) Read(JsonElement element)
     {
+        try
+        {
+            return ReadObject(element);
+        }
+        catch (InvalidOperationException)
+        {
+            // The parser checks a string's UTF-8 only when it is read: a field name (or value) with bytes that are not
+            // UTF-8 surfaces here. Found by the tx-json fuzz target; it answered 500 before.
+            return (null, "not valid UTF-8 text (a field name or value holds bytes that are not UTF-8)");
+        }
+    }
+
+    private static (TxRequest? Request, string? Problem) ReadObject(JsonElement element)
+    {
         if (element.ValueKind != JsonValueKind.Object)
         {
             return (null, $"expected a JSON object such as {{\"op\":\"put\",\"key\":\"k\",\"value\":\"v\"}}, got {Describe(element.ValueKind)}");
@@ -52,8 +66,8 @@ public static class TxBody
             }
             catch (InvalidOperationException)
             {
-                // An escaped unpaired surrogate (\ud800) has no UTF-8 form: the value could not be stored as sent.
-                return (null, $"{p.Name}: not valid Unicode (an unpaired surrogate)");
+                // Raw bytes that are not UTF-8, or an escaped unpaired surrogate (\ud800), have no string form: not storable as sent.
+                return (null, $"{p.Name}: not valid Unicode (bytes that are not UTF-8, or an escaped unpaired surrogate)");
             }
 
             switch (p.Name)
