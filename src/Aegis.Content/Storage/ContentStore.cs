@@ -143,6 +143,35 @@ public sealed class ContentStore : IAsyncDisposable
         return list;
     }
 
+    /// <summary>
+    /// One committed block's pins and unpins, in order, with the height reached, in one transaction (the ledger
+    /// follower resumes after the last height stored). An unpin drops the root's pin from every source: the cluster
+    /// decided it.
+    /// </summary>
+    public Task ApplyLedgerPinsAsync(ulong height, IReadOnlyList<(Cid Cid, bool Pin)> changes, string heightKey, CancellationToken ct) => _db.WriteAsync(async (c, tx) =>
+    {
+        foreach ((Cid cid, bool pin) in changes)
+        {
+            if (pin)
+            {
+                await c.ExecuteAsync(
+                    "INSERT INTO content_pins (cid, source, height) VALUES (@cid, @source, @height) ON CONFLICT (cid, source) DO NOTHING",
+                    tx, ct, ("@cid", cid.ToBytes()), ("@source", (short)PinSource.Ledger), ("@height", (long)height)).ConfigureAwait(false);
+                continue;
+            }
+
+            foreach (byte[] form in Forms(cid))
+            {
+                await c.ExecuteAsync("DELETE FROM content_pins WHERE cid = @cid", tx, ct, ("@cid", form)).ConfigureAwait(false);
+            }
+        }
+
+        await c.ExecuteAsync(
+            "INSERT INTO content_meta (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            tx, ct, ("@name", heightKey), ("@value", height.ToString(System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
+        return 0;
+    }, ct);
+
     public async Task<string?> GetMetaAsync(string name, CancellationToken ct)
     {
         await using DbConnection c = await _db.OpenAsync(ct).ConfigureAwait(false);
