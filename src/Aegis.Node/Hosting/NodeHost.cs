@@ -162,6 +162,7 @@ public static class NodeHost
             });
         }
 
+        await using Aegis.Chat.Hosting.SecureChatNode secureChat = await app.StartSecureChatAsync(config, genesis, runtime, loggers, ct);
         app.MapAegisApi(services);
         app.Use(async (http, next) =>
         {
