@@ -2,7 +2,7 @@ using System.Text.Json;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Node.Monitoring;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Node.Runtime;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;

@@ -5,7 +5,7 @@ using Aegis.Core.Crypto;
 using Aegis.Node.Api;
 using Aegis.Node.Configuration;
 using Aegis.Node.Monitoring;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Node.Runtime;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -131,12 +131,13 @@ public static class NodeHost
                 MaxMempoolBytes = config.Mempool.MaxBytes,
             },
         };
-        await using var runtime = new NodeRuntime(genesis, signer, options, store, metrics, loggers.CreateLogger<NodeRuntime>());
-        runtimeRef = runtime;
-        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, runtime, metrics, loggers.CreateLogger<PeerNetwork>());
+        var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);
+        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, peerMetrics, loggers.CreateLogger<PeerNetwork>());
         networkRef = network;
-        runtime.Network = network;
-        network.Start();
+        await using var runtime = new NodeRuntime(genesis, signer, options, store, network, metrics, loggers.CreateLogger<NodeRuntime>());
+        runtimeRef = runtime;
+
+        // The runtime starts the network once it can take the peers' messages.
         await runtime.StartAsync(ct);
 
         var services = new NodeServices(runtime, network, exporter, nodeId, TimeSpan.FromSeconds(30));
