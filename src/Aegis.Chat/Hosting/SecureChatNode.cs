@@ -49,14 +49,14 @@ public sealed class SecureChatNode : IAsyncDisposable
 
     public Replicator Replicator { get; }
 
-    public static async Task<SecureChatNode> StartAsync(StorageOptions storage, ContentOptions options, ILedgerGateway ledger, IBlockFetcher? fetcher, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<SecureChatNode> StartAsync(StorageOptions storage, ContentOptions options, ILedgerGateway ledger, Func<ContentStore, IBlockFetcher>? fetcher, ILoggerFactory loggers, CancellationToken ct)
     {
         ContentStore contentStore = ContentStore.Create(storage);
         await contentStore.InitializeAsync(ct).ConfigureAwait(false);
         ChatStore chatStore = ChatStore.Create(storage);
         await chatStore.InitializeAsync(ct).ConfigureAwait(false);
 
-        var content = new ContentService(contentStore) { Fetcher = fetcher };
+        var content = new ContentService(contentStore) { Fetcher = fetcher?.Invoke(contentStore) };
         var replicator = new Replicator(content, loggers.CreateLogger<Replicator>());
         var pins = new LedgerPins(ledger, contentStore, replicator);
         content.Ledger = pins;

@@ -163,7 +163,7 @@ public static class NodeHost
             });
         }
 
-        await using Aegis.Chat.Hosting.SecureChatNode secureChat = await app.StartSecureChatAsync(config, genesis, runtime, loggers, ct);
+        await using Aegis.Chat.Hosting.SecureChatNode secureChat = await app.StartSecureChatAsync(config, genesis, runtime, network, loggers, ct);
         app.MapAegisApi(services);
         app.Use(async (http, next) =>
         {

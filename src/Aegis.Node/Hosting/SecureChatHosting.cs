@@ -1,6 +1,8 @@
 using Aegis.Chat.Hosting;
 using Aegis.Content;
 using Aegis.Content.Ledger;
+using Aegis.Content.Replication;
+using Aegis.Network;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
@@ -18,7 +20,7 @@ namespace Aegis.Node.Hosting;
 /// </summary>
 public static class SecureChatHosting
 {
-    public static async Task<SecureChatNode> StartSecureChatAsync(this WebApplication app, AegisConfig config, Genesis genesis, NodeRuntime runtime, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<SecureChatNode> StartSecureChatAsync(this WebApplication app, AegisConfig config, Genesis genesis, NodeRuntime runtime, PeerNetwork network, ILoggerFactory loggers, CancellationToken ct)
     {
         var storage = new StorageOptions
         {
@@ -28,7 +30,8 @@ public static class SecureChatHosting
             Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
             GenesisHash = genesis.Hash,
         };
-        SecureChatNode node = await SecureChatNode.StartAsync(storage, new ContentOptions(), new RuntimeLedger(runtime), fetcher: null, loggers, ct);
+        SecureChatNode node = await SecureChatNode.StartAsync(storage, new ContentOptions(), new RuntimeLedger(runtime), store => new PeerBlockFetcher(network, store), loggers, ct);
+        network.ContentHandler = (PeerBlockFetcher)node.Content.Fetcher!;
         node.Map(app);
         return node;
     }
