@@ -22,8 +22,9 @@ public static class ChatUi
 
     public static void MapChatUi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/chat", (HttpContext http) => Results.Redirect("/chat/"));
-        app.MapGet("/chat/{**file}", (string? file) => Serve(string.IsNullOrEmpty(file) ? "index.html" : file));
+        // Routing treats "/chat" and "/chat/" alike, so the redirect that makes relative URLs resolve looks at the raw path.
+        app.MapGet("/chat/{**file}", (HttpContext http, string? file) =>
+            http.Request.Path.Value == "/chat" ? Results.Redirect("/chat/") : Serve(string.IsNullOrEmpty(file) ? "index.html" : file));
     }
 
     private static IResult Serve(string file)

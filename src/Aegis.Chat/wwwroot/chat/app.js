@@ -40,6 +40,7 @@ async function openRoom (id) {
   if (current?.source) current.source.close()
   const room = await api.room(id)
   current = { id, room, seen: new Set(), pending: new Map() }
+  history.replaceState(null, '', '#room=' + id)
   $('room').hidden = false
   $('room-title').textContent = room.name
   $('room-id').textContent = id
@@ -193,6 +194,8 @@ async function main () {
   $('composer').onsubmit = send
   await refreshRooms()
   setInterval(() => refreshRooms().catch(() => {}), 3000)
+  const linked = /room=([0-9a-f]{64})/.exec(location.hash)
+  if (linked) await openRoom(linked[1])
   document.body.dataset.ready = 'true'
 }
 
