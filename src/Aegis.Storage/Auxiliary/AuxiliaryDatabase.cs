@@ -19,8 +19,11 @@ public sealed class AuxiliaryDatabase : IAsyncDisposable
     private readonly string? _sqliteConnectionString;
     private readonly NpgsqlDataSource? _postgres;
 
-    private AuxiliaryDatabase(string description, string? sqlite, NpgsqlDataSource? postgres)
+    private readonly string? _schema;
+
+    private AuxiliaryDatabase(string description, string? sqlite, NpgsqlDataSource? postgres, string? schema = null)
     {
+        _schema = schema;
         Description = description;
         _sqliteConnectionString = sqlite;
         _postgres = postgres;
@@ -56,7 +59,7 @@ public sealed class AuxiliaryDatabase : IAsyncDisposable
                 settings.MaxAutoPrepare = 32;
             }
 
-            return new AuxiliaryDatabase($"{name} tables in {PostgresConnectionString.Describe(settings, options.Schema)}", null, NpgsqlDataSource.Create(settings));
+            return new AuxiliaryDatabase($"{name} tables in {PostgresConnectionString.Describe(settings, options.Schema)}", null, NpgsqlDataSource.Create(settings), options.Schema);
         }
 
         string directory = Path.GetFullPath(options.DataDirectory!);
@@ -82,6 +85,14 @@ public sealed class AuxiliaryDatabase : IAsyncDisposable
                 {
                     throw new StorageException($"{Description}: the database refused WAL mode (journal mode is '{mode}')");
                 }
+            }
+
+            if (_schema is not null)
+            {
+                // The node store makes its schema too; whichever opens first creates it. The name was checked by StorageOptions.
+                await using DbCommand schema = c.CreateCommand();
+                schema.CommandText = $"CREATE SCHEMA IF NOT EXISTS \"{_schema}\"";
+                await schema.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
             foreach (string statement in ddl)
