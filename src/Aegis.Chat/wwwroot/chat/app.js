@@ -93,6 +93,8 @@ async function showMessage (m) {
     li.querySelector('.meta').innerHTML = `<span class="ok">✓ verified</span> · <span class="who"></span> · #${m.index} at height ${m.height} · ${new Date(m.timestamp_ms).toLocaleTimeString()}`
     li.querySelector('.who').textContent = mine ? 'you' : shortName(sender)
     for (const a of payload.attachments ?? []) li.querySelector('.body').after(attachmentLink(a))
+    // For measurements (bench/compare-ipfs.sh): the moment a message is verified and readable on this page.
+    window.dispatchEvent(new CustomEvent('chat-message', { detail: { index: m.index, text: payload.text } }))
     const pending = current.pending.get(m.cid)
     if (pending) { pending.remove(); current.pending.delete(m.cid) }
   } catch (err) {
