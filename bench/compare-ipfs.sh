@@ -33,7 +33,7 @@ c["Addresses"].update({"Swarm": [], "Delegates": [], "API": f"/ip4/127.0.0.1/tcp
 c["Discovery"] = {"MDNS": {"Enabled": False, "Interval": 10}, "webRTCStar": {"Enabled": False}}
 json.dump(c, open(path, "w"), indent=2)
 PY
-bench/ipfs/node_modules/.bin/jsipfs daemon --offline --enable-preload=false >"$work/jsipfs.log" 2>&1 &
+node --import ./bench/ipfs/node20-polyfill.mjs bench/ipfs/node_modules/ipfs/src/cli.js daemon --offline --enable-preload=false >"$work/jsipfs.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do curl -sf -X POST "http://127.0.0.1:$js_port/api/v0/version" >/dev/null && break; sleep 0.5; done
 curl -sf -X POST "http://127.0.0.1:$js_port/api/v0/version" >/dev/null || { echo "js-ipfs did not start:"; cat "$work/jsipfs.log"; exit 1; }

@@ -29,17 +29,33 @@ public sealed class ContentService : IBlockSource, IDisposable
     public IBlockFetcher? Fetcher { get; set; }
 
     /// <summary>Imports one file; keeps its blocks (unless <paramref name="onlyHash"/>) but pins nothing (see <see cref="PinAsync"/>).</summary>
-    public async Task<ImportedNode> ImportFileAsync(Stream content, ImportOptions options, bool onlyHash, Func<long, ValueTask>? progress, CancellationToken ct)
+    public Task<ImportedNode> ImportFileAsync(Stream content, ImportOptions options, bool onlyHash, Func<long, ValueTask>? progress, CancellationToken ct) =>
+        ImportFileAsync(content, options, onlyHash, pin: false, progress, ct);
+
+    /// <summary>
+    /// Imports one file and, with <paramref name="pin"/>, pins its root in the same transaction as its last blocks
+    /// (one fsync for a small add) and submits the pin to the ledger.
+    /// </summary>
+    public async Task<ImportedNode> ImportFileAsync(Stream content, ImportOptions options, bool onlyHash, bool pin, Func<long, ValueTask>? progress, CancellationToken ct)
     {
         if (onlyHash)
         {
             return await new FileImporter(options, DiscardingSink.Instance).ImportAsync(content, progress, ct).ConfigureAwait(false);
         }
 
-        using IDisposable lease = await _gcLock.SharedAsync(ct).ConfigureAwait(false);
-        var sink = new StoreSink(Store);
-        ImportedNode node = await new FileImporter(options, sink).ImportAsync(content, progress, ct).ConfigureAwait(false);
-        await sink.FlushAsync(ct).ConfigureAwait(false);
+        ImportedNode node;
+        using (await _gcLock.SharedAsync(ct).ConfigureAwait(false))
+        {
+            var sink = new StoreSink(Store);
+            node = await new FileImporter(options, sink).ImportAsync(content, progress, ct).ConfigureAwait(false);
+            await sink.FlushAsync(pin ? [new PinRecord(node.Cid, PinSource.Local, 0)] : [], ct).ConfigureAwait(false);
+        }
+
+        if (pin && Ledger is not null)
+        {
+            await Ledger.SubmitAsync(node.Cid, pin: true, ct).ConfigureAwait(false);
+        }
+
         return node;
     }
 

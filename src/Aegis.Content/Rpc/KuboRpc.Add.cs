@@ -71,15 +71,19 @@ public static partial class KuboRpc
                     j.WriteNumber("Bytes", bytes);
                 }, ct))
                 : null;
-            ImportedNode node = await context.Content.ImportFileAsync(section.Body, options, onlyHash, report, ct);
+            bool inDirectory = path.Contains('/', StringComparison.Ordinal) || wrap;
+
+            // A top-level file is its own root: its pin goes into the same transaction as its blocks.
+            bool pinHere = pin && !onlyHash && !inDirectory;
+            ImportedNode node = await context.Content.ImportFileAsync(section.Body, options, onlyHash, pinHere, report, ct);
             last = node;
             string name = path.Length == 0 ? node.Cid.ToString() : path;
-            if (path.Contains('/', StringComparison.Ordinal) || wrap)
+            if (inDirectory)
             {
                 directory.AddFile(path.Length == 0 ? name : path, node);
                 nested |= path.Contains('/', StringComparison.Ordinal);
             }
-            else
+            else if (!pinHere)
             {
                 roots.Add(node);
             }

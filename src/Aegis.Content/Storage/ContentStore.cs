@@ -45,15 +45,25 @@ public sealed class ContentStore : IAsyncDisposable
     public async Task<bool> HasAsync(Cid cid, CancellationToken ct) => await GetSizeAsync(cid, ct).ConfigureAwait(false) is not null;
 
     /// <summary>Stores blocks in one transaction; a block already present is left as it is (same multihash, same bytes).</summary>
-    public Task PutManyAsync(IReadOnlyList<(Cid Cid, byte[] Data)> blocks, CancellationToken ct)
+    public Task PutManyAsync(IReadOnlyList<(Cid Cid, byte[] Data)> blocks, CancellationToken ct) => PutManyAsync(blocks, [], ct);
+
+    /// <summary>Stores blocks and pins in one transaction (one fsync): an add's last batch and its root's pin.</summary>
+    public Task PutManyAsync(IReadOnlyList<(Cid Cid, byte[] Data)> blocks, IReadOnlyList<PinRecord> pins, CancellationToken ct)
     {
-        if (blocks.Count == 0)
+        if (blocks.Count == 0 && pins.Count == 0)
         {
             return Task.CompletedTask;
         }
 
         return _db.WriteAsync(async (c, tx) =>
         {
+            foreach (PinRecord pin in pins)
+            {
+                await c.ExecuteAsync(
+                    "INSERT INTO content_pins (cid, source, height) VALUES (@cid, @source, @height) ON CONFLICT (cid, source) DO NOTHING",
+                    tx, ct, ("@cid", pin.Cid.ToBytes()), ("@source", (short)pin.Source), ("@height", (long)pin.Height)).ConfigureAwait(false);
+            }
+
             await using DbCommand cmd = c.Command(
                 "INSERT INTO content_blocks (mh, codec, size, data) VALUES (@mh, @codec, @size, @data) ON CONFLICT (mh) DO NOTHING",
                 tx, ("@mh", Array.Empty<byte>()), ("@codec", 0L), ("@size", 0L), ("@data", Array.Empty<byte>()));
@@ -99,17 +109,7 @@ public sealed class ContentStore : IAsyncDisposable
     }, ct);
 
     /// <summary>Adds pins (idempotent) in one transaction.</summary>
-    public Task AddPinsAsync(IReadOnlyList<PinRecord> pins, CancellationToken ct) => _db.WriteAsync(async (c, tx) =>
-    {
-        foreach (PinRecord pin in pins)
-        {
-            await c.ExecuteAsync(
-                "INSERT INTO content_pins (cid, source, height) VALUES (@cid, @source, @height) ON CONFLICT (cid, source) DO NOTHING",
-                tx, ct, ("@cid", pin.Cid.ToBytes()), ("@source", (short)pin.Source), ("@height", (long)pin.Height)).ConfigureAwait(false);
-        }
-
-        return 0;
-    }, ct);
+    public Task AddPinsAsync(IReadOnlyList<PinRecord> pins, CancellationToken ct) => PutManyAsync([], pins, ct);
 
     /// <summary>Removes the pin of <paramref name="cid"/> from the given sources (both forms, v0 and v1, of the CID).</summary>
     public Task<int> RemovePinAsync(Cid cid, IReadOnlyList<PinSource> sources, CancellationToken ct) => _db.WriteAsync(async (c, tx) =>

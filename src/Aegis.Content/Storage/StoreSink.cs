@@ -24,9 +24,12 @@ internal sealed class StoreSink(ContentStore store) : IBlockSink
         }
     }
 
-    public async Task FlushAsync(CancellationToken ct)
+    public Task FlushAsync(CancellationToken ct) => FlushAsync([], ct);
+
+    /// <summary>Writes what is pending together with <paramref name="pins"/>, in one transaction.</summary>
+    public async Task FlushAsync(IReadOnlyList<PinRecord> pins, CancellationToken ct)
     {
-        await store.PutManyAsync(_pending, ct).ConfigureAwait(false);
+        await store.PutManyAsync(_pending, pins, ct).ConfigureAwait(false);
         _pending.Clear();
         _pendingBytes = 0;
     }

@@ -118,9 +118,6 @@ public sealed class AuxiliaryDatabase : IAsyncDisposable
 
         var c = new SqliteConnection(_sqliteConnectionString);
         await c.OpenAsync(ct).ConfigureAwait(false);
-        await using DbCommand pragma = c.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous = FULL";
-        await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return c;
     }
 
@@ -131,6 +128,14 @@ public sealed class AuxiliaryDatabase : IAsyncDisposable
         try
         {
             await using DbConnection c = await OpenAsync(ct).ConfigureAwait(false);
+            if (!IsPostgres)
+            {
+                // Per connection, and pooled connections keep it; readers need no durability setting, so only writers pay.
+                await using DbCommand pragma = c.CreateCommand();
+                pragma.CommandText = "PRAGMA synchronous = FULL";
+                await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
             await using DbTransaction tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
             T result = await work(c, tx).ConfigureAwait(false);
             await tx.CommitAsync(ct).ConfigureAwait(false);
