@@ -23,6 +23,9 @@ public static class MessageCrypto
 {
     private static readonly byte[] FileAad = "aegis-chat/v1/file"u8.ToArray();
 
+    /// <summary>Base64 as is (no \u002B for '+'), as JSON.stringify writes it in the browser.</summary>
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static byte[] Seal(ChatKeys me, string roomHex, IReadOnlyList<byte[]> members, ChatPayload payload)
     {
         byte[] room = Convert.FromHexString(roomHex);
@@ -50,7 +53,7 @@ public static class MessageCrypto
         {
             ["v"] = 1, ["room"] = roomHex, ["sender"] = me.IdentityText, ["eph"] = B64(ephPub), ["nonce"] = B64(nonce), ["ct"] = B64(ct), ["keys"] = keys, ["sig"] = B64(sig),
         };
-        return System.Text.Encoding.UTF8.GetBytes(o.ToJsonString());
+        return System.Text.Encoding.UTF8.GetBytes(o.ToJsonString(Compact));
     }
 
     /// <exception cref="CryptographicException">the message does not verify or decrypt; the message says which check failed.</exception>
