@@ -150,7 +150,8 @@ public sealed class ContentService : IBlockSource, IDisposable
         List<PinRecord> pins = await Store.ListPinsAsync(ct).ConfigureAwait(false);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var list = new List<Cid>();
-        foreach (PinRecord pin in pins)
+        // A root pinned here keeps the form its client used (a CIDv0 stays v0); ledger pins travel as CIDv1.
+        foreach (PinRecord pin in pins.OrderBy(p => p.Source))
         {
             if (seen.Add(Convert.ToHexString(pin.Cid.Multihash)))
             {

@@ -8,7 +8,8 @@ namespace Aegis.Storage.Auxiliary;
 /// </summary>
 public sealed class BlockFollower : IDisposable
 {
-    private const int BatchBlocks = 64;
+    /// <summary>Blocks read per query: a block may be up to 16 MiB (LedgerLimits), so a batch stays within 64 MiB.</summary>
+    private const int BatchBlocks = 4;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
 
     private readonly INodeStore _store;
