@@ -64,6 +64,9 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
 
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint;
 
+    /// <summary>Takes the content store's block exchange (<see cref="ContentWant"/>, <see cref="ContentBlocks"/>); those are dropped while unset.</summary>
+    public IPeerMessageHandler? ContentHandler { get; set; }
+
     public void Start(IPeerMessageHandler handler)
     {
         if (Interlocked.CompareExchange(ref _handler, handler, null) is not null)
@@ -319,6 +322,13 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
                 case Pong p:
                     connection.RecordRtt(p.SentTicks);
                     _metrics.PeerRtt.Record(connection.RttSeconds ?? 0, new KeyValuePair<string, object?>("peer", connection.Id));
+                    break;
+                case ContentWant or ContentBlocks:
+                    if (ContentHandler is { } content)
+                    {
+                        await content.HandleAsync(info, message, ct);
+                    }
+
                     break;
                 default:
                     await _handler!.HandleAsync(info, message, ct);

@@ -52,6 +52,12 @@ public static class TxRequests
 
     private static bool HasLoneSurrogate(string? text) => text is not null && KeyAlphabet.UnpairedSurrogate(text) >= 0;
 
-    public static TxJson ToJson(Transaction tx) =>
-        new(tx.Op == TxOp.Put ? "put" : "del", tx.KeyString, tx.Op == TxOp.Put ? tx.ValueString : null, tx.ClientIdString, tx.Hash.ToString());
+
+    /// <summary>Pin and chat transactions (SecureChat) have binary keys and values: shown in hex, op pin/unpin/chat.</summary>
+    public static TxJson ToJson(Transaction tx) => tx.Op switch
+    {
+        TxOp.Put => new("put", tx.KeyString, tx.ValueString, tx.ClientIdString, tx.Hash.ToString()),
+        TxOp.Delete => new("del", tx.KeyString, null, tx.ClientIdString, tx.Hash.ToString()),
+        _ => new(tx.Op switch { TxOp.ContentPin => "pin", TxOp.ContentUnpin => "unpin", _ => "chat" }, Convert.ToHexString(tx.Key).ToLowerInvariant(), tx.Value.IsEmpty ? null : Convert.ToHexString(tx.Value).ToLowerInvariant(), tx.ClientIdString, tx.Hash.ToString()),
+    };
 }

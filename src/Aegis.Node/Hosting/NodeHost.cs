@@ -145,6 +145,8 @@ public static class NodeHost
 
         var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromSeconds(30)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };
         app.UseAegisPerimeter(config);
+
+        await using Aegis.Chat.Hosting.SecureChatNode secureChat = await app.StartSecureChatAsync(config, genesis, runtime, network, loggers, ct);
         app.MapAegisApi(services);
         app.MapAegisOpenApi();
         await using DashboardService? dashboard = app.MapDashboard(services, self.Index, config, loggers);
