@@ -24,7 +24,8 @@ public static class ChatUi
     {
         // Routing treats "/chat" and "/chat/" alike, so the redirect that makes relative URLs resolve looks at the raw path.
         app.MapGet("/chat/{**file}", (HttpContext http, string? file) =>
-            http.Request.Path.Value == "/chat" ? Results.Redirect("/chat/") : Serve(string.IsNullOrEmpty(file) ? "index.html" : file));
+            http.Request.Path.Value == "/chat" ? Results.Redirect("/chat/") : Serve(string.IsNullOrEmpty(file) ? "index.html" : file))
+            .ExcludeFromDescription(); // the web UI's files, not an API route
     }
 
     private static IResult Serve(string file)
