@@ -26,22 +26,35 @@ public sealed class ExtractiveAnswerer(Func<string, IReadOnlyList<string>> terms
         }
 
         var wanted = new HashSet<string>(terms(question), StringComparer.Ordinal);
-        for (int i = 0; i < Math.Min(MaxQuoted, sources.Count); i++)
+        int quoted = 0;
+        for (int i = 0; i < sources.Count && quoted < MaxQuoted; i++)
         {
             ct.ThrowIfCancellationRequested();
-            string quote = BestSentences(sources[i].Text, wanted);
+
+            // The best passage is always quoted; later ones only when they share a term with the question.
+            if (BestSentences(sources[i].Text, wanted, quoted == 0) is not { } quote)
+            {
+                continue;
+            }
+
             var line = new StringBuilder();
-            line.Append(i == 0 ? "" : "\n").Append('"').Append(quote).Append("\" [").Append(i + 1).Append(']');
+            line.Append(quoted == 0 ? "" : "\n").Append('"').Append(quote).Append("\" [").Append(i + 1).Append(']');
+            quoted++;
             yield return line.ToString();
         }
     }
 
     // Up to two sentences with the most question terms, in their original order; the passage's start when none match.
-    private string BestSentences(string text, HashSet<string> wanted)
+    private string? BestSentences(string text, HashSet<string> wanted, bool always)
     {
         List<string> sentences = Sentences(text);
         var ranked = sentences.Select((s, i) => (s, i, hits: terms(s).Distinct(StringComparer.Ordinal).Count(wanted.Contains)))
             .OrderByDescending(x => x.hits).ThenBy(x => x.i).Take(2).Where(x => x.hits > 0).OrderBy(x => x.i).Select(x => x.s).ToList();
+        if (ranked.Count == 0 && !always)
+        {
+            return null;
+        }
+
         string quote = ranked.Count > 0 ? string.Join(" … ", ranked) : sentences.FirstOrDefault() ?? text;
         quote = quote.Replace('\n', ' ').Trim();
         return quote.Length <= 600 ? quote : quote[..600].TrimEnd() + "…";

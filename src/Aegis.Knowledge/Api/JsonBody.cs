@@ -57,5 +57,10 @@ internal static class JsonBody
         return v;
     }
 
-    public static IResult Json(JsonNode node, int status = 200) => Results.Text(node.ToJsonString(), "application/json", System.Text.Encoding.UTF8, status);
+    // Relaxed escaping: messages quote field names and paths ('file', <token>); the body is JSON, never embedded in HTML.
+    private static readonly JsonSerializerOptions Output = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static IResult Json(JsonNode node, int status = 200) => Results.Text(Text(node), "application/json", System.Text.Encoding.UTF8, status);
+
+    public static string Text(JsonNode node) => node.ToJsonString(Output);
 }

@@ -153,7 +153,7 @@ public static class KnowledgeEndpoints
 
     private static async Task SendAsync(HttpContext http, string name, JsonObject data, CancellationToken ct)
     {
-        await http.Response.WriteAsync($"event: {name}\ndata: {data.ToJsonString()}\n\n", ct);
+        await http.Response.WriteAsync($"event: {name}\ndata: {JsonBody.Text(data)}\n\n", ct);
         await http.Response.Body.FlushAsync(ct);
     }
 

@@ -72,6 +72,11 @@ public static class SmartCollection
                 field = line[1];
                 if (text.Length > 0 && keep.Contains(field))
                 {
+                    while (text.Length > 0 && text[^1] == '\n')
+                    {
+                        text.Length--;
+                    }
+
                     text.Append("\n\n");
                 }
 

@@ -166,11 +166,11 @@ public static class PayloadFilter
         IEnumerable<JsonNode?> current = [payload];
         foreach (string part in key.Split('.'))
         {
-            current = current.SelectMany(n => n is JsonArray a ? a : [n])
+            current = current.SelectMany(n => n is JsonArray a ? (IEnumerable<JsonNode?>)a : new[] { n })
                 .Select(n => n is JsonObject o && o.TryGetPropertyValue(part, out JsonNode? child) ? child : null).ToList();
         }
 
-        return current.SelectMany(n => n is JsonArray a ? (a.Count == 0 ? [null] : a) : [n]);
+        return current.SelectMany(n => n is JsonArray a ? (a.Count == 0 ? new JsonNode?[] { null } : a) : new[] { n });
     }
 
     private static (bool Exists, JsonNode? Value) Lookup(JsonObject payload, string key)
