@@ -170,7 +170,7 @@ public static class PayloadFilter
                 .Select(n => n is JsonObject o && o.TryGetPropertyValue(part, out JsonNode? child) ? child : null).ToList();
         }
 
-        return current.SelectMany(n => n is JsonArray a ? (a.Count == 0 ? new JsonNode?[] { null } : a) : new[] { n });
+        return current.SelectMany(n => n is JsonArray a ? (a.Count == 0 ? new JsonNode?[] { null } : (IEnumerable<JsonNode?>)a) : new[] { n });
     }
 
     private static (bool Exists, JsonNode? Value) Lookup(JsonObject payload, string key)
