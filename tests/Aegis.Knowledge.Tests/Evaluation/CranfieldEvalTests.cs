@@ -28,7 +28,10 @@ public sealed class CranfieldEvalTests(ModelFixture model)
         var docs = full.Documents.Where((d, i) => i < 150 || judged.Contains(d.Id)).ToList();
         var slice = new TestCollection(docs, queries, full.Judgements);
 
-        var runner = new EvalRunner(model.Embedder, model.Embedder, 256, 32, new RetrievalSettings());
+        // dense and hybrid embed the same chunks: the eval's cache embeds them once.
+        using var cacheDir = new TempDirectory();
+        var embedder = new Knowledge.Embeddings.CachingEmbedder(model.Embedder, Path.Combine(cacheDir.Path, "vectors.bin"));
+        var runner = new EvalRunner(embedder, model.Embedder, 256, 32, new RetrievalSettings());
         RankingMetrics bm25 = runner.Run(slice, EvalRecipe.Parse("bm25")!, _ => true, CancellationToken.None).Metrics;
         RankingMetrics dense = runner.Run(slice, EvalRecipe.Parse("dense")!, _ => true, CancellationToken.None).Metrics;
         RankingMetrics hybrid = runner.Run(slice, EvalRecipe.Parse("hybrid")!, _ => true, CancellationToken.None).Metrics;
