@@ -112,7 +112,7 @@ public static class KnowledgeHost
         KnowledgeService? serviceRef = null;
         var metrics = new KnowledgeMetrics(() => catalog.PointCount, () => serviceRef?.DocumentCount ?? 0);
         metricsRef = metrics;
-        var exporter = new PrometheusExporter("Aegis.Knowledge");
+        var exporter = new NodeMetricsRegistry(new SeriesPolicy());
         var chunker = new TokenChunker(tokens, config.Ingest.ChunkTokens, config.Ingest.ChunkOverlapTokens);
         IAnswerer answerer = ChatClientFactory.Create(config.Answer, text => serviceRef!.Terms(text));
         var service = new KnowledgeService(catalog, model, chunker, answerer, config.Service.DataDir, metrics, loggers.CreateLogger<KnowledgeService>());
@@ -128,7 +128,7 @@ public static class KnowledgeHost
         }
 
         app.MapGet("/health", () => JsonBody.Json(new System.Text.Json.Nodes.JsonObject { ["status"] = "healthy" }));
-        app.MapGet("/metrics", () => Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", async (CancellationToken token) => Results.Text(await exporter.RenderAsync(token), "text/plain; version=0.0.4; charset=utf-8"));
         if (config.Security.Authentication)
         {
             app.UseAuthentication();
@@ -152,7 +152,7 @@ public static class KnowledgeHost
         return server;
     }
 
-    private sealed class Disposer(IndexCatalog catalog, PrometheusExporter exporter, KnowledgeMetrics metrics, ArcticEmbedder? arctic) : IAsyncDisposable
+    private sealed class Disposer(IndexCatalog catalog, NodeMetricsRegistry exporter, KnowledgeMetrics metrics, ArcticEmbedder? arctic) : IAsyncDisposable
     {
         public ValueTask DisposeAsync()
         {
