@@ -3,14 +3,14 @@ using System.Text.RegularExpressions;
 namespace Aegis.Node.Configuration;
 
 /// <summary>The result of expanding one value: the text, the variables that were unset with no default, and whether a <c>${</c> was malformed.</summary>
-internal readonly record struct Expansion(string Text, IReadOnlyList<string> Unset, bool Malformed);
+public readonly record struct Expansion(string Text, IReadOnlyList<string> Unset, bool Malformed);
 
 /// <summary>
 /// <c>${VAR}</c> and <c>${VAR:-default}</c> (default when unset or empty, as in POSIX shells), and <c>$${</c> for a literal
 /// <c>${</c>. Applied to parsed values rather than the raw file, so a value holding quotes, '#' or ': ' cannot change
 /// the YAML structure and comments are never expanded.
 /// </summary>
-internal static partial class VariableExpander
+public static partial class VariableExpander
 {
     public static Expansion Expand(string text, IReadOnlyDictionary<string, string?> environment)
     {

@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace Aegis.Node.Configuration;
 
 /// <summary>config.yaml text → its top-level mapping, or one problem line naming where the YAML broke.</summary>
-internal static partial class YamlDocumentReader
+public static partial class YamlDocumentReader
 {
     // config.yaml is two levels deep; a file nested far deeper is not a config, and building its tree recursively could exhaust the stack.
     private const int MaxDepth = 16;
