@@ -126,6 +126,9 @@ public sealed partial class MeshEngine : IDisposable
         DropRevokedPeers();
     }
 
+    /// <summary>Sends what this thread batched for UDP (link readers call it after each frame).</summary>
+    public void FlushUdp() => _udp.Flush();
+
     public MeshGauges Gauges()
     {
         int connected = 0, udp = 0, tcp = 0, relay = 0;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Aegis.Mesh.Pki;
 
 /// <summary>Private files (node keys, backups): created with mode 0600 and moved into place atomically, never overwritten unless asked.</summary>
-internal static class SecretFile
+public static class SecretFile
 {
     private const UnixFileMode GroupOrOther =
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
