@@ -16,7 +16,8 @@ public sealed partial class MeshEngine
     {
         if (!IPv4Packet.TryParse(packet, out IPv4Packet ip))
         {
-            _metrics.Drop(DropReasons.Malformed);
+            // IPv6 (router solicitations when the device comes up) and junk: the mesh carries IPv4.
+            _metrics.Drop(DropReasons.NotIPv4);
             return;
         }
 
@@ -179,6 +180,15 @@ public sealed partial class MeshEngine
         Peer peer = slot.Peer;
         long now = _clock.NowMs;
         peer.AddReceived(packet.Length, now);
+        if (!ReferenceEquals(peer.Current, slot.Session) && (peer.Current is not { } current0 || slot.Session.CreatedMs > current0.CreatedMs))
+        {
+            // The peer uses a newer session than ours: it completed that handshake, so it is confirmed; follow it.
+            peer.Current = slot.Session;
+            if (!source.Matches(peer.Path))
+            {
+                peer.Path = source.ToPath();
+            }
+        }
 
         // Roaming: an authenticated packet from a new UDP endpoint of a peer already on UDP moves the peer there.
         if (source.IsUdp && peer.Path is UdpPath current && current.Endpoint != source.Udp)

@@ -136,7 +136,7 @@ public sealed partial class MeshEngine
         CryptographicOperations.ZeroMemory(i2r);
         CryptographicOperations.ZeroMemory(r2i);
         PeerPath path = source.ToPath();
-        Install(peer, session, path, theirs);
+        Install(peer, session, path, theirs, confirmed: false);
         _recentInits.Add(initHash, response);
         SendOnPath(peer, path, response, _controlBuffers);
         _udp.Flush();
@@ -180,7 +180,7 @@ public sealed partial class MeshEngine
         var session = new TransportSession(receiverIndex, senderIndex, initiator: true, _options.Cipher, sendKey: i2r, receiveKey: r2i, _clock.NowMs);
         CryptographicOperations.ZeroMemory(i2r);
         CryptographicOperations.ZeroMemory(r2i);
-        Install(peer, session, source.ToPath(), theirs);
+        Install(peer, session, source.ToPath(), theirs, confirmed: true);
         target.Active = false;
         target.TcpDialing = false;
         foreach (uint stale in target.PendingIndices.ToArray())
@@ -249,7 +249,13 @@ public sealed partial class MeshEngine
         throw new CryptographicException($"'{cert.Name}': leased address {IPv4Network.Format(claimed)} is not (yet) vouched for by a coordinator");
     }
 
-    private void Install(Peer peer, TransportSession session, PeerPath path, HandshakePayload theirs)
+    /// <param name="confirmed">
+    /// true for the initiator (the response proves the peer has the keys). A responder's session only becomes current if
+    /// the peer has no working one; otherwise the peer's first data packet on it promotes it (see ReceiveData). Without
+    /// that, a retransmitted initiation answered after the first one completed would leave the responder sending on a
+    /// session the initiator already forgot — seen in the namespace tests on a JIT-cold start.
+    /// </param>
+    private void Install(Peer peer, TransportSession session, PeerPath path, HandshakePayload theirs, bool confirmed)
     {
         long now = _clock.NowMs;
         MeshCertificate cert = theirs.Certificate;
@@ -268,8 +274,12 @@ public sealed partial class MeshEngine
             peer.Sessions.RemoveAt(0);
         }
 
-        peer.Current = session;
-        peer.Path = path;
+        if (confirmed || peer.Current is null || peer.Path is null || now - peer.Current.CreatedMs > _options.RejectAfterMs)
+        {
+            peer.Current = session;
+            peer.Path = path;
+        }
+
         peer.LastHandshakeMs = now;
         peer.LastHandshakeAt = _clock.UtcNow;
         peer.MarkReceived(now);

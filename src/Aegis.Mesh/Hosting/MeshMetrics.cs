@@ -80,6 +80,7 @@ public readonly record struct MeshGauges(int ConnectedPeers, long BytesSent, lon
 public static class DropReasons
 {
     public const string Malformed = "malformed";
+    public const string NotIPv4 = "not_ipv4";
     public const string UnknownSession = "unknown_session";
     public const string Replay = "replay";
     public const string Forged = "forged";

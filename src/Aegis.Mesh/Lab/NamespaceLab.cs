@@ -98,7 +98,7 @@ public sealed class NamespaceLab : IAsyncDisposable
         Ip(gw, "addr add 192.168.77.1/24 dev eth1");
         Ip(gw, "link set eth1 up");
         Exec(gw, "sysctl -qw net.ipv4.ip_forward=1");
-        Nft(gw, "table ip nat { chain post { type nat hook postrouting priority srcnat; oifname \"eth0\" masquerade; } }");
+        Nft(gw, "table ip nat {\n chain post {\n  type nat hook postrouting priority srcnat;\n  oifname \"eth0\" masquerade\n }\n}\n");
         var node = new LabNode { Name = name, Namespace = ns, Underlay = "192.168.77.2", MeshAddress = meshAddress.Split('/')[0], BehindNat = true };
         node.Groups.AddRange(groups);
         MeshAddresses[name] = meshAddress;
