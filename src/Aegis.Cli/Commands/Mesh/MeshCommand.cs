@@ -16,6 +16,7 @@ public static class MeshCommand
         MeshUpCommand.Create(),
         MeshBackupCommands.Backup(),
         MeshBackupCommands.Restore(),
+        MeshBenchCommand.Create(),
     };
 
     /// <summary>Durations as the contract writes them: 8760h, 720h, 30m, 90s, 365d.</summary>
