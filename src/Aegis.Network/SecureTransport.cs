@@ -27,6 +27,9 @@ public sealed class SecureTransport
     private readonly TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(5);
     private readonly int _maxFrameBytes = DefaultMaxFrameBytes;
 
+    // Taken at construction so the counter is published (and exported at zero) before the first failed handshake.
+    private readonly System.Diagnostics.Metrics.Counter<long> _authFailures = NetworkMetrics.AuthFailures;
+
     /// <param name="chainId">Peers on another chain are refused in HELLO.</param>
     /// <param name="identity">This node's long-term identity key, proven to every peer in AUTH.</param>
     /// <param name="authorize">Decides each proven peer's role, or refuses it (see <see cref="PeerPolicy"/>).</param>
@@ -146,7 +149,7 @@ public sealed class SecureTransport
         }
         catch (HandshakeException ex)
         {
-            NetworkMetrics.AuthFailures.Add(1);
+            _authFailures.Add(1);
             _logger.HandshakeFailed(Direction(initiator), remote, ex.Reason, ex.Detail);
             if (ex.PeerWasTold)
             {

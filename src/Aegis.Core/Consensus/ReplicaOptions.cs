@@ -28,8 +28,9 @@ public sealed record ReplicaOptions
     public long MaxMempoolBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>
-    /// Test hook only (the simulator's proof that its checker can fail): count this many PREPARE/COMMIT votes as a
-    /// quorum. Never settable from configuration.
+    /// Simulator-only fault injection (<c>aegis sim --unsafe-quorum N</c>, the proof that its checker can fail): count
+    /// this many PREPARE/COMMIT votes as a quorum. Breaks safety on purpose: the node's configuration has no key for
+    /// it and its host never sets it.
     /// </summary>
-    internal int? UnsafeQuorumOverride { get; init; }
+    public int? UnsafeQuorumOverride { get; init; }
 }

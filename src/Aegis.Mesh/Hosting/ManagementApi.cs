@@ -1,11 +1,11 @@
 using System.Net;
 using Aegis.Mesh.Configuration;
-using Aegis.Node.Monitoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace Aegis.Mesh.Hosting;
 
@@ -21,7 +21,6 @@ internal static class ManagementApi
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, MeshJsonContext.Default));
         await using WebApplication app = builder.Build();
-        using var exporter = new PrometheusExporter(MeshMetrics.MeterName);
         app.MapGet("/health", () =>
         {
             bool tunOk = !config.HasTun || host.TunUp;
@@ -32,7 +31,7 @@ internal static class ManagementApi
         });
         app.MapGet("/status", () => Results.Json(host.Status(), MeshJsonContext.Default.StatusAnswer));
         app.MapGet("/peers", () => Results.Json(host.PeersSnapshot(), MeshJsonContext.Default.PeerAnswerArray));
-        app.MapGet("/metrics", () => Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapMetrics("/metrics", host.ExportedMetrics.Registry);
         app.MapFallback(() => Results.Json(new ErrorAnswer("not_found", "unknown path; the API serves /health, /status, /peers and /metrics"), MeshJsonContext.Default.ErrorAnswer, statusCode: 404));
         await app.RunAsync(ct).ConfigureAwait(false);
     }

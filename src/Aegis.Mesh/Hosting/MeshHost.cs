@@ -11,7 +11,6 @@ using Aegis.Mesh.Pki;
 using Aegis.Mesh.Session;
 using Aegis.Mesh.Transport;
 using Aegis.Mesh.Tun;
-using Aegis.Node.Monitoring;
 using Microsoft.Extensions.Logging;
 
 namespace Aegis.Mesh.Hosting;
@@ -42,11 +41,16 @@ public sealed class MeshHost : IDisposable
         _identity = identity;
         _loggers = loggers;
         _log = loggers.CreateLogger("aegisray");
+        // Listening from the start: an instrument's events before the registry exists would be lost to /metrics.
+        ExportedMetrics = Metrics.CreateRegistry(loggers.CreateLogger("aegisray.metrics"));
     }
 
     public MeshEngine Engine => _engine ?? throw new InvalidOperationException("not started");
 
     public MeshMetrics Metrics { get; } = new();
+
+    /// <summary>What /metrics serves.</summary>
+    public Aegis.Node.Monitoring.NodeMetricsRegistry ExportedMetrics { get; }
 
     public bool TunUp => _tun?.IsUp ?? false;
 
@@ -176,6 +180,7 @@ public sealed class MeshHost : IDisposable
 
         _engine?.Dispose();
         _registry?.Dispose();
+        ExportedMetrics.Dispose();
         Metrics.Dispose();
         _control.Dispose();
     }

@@ -2,17 +2,18 @@ using System.Text.Json;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Node.Monitoring;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Node.Runtime;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Prometheus;
 
 namespace Aegis.Node.Api;
 
-/// <summary>What the API reads from: the runtime, the peers, the metrics exporter and who we are.</summary>
-public sealed record NodeServices(NodeRuntime Runtime, IPeerNetwork Network, PrometheusExporter Exporter, string NodeId, TimeSpan CommitWaitTimeout);
+/// <summary>What the API reads from: the runtime, the peers, readiness, the metrics registry and who we are.</summary>
+public sealed record NodeServices(NodeRuntime Runtime, IPeerNetwork Network, NodeReadiness Readiness, CollectorRegistry Metrics, string NodeId, TimeSpan CommitWaitTimeout);
 
 /// <summary>The REST surface in the contract. Every error is {"error","message"} with the matching status.</summary>
 public static class ApiEndpoints
@@ -22,7 +23,7 @@ public static class ApiEndpoints
         app.MapGet("/health", () => Results.Json(new HealthResponse("healthy"), ApiJsonContext.Default.HealthResponse));
         app.MapGet("/ready", () => Ready(node));
         app.MapGet("/status", () => Results.Json(Status(node), ApiJsonContext.Default.StatusResponse));
-        app.MapGet("/metrics", () => Results.Text(node.Exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapMetrics("/metrics", node.Metrics);
         app.MapPost("/v1/tx", (HttpContext http, CancellationToken ct) => SubmitAsync(http, node, ct));
         app.MapPost("/v1/txs", (HttpContext http, CancellationToken ct) => BatchEndpoint.SubmitAsync(http, node, ct));
         app.MapGet("/v1/kv/{*key}", (string key, CancellationToken ct) => GetKvAsync(node, key, ct));
@@ -37,20 +38,14 @@ public static class ApiEndpoints
     public static IResult Error(int status, string code, string message) =>
         Results.Json(new ErrorResponse(code, message), ApiJsonContext.Default.ErrorResponse, statusCode: status);
 
-    private static string SyncStatus(NodeServices node) =>
-        node.Runtime.Snapshot is var s && s.HighestPeerHeight > s.Height + 2 ? "syncing" : "synced";
+    private static string SyncStatus(NodeServices node) => node.Readiness.SyncStatus();
 
     private static IResult Ready(NodeServices node)
     {
-        NodeSnapshot s = node.Runtime.Snapshot;
-        string sync = SyncStatus(node);
-        string? reason = !node.Runtime.Started ? "storage not open"
-            : sync == "syncing" ? $"syncing: at height {s.Height}, peers at {s.HighestPeerHeight}"
-            : node.Network.Peers.Count(p => p.Role == "validator") + 1 < node.Runtime.Genesis.Validators.Quorum.Size ? $"no quorum: {node.Network.Peers.Count(p => p.Role == "validator") + 1} of {node.Runtime.Genesis.Validators.Quorum.Size} validators reachable"
-            : null;
-        return reason is null
-            ? Results.Json(new ReadyResponse("ready", null, sync), ApiJsonContext.Default.ReadyResponse)
-            : Results.Json(new ReadyResponse("not_ready", reason, sync), ApiJsonContext.Default.ReadyResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+        ReadinessState r = node.Readiness.Evaluate();
+        return r.IsReady
+            ? Results.Json(new ReadyResponse("ready", null, r.SyncStatus), ApiJsonContext.Default.ReadyResponse)
+            : Results.Json(new ReadyResponse("not_ready", r.Message, r.SyncStatus), ApiJsonContext.Default.ReadyResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     private static StatusResponse Status(NodeServices node)

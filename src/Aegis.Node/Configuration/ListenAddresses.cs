@@ -1,4 +1,5 @@
 using System.Net;
+using Aegis.Network;
 
 namespace Aegis.Node.Configuration;
 
@@ -17,13 +18,8 @@ internal static class ListenAddresses
     public static bool Overlap(string a, string b) =>
         IsWildcard(a) || IsWildcard(b) || string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase) || (IsLoopback(a) && IsLoopback(b));
 
-    public static bool IsHost(string host) =>
-        !string.IsNullOrWhiteSpace(host) && (IPAddress.TryParse(host, out _) || Uri.CheckHostName(host) != UriHostNameType.Unknown);
+    public static bool IsHost(string host) => PeerAddress.IsHost(host);
 
-    /// <summary><c>host:port</c> as peers are dialled: the last ':' splits, so a bracketed IPv6 address works.</summary>
-    public static bool IsHostPort(string address)
-    {
-        int colon = address.LastIndexOf(':');
-        return colon > 0 && IsHost(address[..colon]) && int.TryParse(address.AsSpan(colon + 1), out int port) && port is >= 1 and <= 65535;
-    }
+    /// <summary><c>host:port</c> as peers are dialled (<see cref="PeerAddress"/>).</summary>
+    public static bool IsHostPort(string address) => PeerAddress.TryParse(address, out _);
 }

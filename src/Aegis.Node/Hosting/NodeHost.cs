@@ -5,7 +5,7 @@ using Aegis.Core.Crypto;
 using Aegis.Node.Api;
 using Aegis.Node.Configuration;
 using Aegis.Node.Monitoring;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Node.Runtime;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -98,25 +98,33 @@ public static class NodeHost
         // Every log line of this node (including the consensus loop and peer tasks started below) carries node_id.
         using IDisposable? scope = log.BeginScope("node_id={NodeId}", nodeId);
 
-        await using INodeStore store = StoreFactory.Create(new StorageOptions
-        {
-            Type = config.Storage.Type,
-            DataDirectory = config.Node.DataDir,
-            ConnectionString = config.Storage.ConnectionString,
-            Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
-            GenesisHash = genesis.Hash,
-        });
+        NodeRuntime? runtimeRef = null;
+        PeerNetwork? networkRef = null;
+        NodeReadiness? readinessRef = null;
+        using var exporter = new NodeMetricsRegistry(AegisMetrics.Series(genesis.Validators.All.Select(v => v.Id)), loggers.CreateLogger("Aegis.Node.Monitoring"));
+        using var metrics = new AegisMetrics(
+            nodeId,
+            () =>
+            {
+                NodeSnapshot s = runtimeRef?.Snapshot ?? new NodeSnapshot(0, default, 0, 0, false, 0, 0, 0, 0, default);
+                return new NodeGauges((long)s.Height, (long)s.View, s.MempoolSize, networkRef?.ConnectedValidators ?? 0, genesis.Validators.Count, genesis.Validators.Quorum.Size);
+            },
+            () => readinessRef?.Evaluate() ?? new ReadinessState(ReadinessState.Starting, "storage not open", "syncing"));
+        var storageHealth = new StorageHealth(metrics);
+
+        await using INodeStore store = new MonitoredNodeStore(
+            StoreFactory.Create(new StorageOptions
+            {
+                Type = config.Storage.Type,
+                DataDirectory = config.Node.DataDir,
+                ConnectionString = config.Storage.ConnectionString,
+                Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
+                GenesisHash = genesis.Hash,
+            }),
+            storageHealth);
         await store.InitializeAsync(ct);
         log.LogInformation("storage open: {Store}", store.Description);
 
-        NodeRuntime? runtimeRef = null;
-        PeerNetwork? networkRef = null;
-        using var metrics = new AegisMetrics(nodeId, () =>
-        {
-            NodeSnapshot s = runtimeRef?.Snapshot ?? new NodeSnapshot(0, default, 0, 0, false, 0, 0, 0, 0, default);
-            return new NodeGauges((long)s.Height, (long)s.View, s.MempoolSize, networkRef?.ConnectedValidators ?? 0);
-        });
-        using var exporter = new PrometheusExporter("Aegis");
         var options = new NodeRuntimeOptions
         {
             NodeId = nodeId,
@@ -131,15 +139,17 @@ public static class NodeHost
                 MaxMempoolBytes = config.Mempool.MaxBytes,
             },
         };
-        await using var runtime = new NodeRuntime(genesis, signer, options, store, metrics, loggers.CreateLogger<NodeRuntime>());
-        runtimeRef = runtime;
-        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, runtime, metrics, loggers.CreateLogger<PeerNetwork>());
+        var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);
+        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, peerMetrics, loggers.CreateLogger<PeerNetwork>());
         networkRef = network;
-        runtime.Network = network;
-        network.Start();
+        await using var runtime = new NodeRuntime(genesis, signer, options, store, network, metrics, loggers.CreateLogger<NodeRuntime>());
+        runtimeRef = runtime;
+        readinessRef = new NodeReadiness(runtime, network, storageHealth);
+
+        // The runtime starts the network once it can take the peers' messages.
         await runtime.StartAsync(ct);
 
-        var services = new NodeServices(runtime, network, exporter, nodeId, TimeSpan.FromSeconds(30));
+        var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromSeconds(30));
         app.UseRateLimiter();
         if (config.Security.Authentication)
         {

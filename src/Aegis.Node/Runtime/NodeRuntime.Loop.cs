@@ -4,7 +4,7 @@ using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.Mempool;
 using Aegis.Core.State;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -174,10 +174,9 @@ public sealed partial class NodeRuntime
     /// <summary>Mempool gossip promises nothing, so it need not wait for the batch to be durable.</summary>
     private void Gossip(List<Transaction> txs)
     {
-        IPeerNetwork? network = Network;
-        for (int i = 0; network is not null && i < txs.Count; i += PeerMessage.MaxGossipTxs)
+        for (int i = 0; i < txs.Count; i += PeerMessage.MaxGossipTxs)
         {
-            network.Broadcast(new TransactionsGossip(txs.GetRange(i, Math.Min(PeerMessage.MaxGossipTxs, txs.Count - i))));
+            _network.Broadcast(new TransactionsGossip(txs.GetRange(i, Math.Min(PeerMessage.MaxGossipTxs, txs.Count - i))));
         }
     }
 
@@ -206,7 +205,7 @@ public sealed partial class NodeRuntime
         // Reads on the peer's side promise nothing on ours, so the request need not wait for this chunk to be durable.
         if (replica.CommittedHeight > before && _highestPeerHeight > replica.CommittedHeight)
         {
-            Network?.Send(s.Peer, new SyncRequest(replica.CommittedHeight + 1, PeerMessage.MaxSyncBlocks));
+            _network.Send(s.Peer, new SyncRequest(replica.CommittedHeight + 1, PeerMessage.MaxSyncBlocks));
         }
     }
 
@@ -226,7 +225,7 @@ public sealed partial class NodeRuntime
                     effects.Sends.Add(output);
                     break;
                 case RequestSync r:
-                    Network?.Send(r.Peer, new SyncRequest(r.FromHeight, PeerMessage.MaxSyncBlocks));
+                    _network.Send(r.Peer, new SyncRequest(r.FromHeight, PeerMessage.MaxSyncBlocks));
                     break;
                 case CommitBlock c:
                     Hash32 root = await ExecuteAsync(c.Block, c.Certificate, effects, ct);

@@ -1,6 +1,6 @@
 using Aegis.Core.Consensus;
 using Aegis.Core.Encoding;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Storage;
 using Microsoft.Extensions.Logging;
 

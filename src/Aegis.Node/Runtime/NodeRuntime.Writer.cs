@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Storage;
 
 namespace Aegis.Node.Runtime;
@@ -91,7 +91,6 @@ public sealed partial class NodeRuntime
 
     private void Release(List<Effects> group)
     {
-        IPeerNetwork? network = Network;
         foreach (Effects e in group)
         {
             foreach (BlockWrite written in e.Blocks)
@@ -99,20 +98,15 @@ public sealed partial class NodeRuntime
                 Announce(written);
             }
 
-            if (network is null)
-            {
-                continue;
-            }
-
             foreach (ReplicaOutput output in e.Sends)
             {
                 switch (output)
                 {
                     case Send s:
-                        network.Send(s.To, new ConsensusEnvelope(s.Message));
+                        _network.Send(s.To, new ConsensusEnvelope(s.Message));
                         break;
                     case Broadcast b:
-                        network.Broadcast(new ConsensusEnvelope(b.Message));
+                        _network.Broadcast(new ConsensusEnvelope(b.Message));
                         break;
                 }
             }

@@ -6,7 +6,7 @@ using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
 using Aegis.Node.Monitoring;
-using Aegis.Node.P2p;
+using Aegis.Network;
 using Aegis.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -26,6 +26,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     private readonly ISigner _signer;
     private readonly NodeRuntimeOptions _options;
     private readonly INodeStore _store;
+    private readonly IPeerNetwork _network;
     private readonly ILogger _logger;
     private readonly AegisMetrics _metrics;
     private readonly MessageVerifier _verifier;
@@ -43,19 +44,18 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     private ulong _highestPeerHeight;
     private long _txsCommitted;
 
-    public NodeRuntime(Genesis genesis, ISigner signer, NodeRuntimeOptions options, INodeStore store, AegisMetrics metrics, ILogger<NodeRuntime> logger)
+    public NodeRuntime(Genesis genesis, ISigner signer, NodeRuntimeOptions options, INodeStore store, IPeerNetwork network, AegisMetrics metrics, ILogger<NodeRuntime> logger)
     {
         _genesis = genesis;
         _signer = signer;
         _options = options;
         _store = store;
+        _network = network;
         _metrics = metrics;
         _logger = logger;
         _verifier = new MessageVerifier(genesis);
         _snapshot = new NodeSnapshot(0, genesis.Hash, 0, 0, false, 0, 0, 0, 0, DateTimeOffset.UtcNow);
     }
-
-    public IPeerNetwork? Network { get; set; }
 
     public NodeSnapshot Snapshot => _snapshot;
 
@@ -95,6 +95,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
         _loop = Task.Run(() => RunLoopAsync(_stopping.Token), CancellationToken.None);
         _writer = Task.Run(() => RunWriterAsync(_stopping.Token), CancellationToken.None);
         _ticker = Task.Run(() => RunTickerAsync(_stopping.Token), CancellationToken.None);
+        _network.Start(this);
     }
 
     /// <summary>Offers a client transaction to the mempool (and, if new, to the peers' mempools).</summary>

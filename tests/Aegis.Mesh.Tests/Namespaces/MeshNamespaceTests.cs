@@ -84,6 +84,12 @@ public sealed class MeshNamespaceTests(MeshLabFixture fixture) : IClassFixture<M
         {
             Assert.Contains(name, metrics, StringComparison.Ordinal);
         }
+
+        if (Aegis.Kits.Tests.Support.Tool.Find("promtool") is not null || NamespaceEnvironment.IsCi)
+        {
+            Aegis.Kits.Tests.Support.Tool.Result check = Aegis.Kits.Tests.Support.Tool.Run("promtool", ["check", "metrics"], stdin: metrics).AssertSuccess();
+            Assert.Equal("", (check.Stdout + check.Stderr).Trim());
+        }
     }
 
     [Fact]

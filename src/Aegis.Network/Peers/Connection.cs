@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Aegis.Core.Consensus;
-using Aegis.Network;
-using Aegis.Node.Monitoring;
 
-namespace Aegis.Node.P2p;
+namespace Aegis.Network;
 
 /// <summary>One live peer connection: a bounded send queue drained by a writer task, and heartbeat bookkeeping.</summary>
 internal sealed class Connection : IAsyncDisposable
@@ -13,11 +11,11 @@ internal sealed class Connection : IAsyncDisposable
     private const int QueueCapacity = 8192;
 
     private readonly Channel<byte[]> _queue = System.Threading.Channels.Channel.CreateBounded<byte[]>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-    private readonly AegisMetrics _metrics;
+    private readonly PeerMetrics _metrics;
     private long _lastSeen = Stopwatch.GetTimestamp();
     private double? _rtt;
 
-    public Connection(SecureChannel channel, Validator? validator, bool outbound, AegisMetrics metrics)
+    public Connection(SecureChannel channel, Validator? validator, bool outbound, PeerMetrics metrics)
     {
         Channel = channel;
         Validator = validator;
@@ -55,7 +53,7 @@ internal sealed class Connection : IAsyncDisposable
                 if (payload.Length > Channel.MaxPayloadBytes)
                 {
                     // Never tear down a healthy connection for one oversized message: drop it and count it.
-                    _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "oversized_outgoing"));
+                    _metrics.Failure("oversized_outgoing");
                     continue;
                 }
 

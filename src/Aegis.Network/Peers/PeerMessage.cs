@@ -1,9 +1,8 @@
 using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Encoding;
 using Aegis.Core.Ledger;
-using Aegis.Network;
 
-namespace Aegis.Node.P2p;
+namespace Aegis.Network;
 
 public enum PeerMessageKind : byte
 {

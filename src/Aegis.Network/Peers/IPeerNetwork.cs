@@ -1,8 +1,11 @@
-namespace Aegis.Node.P2p;
+namespace Aegis.Network;
 
 /// <summary>The node's view of its peers: send to a validator by index or to everyone; incoming messages arrive through <see cref="IPeerMessageHandler"/>.</summary>
 public interface IPeerNetwork
 {
+    /// <summary>Begins connecting and delivering incoming messages to <paramref name="handler"/>; called once, by the node's runtime when it is ready for them.</summary>
+    void Start(IPeerMessageHandler handler);
+
     void Send(int validator, PeerMessage message);
 
     void Broadcast(PeerMessage message);

@@ -6,11 +6,9 @@ using System.Threading.Channels;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Core.Encoding;
-using Aegis.Network;
-using Aegis.Node.Monitoring;
 using Microsoft.Extensions.Logging;
 
-namespace Aegis.Node.P2p;
+namespace Aegis.Network;
 
 /// <summary>
 /// Keeps one authenticated connection to every other validator (the lower index dials the higher, so each pair
@@ -27,8 +25,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     private readonly int _self;
     private readonly IPEndPoint _listen;
     private readonly IReadOnlyList<string> _bootstrap;
-    private readonly IPeerMessageHandler _handler;
-    private readonly AegisMetrics _metrics;
+    private readonly PeerMetrics _metrics;
     private readonly ILogger _logger;
     private readonly SecureTransport _transport;
     private readonly ConcurrentDictionary<int, Connection> _validators = new();
@@ -37,13 +34,14 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     private readonly List<Task> _tasks = [];
     private SecureListener? _listener;
 
-    public PeerNetwork(Genesis genesis, ISigner identity, IPEndPoint listen, IReadOnlyList<string> bootstrap, bool allowObservers, IPeerMessageHandler handler, AegisMetrics metrics, ILogger<PeerNetwork> logger)
+    private IPeerMessageHandler? _handler;
+
+    public PeerNetwork(Genesis genesis, ISigner identity, IPEndPoint listen, IReadOnlyList<string> bootstrap, bool allowObservers, PeerMetrics metrics, ILogger<PeerNetwork> logger)
     {
         _genesis = genesis;
         _self = genesis.Validators.FindByKey(identity.PublicKey)?.Index ?? -1;
         _listen = listen;
         _bootstrap = bootstrap;
-        _handler = handler;
         _metrics = metrics;
         _logger = logger;
         // The transport logs (and counts) failed handshakes itself, with the endpoint and reason as fields.
@@ -57,8 +55,13 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
 
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint;
 
-    public void Start()
+    public void Start(IPeerMessageHandler handler)
     {
+        if (Interlocked.CompareExchange(ref _handler, handler, null) is not null)
+        {
+            throw new InvalidOperationException("the peer network is already started");
+        }
+
         // The transport's listener reuses the address, handshakes each connection off the accept loop and bounds
         // how many handshakes may be pending, so a flood of idle connections cannot exhaust the node.
         SecureListener listener = _transport.Listen(_listen);
@@ -173,7 +176,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
 
             try
             {
-                EndPoint endPoint = await ResolveAsync(address, ct);
+                EndPoint endPoint = await PeerAddress.Parse(address).ResolveAsync(ct);
                 SecureChannel channel = await _transport.ConnectAsync(endPoint, expected, ct);
                 attempt = 0;
                 await RunConnectionAsync(channel, outbound: true, ct);
@@ -195,24 +198,6 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
             delayMs *= 0.75 + (Random.Shared.NextDouble() * 0.5);
             await Task.Delay(TimeSpan.FromMilliseconds(delayMs), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-    }
-
-    private static async Task<EndPoint> ResolveAsync(string address, CancellationToken ct)
-    {
-        int colon = address.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), out int port))
-        {
-            throw new FormatException($"peer address '{address}' is not host:port");
-        }
-
-        string host = address[..colon];
-        if (IPAddress.TryParse(host, out IPAddress? ip))
-        {
-            return new IPEndPoint(ip, port);
-        }
-
-        IPAddress[] addresses = await Dns.GetHostAddressesAsync(host, ct);
-        return new IPEndPoint(addresses.First(a => a.AddressFamily == AddressFamily.InterNetwork), port);
     }
 
     private async Task RunConnectionAsync(SecureChannel channel, bool outbound, CancellationToken ct)
@@ -275,7 +260,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
             }
             catch (PeerProtocolException ex)
             {
-                _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "protocol_violation"));
+                _metrics.Failure("protocol_violation");
                 LogProtocolViolation(connection.Id, ex.Message);
                 return;
             }
@@ -302,7 +287,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
             }
             catch (CodecException ex)
             {
-                _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "malformed_message"));
+                _metrics.Failure("malformed_message");
                 LogProtocolViolation(connection.Id, ex.Message);
                 if (++malformed > 10)
                 {
@@ -322,7 +307,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
                     _metrics.PeerRtt.Record(connection.RttSeconds ?? 0, new KeyValuePair<string, object?>("peer", connection.Id));
                     break;
                 default:
-                    await _handler.HandleAsync(info, message, ct);
+                    await _handler!.HandleAsync(info, message, ct);
                     break;
             }
         }
