@@ -180,7 +180,7 @@ public sealed partial class MeshEngine
         Peer peer = slot.Peer;
         long now = _clock.NowMs;
         peer.AddReceived(packet.Length, now);
-        if (!ReferenceEquals(peer.Current, slot.Session) && (peer.Current is not { } current0 || slot.Session.CreatedMs > current0.CreatedMs))
+        if (!ReferenceEquals(peer.Current, slot.Session) && (peer.Current is not { } current0 || slot.Session.Generation > current0.Generation))
         {
             // The peer uses a newer session than ours: it completed that handshake, so it is confirmed; follow it.
             peer.Current = slot.Session;

@@ -24,6 +24,8 @@ public sealed partial class MeshEngine
 
     private long _lastStamp;
 
+    private long _sessionGeneration;
+
     /// <summary>A new initiation for <paramref name="target"/>: [type][000][our index][IX message 1].</summary>
     private byte[] NewInitiation(DialTarget target)
     {
@@ -132,7 +134,7 @@ public sealed partial class MeshEngine
         BinaryPrimitives.WriteUInt32LittleEndian(response.AsSpan(8), senderIndex);
         message.CopyTo(response, Wire.HandshakeResponseHeaderSize);
         (byte[] i2r, byte[] r2i) = handshake.Split();
-        var session = new TransportSession(index, senderIndex, initiator: false, _options.Cipher, sendKey: r2i, receiveKey: i2r, now);
+        var session = new TransportSession(index, senderIndex, initiator: false, _options.Cipher, sendKey: r2i, receiveKey: i2r, now) { Generation = ++_sessionGeneration };
         CryptographicOperations.ZeroMemory(i2r);
         CryptographicOperations.ZeroMemory(r2i);
         PeerPath path = source.ToPath();
@@ -177,7 +179,7 @@ public sealed partial class MeshEngine
         }
 
         (byte[] i2r, byte[] r2i) = handshake.Split();
-        var session = new TransportSession(receiverIndex, senderIndex, initiator: true, _options.Cipher, sendKey: i2r, receiveKey: r2i, _clock.NowMs);
+        var session = new TransportSession(receiverIndex, senderIndex, initiator: true, _options.Cipher, sendKey: i2r, receiveKey: r2i, _clock.NowMs) { Generation = ++_sessionGeneration };
         CryptographicOperations.ZeroMemory(i2r);
         CryptographicOperations.ZeroMemory(r2i);
         Install(peer, session, source.ToPath(), theirs, confirmed: true);

@@ -44,6 +44,14 @@ public sealed class TransportSession : IDisposable
 
     public long CreatedMs { get; }
 
+    /// <summary>
+    /// Order of installation on this node (1, 2, 3, …): which of two sessions is newer. Not <see cref="CreatedMs"/>:
+    /// the system's millisecond tick is coarse (CLOCK_MONOTONIC_COARSE, 4 ms steps here), so two initiations answered
+    /// back to back got equal times and the newer one was never promoted — the responder kept sending on a session the
+    /// initiator had forgotten, and the path went silent until the 6 s liveness check re-dialled (namespace tests, S1).
+    /// </summary>
+    public long Generation { get; init; }
+
     /// <summary>Packets sealed so far: the volume that triggers a rekey.</summary>
     public ulong SentPackets => Volatile.Read(ref _nextCounter);
 

@@ -96,6 +96,26 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void With_a_coarse_clock_the_responder_follows_the_session_the_initiator_completed()
+    {
+        // a's first initiation goes through the relay (nothing else known yet), its second over UDP a moment later: b
+        // answers both within one 10 ms tick of the clock (HZ=100 kernels; 4 ms here). a completes whichever answer is first; b must send on that one.
+        (SimulatedMesh mesh, SimNode c, SimNode a, SimNode b) = ThreeNodes(m => m.Clock.ResolutionMs = 10);
+        using (mesh)
+        {
+            SimNode relay = mesh.Add("relay", NodeType.Relay, "100.64.0.2/16", Ip("10.0.0.2"), [c]);
+            mesh.RunUntil(() => PeerOf(a, relay)?.Current is not null && PeerOf(b, relay)?.Current is not null && c.Engine.Coordinator!.Count == 3);
+            a.SendIp(TestPackets.Icmp(a.MeshAddress, b.MeshAddress));
+            mesh.RunUntil(() => b.Delivered.Count == 1);
+            Assert.True(PeerOf(b, a)!.Sessions.Count >= 2, "the scenario needs two answered initiations");
+            b.SendIp(TestPackets.Icmp(b.MeshAddress, a.MeshAddress, type: 0));
+            // One round trip, not the 6 s liveness check re-dialling.
+            mesh.RunUntil(() => a.Delivered.Count == 1, 200);
+            Assert.Equal(PeerOf(a, b)!.Current!.LocalIndex, PeerOf(b, a)!.Current!.RemoteIndex);
+        }
+    }
+
+    [Fact]
     public void A_node_behind_a_nat_is_reached_by_hole_punching()
     {
         var mesh = new SimulatedMesh();

@@ -98,17 +98,17 @@ internal sealed class SimulatedMesh : IDisposable
     /// <summary>Runs deliveries and 100 ms ticks until <paramref name="ms"/> of simulated time have passed.</summary>
     public void Run(long ms)
     {
-        long end = Clock.NowMs + ms;
-        while (Clock.NowMs < end)
+        long end = Clock.ExactMs + ms;
+        while (Clock.ExactMs < end)
         {
-            while (_queue.TryPeek(out _, out (long At, long Seq) key) && key.At <= Clock.NowMs)
+            while (_queue.TryPeek(out _, out (long At, long Seq) key) && key.At <= Clock.ExactMs)
             {
                 _queue.Dequeue()();
             }
 
-            if (Clock.NowMs - _lastTickMs >= 100)
+            if (Clock.ExactMs - _lastTickMs >= 100)
             {
-                _lastTickMs = Clock.NowMs;
+                _lastTickMs = Clock.ExactMs;
                 foreach (SimNode n in Nodes.Where(n => n.Running))
                 {
                     n.Engine.Tick();
@@ -122,10 +122,10 @@ internal sealed class SimulatedMesh : IDisposable
     /// <summary>Runs until <paramref name="condition"/> holds (checked every ms), at most <paramref name="limitMs"/>; returns the time it took.</summary>
     public long RunUntil(Func<bool> condition, long limitMs = 30_000)
     {
-        long start = Clock.NowMs;
+        long start = Clock.ExactMs;
         while (!condition())
         {
-            if (Clock.NowMs - start > limitMs)
+            if (Clock.ExactMs - start > limitMs)
             {
                 throw new TimeoutException($"condition not met within {limitMs} ms of simulated time");
             }
@@ -133,13 +133,13 @@ internal sealed class SimulatedMesh : IDisposable
             Run(1);
         }
 
-        return Clock.NowMs - start;
+        return Clock.ExactMs - start;
     }
 
     internal bool CanReach(uint from, uint to, bool udp) =>
         !_allBlocked.Contains((from, to)) && !(udp && (BlockAllUdp || _udpBlocked.Contains((from, to))));
 
-    internal void Schedule(Action action, long delayMs = 1) => _queue.Enqueue(action, (Clock.NowMs + delayMs, _sequence++));
+    internal void Schedule(Action action, long delayMs = 1) => _queue.Enqueue(action, (Clock.ExactMs + delayMs, _sequence++));
 
     internal SimNode? NodeAt(uint underlay) => Nodes.FirstOrDefault(n => n.Underlay == underlay && n.Running);
 
@@ -176,9 +176,18 @@ internal sealed class ManualClock : IMeshClock
 {
     private readonly DateTimeOffset _epoch = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public long NowMs { get; private set; } = 1_000_000;
+    private long _ms = 1_000_000;
 
-    public DateTimeOffset UtcNow => _epoch.AddMilliseconds(NowMs);
+    /// <summary>What the engine reads: like Linux's Environment.TickCount64 (CLOCK_MONOTONIC_COARSE), it may step coarsely.</summary>
+    public long NowMs => _ms - (_ms % ResolutionMs);
 
-    public void Advance(long ms) => NowMs += ms;
+    /// <summary>1 ms by default; 4 ms is what this machine's kernel (HZ=250) gives Environment.TickCount64.</summary>
+    public long ResolutionMs { get; set; } = 1;
+
+    public DateTimeOffset UtcNow => _epoch.AddMilliseconds(_ms);
+
+    /// <summary>The simulation's own time, to the millisecond.</summary>
+    public long ExactMs => _ms;
+
+    public void Advance(long ms) => _ms += ms;
 }
