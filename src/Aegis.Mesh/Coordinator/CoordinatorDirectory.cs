@@ -13,7 +13,11 @@ public sealed class CoordinatorDirectory
 {
     private readonly Dictionary<uint, PeerEntry> _entries = [];
 
+    /// <summary>Where leases are decided (several coordinators may share it); null keeps them in memory (tests).</summary>
     public IMeshRegistry? Registry { get; set; }
+
+    /// <summary>Where sightings of certificates go, off the control loop (<see cref="RegistryWorker"/>); null records nothing.</summary>
+    public Action<MeshCertificate, DateTimeOffset>? CertificateSeen { get; set; }
 
     public int Count => _entries.Count;
 
@@ -22,7 +26,7 @@ public sealed class CoordinatorDirectory
     public void Upsert(PeerEntry entry, MeshCertificate certificate, DateTimeOffset now)
     {
         _entries[entry.MeshAddress] = entry;
-        Registry?.RecordCertificate(certificate, now);
+        CertificateSeen?.Invoke(certificate, now);
     }
 
     public void Remove(uint address) => _entries.Remove(address);
@@ -37,11 +41,19 @@ public sealed class CoordinatorDirectory
     public uint LeaseFor(MeshCertificate certificate, IPv4Network network, DateTimeOffset now)
     {
         Hash32 fingerprint = certificate.Fingerprint;
+        // A lease never moves, so a fingerprint seen once is answered from memory: the registry is read and written only
+        // for a certificate this coordinator has not leased to before (once per node).
+        if (_leasedTo.TryGetValue(fingerprint, out uint known))
+        {
+            return known;
+        }
+
         IReadOnlyDictionary<uint, Hash32> leases = Registry?.Leases() ?? _memoryLeases;
         foreach ((uint address, Hash32 owner) in leases)
         {
             if (owner == fingerprint)
             {
+                _leasedTo[fingerprint] = address;
                 return address;
             }
         }
@@ -56,6 +68,7 @@ public sealed class CoordinatorDirectory
 
             if (Registry is null ? _memoryLeases.TryAdd(address, fingerprint) : Registry.TryAddLease(address, fingerprint, certificate.Name, now))
             {
+                _leasedTo[fingerprint] = address;
                 return address;
             }
 
@@ -70,5 +83,6 @@ public sealed class CoordinatorDirectory
     public void Reserve(uint address) => _reserved.Add(address);
 
     private readonly Dictionary<uint, Hash32> _memoryLeases = [];
+    private readonly Dictionary<Hash32, uint> _leasedTo = [];
     private readonly HashSet<uint> _reserved = [];
 }

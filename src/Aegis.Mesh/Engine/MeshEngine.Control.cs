@@ -60,10 +60,6 @@ public sealed partial class MeshEngine
 
         switch (message)
         {
-            case ControlMessage.Ping ping:
-                // Answer on the path the ping came by: that is what a probe tests.
-                SendControl(peer, new ControlMessage.Pong(ping.Id, ping.SentMs), source.ToPath());
-                break;
             case ControlMessage.Pong pong:
                 OnPong(peer, pong, source);
                 break;

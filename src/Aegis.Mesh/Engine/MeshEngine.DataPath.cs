@@ -143,6 +143,10 @@ public sealed partial class MeshEngine
                 break;
             case PacketType.Punch:
                 break;
+            case PacketType.SessionUnknown when packet.Length == Wire.SessionUnknownSize:
+                uint lost = BinaryPrimitives.ReadUInt32LittleEndian(packet[4..]);
+                _post(() => OnSessionUnknown(lost, source));
+                break;
             default:
                 _metrics.Drop(DropReasons.Malformed);
                 break;
@@ -161,6 +165,7 @@ public sealed partial class MeshEngine
         if (!_sessions.TryGetValue(index, out SessionSlot? slot))
         {
             _metrics.Drop(DropReasons.UnknownSession);
+            TellSessionUnknown(index, source, buffers);
             return;
         }
 
@@ -224,6 +229,10 @@ public sealed partial class MeshEngine
                 _metrics.Drop(DropReasons.Malformed);
             }
         }
+        else if (kind == (byte)PayloadKind.Ping)
+        {
+            AnswerPing(slot, plain, source, buffers);
+        }
         else if (kind < (byte)PayloadKind.RelayForward)
         {
             byte[] message = plain.ToArray();
@@ -232,6 +241,69 @@ public sealed partial class MeshEngine
         else
         {
             _metrics.Drop(DropReasons.Malformed);
+        }
+    }
+
+    /// <summary>
+    /// A data packet for a session we do not have (we restarted, or expired it): tell the sender, so it re-handshakes now
+    /// instead of after its liveness check (6 s and three unanswered pings). At most
+    /// <see cref="MaxSessionUnknownPerSecond"/> answers a second, and never larger than what came in: no amplification.
+    /// </summary>
+    private void TellSessionUnknown(uint index, PacketSource source, DataBuffers buffers)
+    {
+        long second = _clock.NowMs / 1000;
+        if (Interlocked.Exchange(ref _sessionUnknownSecond, second) != second)
+        {
+            Interlocked.Exchange(ref _sessionUnknownCount, 0);
+        }
+
+        if (Interlocked.Increment(ref _sessionUnknownCount) > MaxSessionUnknownPerSecond || source.Relay is not null)
+        {
+            return;
+        }
+
+        Span<byte> answer = buffers.Relay.AsSpan(0, Wire.SessionUnknownSize);
+        answer[..4].Clear();
+        answer[0] = (byte)PacketType.SessionUnknown;
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[4..], index);
+        if (source.Link is { } link)
+        {
+            link.Send(answer);
+        }
+        else
+        {
+            _udp.Send(source.Udp, answer);
+        }
+    }
+
+    private const int MaxSessionUnknownPerSecond = 50;
+    private long _sessionUnknownSecond;
+    private int _sessionUnknownCount;
+
+    /// <summary>
+    /// Pings are answered here, on the thread that received them, not on the control loop: liveness then measures the
+    /// path and this node's packet handling, not how busy its control loop is (a coordinator's burst of registrations or
+    /// handshakes on a loaded machine stalled pongs for seconds, and peers re-dialled working paths). The answer goes on
+    /// the path and in the session the ping came by: that is what a probe tests, and the session the peer surely has.
+    /// </summary>
+    private void AnswerPing(SessionSlot slot, ReadOnlySpan<byte> plain, PacketSource source, DataBuffers buffers)
+    {
+        ControlMessage.Ping ping;
+        try
+        {
+            ping = ControlMessage.Decode(plain) as ControlMessage.Ping ?? throw new Aegis.Core.Encoding.CodecException("ping: not a ping");
+        }
+        catch (Aegis.Core.Encoding.CodecException)
+        {
+            _metrics.Drop(DropReasons.Malformed);
+            return;
+        }
+
+        byte[] pong = new ControlMessage.Pong(ping.Id, ping.SentMs).Encode();
+        int length = slot.Session.Seal(pong, buffers.Seal);
+        if (length > 0 && SendOnPath(slot.Peer, source.ToPath(), buffers.Seal.AsSpan(0, length), buffers))
+        {
+            slot.Peer.AddSent(length, _clock.NowMs);
         }
     }
 

@@ -51,6 +51,26 @@ public sealed partial class MeshEngine
         Attempt(target);
     }
 
+    /// <summary>
+    /// The peer at <paramref name="source"/> says it has no session <paramref name="index"/>: if that is the one we send
+    /// on, over that very path, it restarted — hold packets and handshake again now (at most once a second per peer).
+    /// </summary>
+    private void OnSessionUnknown(uint index, PacketSource source)
+    {
+        long now = _clock.NowMs;
+        foreach (Peer peer in _peers.Values)
+        {
+            if (peer.Current is { } current && current.RemoteIndex == index && source.Matches(peer.Path) && now - peer.LastSessionUnknownMs >= 1000)
+            {
+                peer.LastSessionUnknownMs = now;
+                MeshLogMessages.SessionLost(_log, peer.Name, source.ToString());
+                peer.Current = null;
+                StartDial(peer.Dial);
+                return;
+            }
+        }
+    }
+
     private void Rekey(Peer peer, string why)
     {
         if (!peer.Dial.Active)

@@ -35,6 +35,9 @@ internal static partial class MeshLogMessages
     [LoggerMessage(EventId = 7010, Level = LogLevel.Information, Message = "internet traffic goes through exit node {Peer} ({MeshAddress})")]
     public static partial void ExitChosen(ILogger logger, string peer, string meshAddress);
 
+    [LoggerMessage(EventId = 7012, Level = LogLevel.Information, Message = "{Peer}: lost our session ({Source}; restarted?), handshaking again")]
+    public static partial void SessionLost(ILogger logger, string peer, string source);
+
     [LoggerMessage(EventId = 7011, Level = LogLevel.Warning, Message = "{Peer}: bad control message: {Reason}")]
     public static partial void BadControl(ILogger logger, string peer, string reason);
 }

@@ -86,6 +86,9 @@ public sealed class Peer
 
     public long LastProbeMs { get; set; }
 
+    /// <summary>When the peer last said it lost our session (<see cref="Packets.PacketType.SessionUnknown"/>).</summary>
+    public long LastSessionUnknownMs { get; set; } = long.MinValue / 2;
+
     public bool IsCoordinator => NodeType == NodeType.Coordinator;
 
     public int QueuedPackets => _queue.Count;

@@ -110,6 +110,10 @@ public sealed class MeshHost : IDisposable
         {
             directory.Registry = _registry;
             _engine.ApplyRevocations(_registry.Revocations());
+            // `aegis mesh revoke` writes to the registry; the coordinator picks it up within ~2 s and tells every node.
+            var worker = new RegistryWorker(_registry, TimeSpan.FromSeconds(2), revoked => Post(() => Engine.ApplyRevocations(revoked)), _loggers.CreateLogger("aegisray.registry"));
+            _cleanup.Add(worker);
+            directory.CertificateSeen = worker.RecordCertificate;
         }
 
         _engine.LeaseAssigned += lease => ConfigureTun(lease);
@@ -196,7 +200,6 @@ public sealed class MeshHost : IDisposable
     private void ControlLoop()
     {
         long nextTick = Environment.TickCount64;
-        long nextRevocationPoll = nextTick;
         while (!_stopping)
         {
             int wait = (int)Math.Max(0, nextTick - Environment.TickCount64);
@@ -221,12 +224,6 @@ public sealed class MeshHost : IDisposable
 
             nextTick = Environment.TickCount64 + 100;
             Engine.Tick();
-            if (_registry is not null && Environment.TickCount64 >= nextRevocationPoll)
-            {
-                // `aegis mesh revoke` writes to the registry; the coordinator picks it up and tells every node.
-                nextRevocationPoll = Environment.TickCount64 + 2000;
-                Engine.ApplyRevocations(_registry.Revocations());
-            }
         }
     }
 

@@ -17,6 +17,13 @@ public enum PacketType : byte
 
     /// <summary>[6][000]: carries nothing; sent to open a NAT mapping toward a peer (hole punching).</summary>
     Punch = 6,
+
+    /// <summary>
+    /// [7][000][receiver index u32]: "no session has this index here" — the answer to a data packet this node cannot
+    /// place, typically because it restarted. Unauthenticated, so it only makes the sender re-handshake sooner (it
+    /// would after its liveness check anyway); the index is 32 random bits only the two ends and the path see.
+    /// </summary>
+    SessionUnknown = 7,
 }
 
 /// <summary>Sizes and offsets of the wire format; little-endian integers (the data path's native order on x86 and ARM).</summary>
@@ -25,6 +32,7 @@ public static class Wire
     public const int DataHeaderSize = 16;
     public const int HandshakeInitHeaderSize = 8;
     public const int HandshakeResponseHeaderSize = 12;
+    public const int SessionUnknownSize = 8;
     /// <summary>A relayed packet travels inside the sender↔relay session after a 5-byte header ([kind][mesh address]).</summary>
     public const int RelayHeaderSize = 5;
     public const int TagSize = 16;
