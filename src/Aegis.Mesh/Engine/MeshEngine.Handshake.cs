@@ -269,17 +269,20 @@ public sealed partial class MeshEngine
         peer.TcpPort = theirs.TcpPort;
         peer.Sessions.Add(session);
         _sessions = new Dictionary<uint, SessionSlot>(_sessions) { [session.LocalIndex] = new SessionSlot(session, peer) };
-        // Current, the one it replaced (still receiving during the rekey), and one crossed handshake: no more.
-        while (peer.Sessions.Count > 3)
-        {
-            RemoveSession(peer.Sessions[0]);
-            peer.Sessions.RemoveAt(0);
-        }
-
         if (confirmed || peer.Current is null || peer.Path is null || now - peer.Current.CreatedMs > _options.RejectAfterMs)
         {
             peer.Current = session;
             peer.Path = path;
+        }
+
+        // Current, the one it replaced (still receiving during the rekey), and one crossed handshake: no more. The oldest
+        // that is not current goes: several answered initiations in a row (a retrying peer on a loaded machine) once
+        // evicted the current session itself, and every send on it then failed.
+        while (peer.Sessions.Count > 3)
+        {
+            TransportSession oldest = peer.Sessions.First(s => !ReferenceEquals(s, peer.Current));
+            peer.Sessions.Remove(oldest);
+            RemoveSession(oldest);
         }
 
         peer.LastHandshakeMs = now;
@@ -330,7 +333,8 @@ public sealed partial class MeshEngine
     private void FlushQueue(Peer peer)
     {
         long now = _clock.NowMs;
-        while (peer.Current is not null && peer.TryDequeue(out byte[] packet))
+        // Bounded: a packet SendData cannot send goes back into the queue, so at most what was queued is tried.
+        for (int n = peer.QueuedPackets; n > 0 && peer.Current is not null && peer.TryDequeue(out byte[] packet); n--)
         {
             SendData(peer, packet, _controlBuffers, now);
         }

@@ -77,11 +77,16 @@ public sealed partial class MeshEngine
         {
             if (now - old.CreatedMs > _options.RejectAfterMs)
             {
-                peer.Sessions.Remove(old);
-                RemoveSession(old);
-                if (ReferenceEquals(old, session))
+                bool current = ReferenceEquals(old, session);
+                if (current)
                 {
                     peer.Current = null;
+                }
+
+                peer.Sessions.Remove(old);
+                RemoveSession(old);
+                if (current)
+                {
                     return;
                 }
             }

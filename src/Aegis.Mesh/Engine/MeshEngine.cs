@@ -183,14 +183,14 @@ public sealed partial class MeshEngine : IDisposable
 
     private void RemovePeer(Peer peer)
     {
+        peer.Current = null;
+        peer.Path = null;
         foreach (TransportSession s in peer.Sessions)
         {
             RemoveSession(s);
         }
 
         peer.Sessions.Clear();
-        peer.Current = null;
-        peer.Path = null;
         peer.ClearQueue();
         peer.Dial.Active = false;
         var copy = new Dictionary<uint, Peer>(_peers);
@@ -204,6 +204,12 @@ public sealed partial class MeshEngine : IDisposable
 
     private void RemoveSession(TransportSession session)
     {
+        // A disposed current session fails every send while the peer looks connected, and nothing re-dials it.
+        if (_sessions.TryGetValue(session.LocalIndex, out SessionSlot? slot) && ReferenceEquals(slot.Peer.Current, session))
+        {
+            throw new InvalidOperationException($"{slot.Peer}: removing its current session {session.LocalIndex}");
+        }
+
         var copy = new Dictionary<uint, SessionSlot>(_sessions);
         copy.Remove(session.LocalIndex);
         _sessions = copy;

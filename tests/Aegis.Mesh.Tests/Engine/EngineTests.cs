@@ -259,6 +259,35 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void Many_answered_initiations_never_evict_the_session_a_peer_sends_on()
+    {
+        // a keeps re-initiating (its rekey answers are lost on the way back), b answers every one: b's oldest session is
+        // the one in use, and must stay usable.
+        var mesh = new SimulatedMesh();
+        using (mesh)
+        {
+            SimNode c = mesh.Add("coord", NodeType.Coordinator, "100.64.0.1/16", Ip("10.0.0.1"));
+            SimNode a = mesh.Add("a", NodeType.Node, "100.64.0.10/16", Ip("10.0.0.10"), [c], tune: o => o.RekeyAfterMs = 5000);
+            SimNode b = mesh.Add("b", NodeType.Node, "100.64.0.11/16", Ip("10.0.0.11"), [c]);
+            mesh.RunUntil(() => c.Engine.Coordinator!.Count == 2);
+            a.SendIp(TestPackets.Icmp(a.MeshAddress, b.MeshAddress));
+            mesh.RunUntil(() => b.Delivered.Count == 1);
+            b.SendIp(TestPackets.Icmp(b.MeshAddress, a.MeshAddress, type: 0));
+            mesh.RunUntil(() => a.Delivered.Count == 1);
+            var inUse = PeerOf(b, a)!.Current;
+
+            long answered = b.Metrics.HandshakeCount;
+            mesh.BlockOneWay(b, a);
+            mesh.RunUntil(() => b.Metrics.HandshakeCount >= answered + 4, 20_000);
+            mesh.Unblock();
+            Assert.Same(inUse, PeerOf(b, a)!.Current);
+            Assert.Contains(inUse!, PeerOf(b, a)!.Sessions);
+            b.SendIp(TestPackets.Icmp(b.MeshAddress, a.MeshAddress, type: 0, id: 2));
+            mesh.RunUntil(() => a.Delivered.Count == 2, 100);
+        }
+    }
+
+    [Fact]
     public void A_restarted_peer_is_found_again_and_traffic_resumes()
     {
         (SimulatedMesh mesh, SimNode c, SimNode a, SimNode b) = ThreeNodes();

@@ -88,6 +88,9 @@ internal sealed class SimulatedMesh : IDisposable
         _allBlocked.Add((b.Underlay, a.Underlay));
     }
 
+    /// <summary>Nothing from <paramref name="from"/> reaches <paramref name="to"/> (the other way still works).</summary>
+    public void BlockOneWay(SimNode from, SimNode to) => _allBlocked.Add((from.Underlay, to.Underlay));
+
     public void Unblock()
     {
         _udpBlocked.Clear();
