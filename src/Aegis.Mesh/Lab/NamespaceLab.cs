@@ -106,6 +106,29 @@ public sealed class NamespaceLab : IAsyncDisposable
         return node;
     }
 
+    /// <summary>The "internet" behind an exit node: TEST-NET-2, reached only through <see cref="AddInternetBehind"/>'s gateway.</summary>
+    public const string InternetHost = "198.51.100.10";
+
+    /// <summary>
+    /// A namespace standing for the internet, joined only to <paramref name="gateway"/> (198.51.100.1 there, the host at
+    /// <see cref="InternetHost"/>). It has no route back to the mesh or the underlay: only traffic the gateway masquerades
+    /// can be answered. Returns its namespace.
+    /// </summary>
+    public string AddInternetBehind(LabNode gateway)
+    {
+        string ns = $"{Prefix}-inet";
+        AddNamespace(ns);
+        string inside = NextVeth(), outside = NextVeth();
+        Run("ip", $"link add {inside} netns {ns} type veth peer name {outside} netns {gateway.Namespace}");
+        Ip(ns, $"link set {inside} name eth0");
+        Ip(ns, $"addr add {InternetHost}/24 dev eth0");
+        Ip(ns, "link set eth0 up");
+        Ip(gateway.Namespace, $"link set {outside} name eth1");
+        Ip(gateway.Namespace, "addr add 198.51.100.1/24 dev eth1");
+        Ip(gateway.Namespace, "link set eth1 up");
+        return ns;
+    }
+
     public Dictionary<string, string?> MeshAddresses { get; } = [];
 
     /// <summary>Writes the CA, a certificate and a node.yaml per host (<paramref name="extraYaml"/> is appended per node).</summary>

@@ -4,8 +4,9 @@ using Aegis.Mesh.Session;
 namespace Aegis.Mesh.Tests.Namespaces;
 
 /// <summary>
-/// One topology for the namespace tests: two coordinators, a relay, nodes a (group admins), b, c on one bridge and d
-/// behind a masquerading NAT gateway — each in its own namespace running `aegis mesh run`. Removed at the end, also when
+/// One topology for the namespace tests: two coordinators, a relay, nodes a (group admins), b, c on one bridge, d
+/// behind a masquerading NAT gateway, an exit node with an "internet" namespace behind it and e, a client that sends
+/// its internet traffic through the exit (use_exit) — each in its own namespace running `aegis mesh run`. Removed at the end, also when
 /// a test fails (the lab deletes every namespace it made; processes are ended by PID).
 /// </summary>
 public sealed class MeshLabFixture : IAsyncLifetime
@@ -15,6 +16,9 @@ public sealed class MeshLabFixture : IAsyncLifetime
     public string? SkipReason { get; private set; }
 
     public LabNode this[string name] => Lab!.Nodes.First(n => n.Name == name);
+
+    /// <summary>The namespace behind the exit node standing for the internet (<see cref="NamespaceLab.InternetHost"/>).</summary>
+    public string Internet { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
@@ -40,7 +44,15 @@ public sealed class MeshLabFixture : IAsyncLifetime
             Lab.AddHost("b", NodeType.Node, 12, "100.64.0.12/16");
             Lab.AddHost("c", NodeType.Node, 13, "100.64.0.13/16");
             Lab.AddHostBehindNat("d", 20, "100.64.0.20/16");
-            Lab.WritePki(firewall: _ =>
+            LabNode exit = Lab.AddHost("exit", NodeType.Exit, 30, "100.64.0.30/16");
+            Lab.AddHost("e", NodeType.Node, 40, "100.64.0.40/16");
+            Internet = Lab.AddInternetBehind(exit);
+            Lab.WritePki(extraYaml: n => n.Name switch
+            {
+                "exit" => "exit:\n  enabled: true\n",
+                "e" => "use_exit: \"exit\"\n",
+                _ => "",
+            }, firewall: _ =>
                 "    - { proto: icmp, groups: [any] }\n" +
                 "    - { proto: tcp, port: 5201, groups: [any] }\n" +
                 "    - { proto: tcp, port: 5202, groups: [admins] }\n");

@@ -114,6 +114,25 @@ public sealed class MeshNamespaceTests(MeshLabFixture fixture) : IClassFixture<M
     }
 
     [Fact]
+    public void S4b_a_client_reaches_the_internet_through_the_exit_node_which_masquerades_it()
+    {
+        if (Skip())
+        {
+            return;
+        }
+
+        // e has no route of its own to 198.51.100.0/24 (only the /1 routes into its tunnel that use_exit set up), and the
+        // internet host has none back to the mesh: an answer proves the packet went e → exit → NAT → internet and back.
+        LabNode e = N("e");
+        Assert.False(Lab.Exec(fixture.Internet, "ip route get 100.64.0.40", out _), "the internet namespace must not route to the mesh");
+        Assert.True(WaitFor(() => Lab.Exec(e.Namespace, $"ping -c 1 -W 1 {NamespaceLab.InternetHost}", out _), 30), Log("e") + "\n" + Log("exit"));
+        Assert.True(Iperf(e, fixture.Internet, NamespaceLab.InternetHost, 5203, out string json), json + Log("exit"));
+        Assert.Equal("udp", Transport(e, "exit"));
+        // A node that did not ask for the exit has no way there.
+        Assert.False(Lab.Exec(N("a").Namespace, $"ping -c 1 -W 1 {NamespaceLab.InternetHost}", out _));
+    }
+
+    [Fact]
     public void S5_when_a_and_b_cannot_reach_each_other_traffic_goes_through_the_relay()
     {
         if (Skip())
@@ -205,20 +224,23 @@ public sealed class MeshNamespaceTests(MeshLabFixture fixture) : IClassFixture<M
     /// One iperf3 run; true when data crossed. iperf3 3.12 exits 0 with -J even when it could not connect, so the JSON's
     /// "error" decides, not the exit code.
     /// </summary>
-    private bool Iperf(LabNode client, LabNode server, int port, out string output)
+    private bool Iperf(LabNode client, LabNode server, int port, out string output) =>
+        Iperf(client, server.Namespace, server.MeshAddress!, port, out output);
+
+    private bool Iperf(LabNode client, string serverNamespace, string serverAddress, int port, out string output)
     {
-        string pidFile = Path.Combine(Lab.WorkDir, $"iperf-{server.Name}-{port}.pid");
-        Lab.Exec(server.Namespace, $"iperf3 -s -1 -D -p {port} --pidfile {pidFile}", out _);
+        string pidFile = Path.Combine(Lab.WorkDir, $"iperf-{serverNamespace}-{port}.pid");
+        Lab.Exec(serverNamespace, $"iperf3 -s -1 -D -p {port} --pidfile {pidFile}", out _);
         // The daemon forks before it listens: wait for the socket rather than a fixed time.
-        WaitFor(() => Lab.Exec(server.Namespace, $"sh -c \"ss -Hltn 'sport = :{port}' | grep -q LISTEN\"", out _), 10);
-        bool ran = Lab.Exec(client.Namespace, $"iperf3 -c {server.MeshAddress} -p {port} -t 1 -J --connect-timeout 3000", out output, 20_000);
+        WaitFor(() => Lab.Exec(serverNamespace, $"sh -c \"ss -Hltn 'sport = :{port}' | grep -q LISTEN\"", out _), 10);
+        bool ran = Lab.Exec(client.Namespace, $"iperf3 -c {serverAddress} -p {port} -t 1 -J --connect-timeout 3000", out output, 20_000);
         bool ok = ran && IperfReceivedBits(output) > 0;
         if (!ok)
         {
             // A refused client leaves the one-shot server waiting: end it by the PID it wrote.
             if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid))
             {
-                Lab.Exec(server.Namespace, $"kill {pid}", out _);
+                Lab.Exec(serverNamespace, $"kill {pid}", out _);
             }
         }
 
