@@ -27,6 +27,7 @@ public static class CliApp
             SimCommand.Create(),
             Chat.ChatCommands.Create(),
             Knowledge.KnowledgeCommand.Create(),
+            Mesh.MeshCommand.Create(),
         };
 
         ParseResult parse = root.Parse(args);

@@ -21,12 +21,13 @@ public sealed class NodeMetricsRegistry : IDisposable
 
     private readonly PrometheusMeterBridge _bridge;
 
-    public NodeMetricsRegistry(SeriesPolicy policy, ILogger? logger = null)
+    /// <param name="include">Which meters are exported (by default the ones whose name starts with "Aegis").</param>
+    public NodeMetricsRegistry(SeriesPolicy policy, ILogger? logger = null, Func<System.Diagnostics.Metrics.Meter, bool>? include = null)
     {
         _ = DefaultsSuppressed.Value;
         Registry = Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry);
-        _bridge = new PrometheusMeterBridge(Registry, policy, logger: logger);
+        _bridge = new PrometheusMeterBridge(Registry, policy, include, logger);
     }
 
     public CollectorRegistry Registry { get; }
