@@ -23,7 +23,7 @@ public sealed class SecureListenerTests : IDisposable
     {
         SecureTransport server = Net.Transport(_serverKey, handshakeTimeout: TimeSpan.FromSeconds(15));
         ChannelReader<HandshakeException> failures = Net.RecordFailures(server);
-        await using SecureListener listener = server.Listen(Net.AnyLoopbackPort, maxPendingHandshakes: 2);
+        await using SecureListener listener = server.Listen(Net.AnyLoopbackPort, new PeerLimits { MaxPendingHandshakes = 2 });
 
         // Two silent clients hold both handshake slots; reading the node's HELLO proves each slot is taken.
         using TcpClient first = await Net.RawConnectAsync(listener.LocalEndPoint, _ct);
