@@ -26,6 +26,10 @@ internal static class Perimeter
     public static void AddApi(this TestCluster cluster, string lines) =>
         cluster.EditConfigs(yaml => yaml.Replace("api:\n", "api:\n" + Indent(lines), StringComparison.Ordinal));
 
+    /// <summary>Adds keys to the p2p section of every node.</summary>
+    public static void AddP2p(this TestCluster cluster, string lines) =>
+        cluster.EditConfigs(yaml => yaml.Replace("p2p:\n", "p2p:\n" + Indent(lines), StringComparison.Ordinal));
+
     public static void EditConfigs(this TestCluster cluster, Func<string, string> edit)
     {
         foreach (string config in Directory.GetFiles(cluster.Dir, "config.yaml", SearchOption.AllDirectories))
