@@ -104,6 +104,30 @@ internal static class Perimeter
         text.Split('\n').Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "{", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
+    /// <summary>Whether the server closed its end within <paramref name="limit"/> (2 s by default): a read returns 0 or the connection was reset, rather than timing out.</summary>
+    public static async Task<bool> ClosedByPeerAsync(Socket s, CancellationToken ct, TimeSpan? limit = null)
+    {
+        var buffer = new byte[4096];
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(limit ?? TimeSpan.FromSeconds(2));
+        try
+        {
+            while (await s.ReceiveAsync(buffer, SocketFlags.None, wait.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public static string Base64Url(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public static string Base64Url(string text) => Base64Url(Encoding.UTF8.GetBytes(text));
