@@ -80,6 +80,7 @@ internal sealed class Handshake
         HelloMessage hello = HelloMessage.Decode(theirHello.Span, ProtocolVersion, _settings.ChainId);
         byte[] transcript = _initiator ? SessionKeys.TranscriptHash(myHello, theirHello.Span) : SessionKeys.TranscriptHash(theirHello.Span, myHello);
         (SessionCipher send, SessionCipher receive) = SessionKeys.Derive(ephemeral, hello.EphemeralKey, transcript, _initiator);
+        IDisposable? lease = null;
         try
         {
             _awaiting = "AUTH";
@@ -92,11 +93,13 @@ internal sealed class Handshake
 
             PeerRole role = _settings.Authorize(remote)
                 ?? await RefuseAsync(send, HandshakeFailure.Unauthorized, $"identity {remote.Fingerprint.ToShortString()} is not allowed to connect by this node's peer policy", ct);
-            if (_settings.Veto?.Invoke(remote) is { } veto)
+            PeerAdmission admission = _settings.Veto?.Invoke(remote, role) ?? PeerAdmission.Admit();
+            if (admission.Refusal is not null)
             {
-                await RefuseAsync(send, HandshakeFailure.Unauthorized, veto, ct);
+                await RefuseAsync(send, HandshakeFailure.Unauthorized, admission.Detail ?? "refused by this node's admission rules", ct);
             }
 
+            lease = admission.Lease;
             _awaiting = "READY";
             await FrameWriter.WriteSealedAsync(_stream, send, ReadyMessage.Ready, ct);
             using (PooledBuffer ready = await ReadFrameAsync(ct))
@@ -104,10 +107,12 @@ internal sealed class Handshake
                 ReadyMessage.Check(ready.Span[..receive.OpenInPlace(ready.Span)]);
             }
 
-            return new HandshakeResult(remote, role, send, receive);
+            return new HandshakeResult(remote, role, send, receive, lease);
         }
         catch
         {
+            // A slot the veto granted goes back when the handshake fails after it.
+            lease?.Dispose();
             send.Dispose();
             receive.Dispose();
             throw;

@@ -10,6 +10,7 @@ public delegate PeerRole? PeerAuthorizer(PublicKey remoteIdentity);
 
 /// <summary>
 /// A second opinion after authorization, for rules that depend on the node's live state (an identity that is already
-/// connected): null admits the peer, a sentence refuses it and is sent to the peer as the refusal's reason.
+/// connected, observer slots): it admits the peer in the role the authorizer gave it, or refuses it with a reason that
+/// is counted and a sentence that is sent to the peer.
 /// </summary>
-public delegate string? PeerVeto(PublicKey remoteIdentity);
+public delegate PeerAdmission PeerVeto(PublicKey remoteIdentity, PeerRole role);

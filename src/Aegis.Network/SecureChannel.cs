@@ -28,6 +28,8 @@ public sealed class SecureChannel : IAsyncDisposable
     private long _bytesReceived;
     private int _receiveState;
     private volatile string? _closeReason;
+    private IDisposable? _handshakeLease;
+    private IDisposable? _connectionLease;
 
     /// <param name="stream">Owns the socket, so disposing it closes the connection.</param>
     internal SecureChannel(NetworkStream stream, FrameReader reader, HandshakeResult session, IPEndPoint remote, int maxFrameBytes, ILogger logger)
@@ -41,6 +43,7 @@ public sealed class SecureChannel : IAsyncDisposable
         RemoteIdentity = session.RemoteIdentity;
         Role = session.Role;
         RemoteEndPoint = remote;
+        _handshakeLease = session.Lease;
     }
 
     /// <summary>The identity key the peer proved in the handshake.</summary>
@@ -60,6 +63,16 @@ public sealed class SecureChannel : IAsyncDisposable
     public int MaxPayloadBytes => _maxFrameBytes - SessionCipher.TagSize;
 
     public bool IsOpen => _closeReason is null;
+
+    /// <summary>Hands the channel the listener's per-address slot, released when the channel closes (at once if it already has).</summary>
+    internal void HoldConnectionSlot(IDisposable slot)
+    {
+        Volatile.Write(ref _connectionLease, slot);
+        if (!IsOpen)
+        {
+            Interlocked.Exchange(ref _connectionLease, null)?.Dispose();
+        }
+    }
 
     /// <summary>
     /// Seals and sends one payload. Safe to call from many tasks at once. Cancelling while waiting for another
@@ -174,6 +187,8 @@ public sealed class SecureChannel : IAsyncDisposable
         _stream.Dispose();
         _send.Dispose();
         _receive.Dispose();
+        Interlocked.Exchange(ref _handshakeLease, null)?.Dispose();
+        Interlocked.Exchange(ref _connectionLease, null)?.Dispose();
         if (Interlocked.Exchange(ref _receiveState, Closed) == Idle)
         {
             _reader.Dispose();

@@ -2,15 +2,18 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 
 namespace Aegis.Network;
 
 /// <summary>
 /// Accepts TCP connections and handshakes each on its own task, so a slow or hostile client never holds up the next
-/// one; <see cref="AcceptAsync"/> hands out the channels that made it. Everything is bounded: at most
-/// <c>maxPendingHandshakes</c> handshakes (including finished ones waiting to be accepted) at once, beyond which new
-/// connections are closed on arrival. Failed handshakes are counted and logged by the transport, never thrown here.
+/// one; <see cref="AcceptAsync"/> hands out the channels that made it. Everything is bounded (<see cref="PeerLimits"/>):
+/// handshakes in progress (including finished ones waiting to be accepted), connections per address (handshaking or
+/// connected as an observer) and handshakes started per address per second. A connection beyond a limit is reset on
+/// arrival, before any cryptography, counted in <c>aegis_p2p_connections_refused_total{reason}</c> and logged at most
+/// once per interval per reason. Failed handshakes are counted and logged by the transport, never thrown here.
 /// </summary>
 public sealed class SecureListener : IAsyncDisposable
 {
@@ -21,22 +24,43 @@ public sealed class SecureListener : IAsyncDisposable
     private readonly Socket _socket;
     private readonly int _maxPending;
     private readonly ILogger _logger;
+    private readonly ConnectionsPerAddress _perAddress;
+    private readonly PartitionedRateLimiter<IPAddress> _handshakeRate;
+    private readonly int _handshakesPerSecond;
+    private readonly LogThrottle _refusalLog;
     private readonly Channel<SecureChannel> _ready;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<long, Task> _handshakes = new();
     private readonly Task _acceptLoop;
+    private readonly LogThrottle _acceptFailureLog;
     private long _nextHandshake;
     private int _pending;
     private int _disposed;
 
-    internal SecureListener(SecureTransport transport, IPEndPoint endPoint, int maxPendingHandshakes, ILogger logger)
+    internal SecureListener(SecureTransport transport, IPEndPoint endPoint, PeerLimits limits, ILogger logger)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxPendingHandshakes, 1);
+        limits.Validate();
         _transport = transport;
-        _maxPending = maxPendingHandshakes;
+        _maxPending = limits.MaxPendingHandshakes;
         _logger = logger;
-        _ready = Channel.CreateBounded<SecureChannel>(new BoundedChannelOptions(maxPendingHandshakes) { SingleWriter = false });
+        _perAddress = new ConnectionsPerAddress(limits.MaxConnectionsPerIp);
+        _handshakesPerSecond = limits.HandshakesPerSecondPerIp;
+
+        // One bucket per address holding a second's worth, refilled once a second by the partitioned limiter's own
+        // timer (AutoReplenishment off: no timer per address); buckets idle and full are dropped, so the map stays small.
+        int rate = limits.HandshakesPerSecondPerIp;
+        _handshakeRate = PartitionedRateLimiter.Create<IPAddress, IPAddress>(ip => RateLimitPartition.GetTokenBucketLimiter(ip, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = rate,
+            TokensPerPeriod = rate,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        }));
+        _refusalLog = LogThrottle.For<PeerRefusal>(limits.LogInterval);
+        _ready = Channel.CreateBounded<SecureChannel>(new BoundedChannelOptions(_maxPending) { SingleWriter = false });
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _acceptFailureLog = new LogThrottle(1, limits.LogInterval);
         try
         {
             // A node restarted right after a crash must not be locked out of its port by connections in TIME_WAIT.
@@ -60,6 +84,9 @@ public sealed class SecureListener : IAsyncDisposable
 
     /// <summary>Handshakes running or finished and not yet accepted.</summary>
     public int PendingHandshakes => Volatile.Read(ref _pending);
+
+    /// <summary>Connections counted against <paramref name="address"/>'s per-address limit now: handshaking, or open as an observer.</summary>
+    public int ConnectionsFrom(IPAddress address) => _perAddress.OpenFrom(address);
 
     /// <summary>The next connection that completed its handshake. Throws <see cref="ObjectDisposedException"/> once the listener is disposed.</summary>
     public async ValueTask<SecureChannel> AcceptAsync(CancellationToken ct)
@@ -95,6 +122,7 @@ public sealed class SecureListener : IAsyncDisposable
             await unaccepted.DisposeAsync();
         }
 
+        _handshakeRate.Dispose();
         _stop.Dispose();
     }
 
@@ -115,21 +143,49 @@ public sealed class SecureListener : IAsyncDisposable
             catch (SocketException ex)
             {
                 // Typically out of file descriptors: back off instead of spinning on the error.
-                _logger.AcceptFailed(LocalEndPoint, ex.Message);
+                if (_acceptFailureLog.ShouldLog(0, out long suppressed))
+                {
+                    _logger.AcceptFailed(LocalEndPoint, ex.Message, suppressed);
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
+            IPEndPoint? remote = RemoteOf(socket);
+            if (remote is null)
+            {
+                socket.Dispose();
                 continue;
             }
 
             if (Interlocked.Increment(ref _pending) > _maxPending)
             {
                 Interlocked.Decrement(ref _pending);
-                _logger.ConnectionShed(LocalEndPoint, RemoteOf(socket), _maxPending);
-                socket.Dispose();
+                Refuse(socket, remote, PeerRefusal.PendingHandshakes, $"{_maxPending} handshakes already in progress");
                 continue;
             }
 
+            if (!_perAddress.TryAcquire(remote.Address, out IDisposable? slot))
+            {
+                Interlocked.Decrement(ref _pending);
+                Refuse(socket, remote, PeerRefusal.PerIpConnections, $"{_perAddress.Limit} connections from {ConnectionsPerAddress.KeyOf(remote.Address)} already open (p2p.max_connections_per_ip)");
+                continue;
+            }
+
+            using (RateLimitLease token = _handshakeRate.AttemptAcquire(ConnectionsPerAddress.KeyOf(remote.Address)))
+            {
+                if (!token.IsAcquired)
+                {
+                    slot!.Dispose();
+                    Interlocked.Decrement(ref _pending);
+                    Refuse(socket, remote, PeerRefusal.HandshakeRate, $"more than {_handshakesPerSecond} handshakes in one second from {ConnectionsPerAddress.KeyOf(remote.Address)} (p2p.handshakes_per_second_per_ip)");
+                    continue;
+                }
+            }
+
             long id = _nextHandshake++;
-            Task handshake = HandshakeAsync(id, socket, ct);
+            Task handshake = HandshakeAsync(id, socket, slot!, ct);
             _handshakes[id] = handshake;
             if (handshake.IsCompleted)
             {
@@ -139,12 +195,34 @@ public sealed class SecureListener : IAsyncDisposable
         }
     }
 
-    /// <summary>A connection reset right after accept has no remote address any more; that must not end the accept loop.</summary>
-    private static EndPoint? RemoteOf(Socket socket)
+    /// <summary>
+    /// Resets the connection (RST, not FIN: under a flood the node must not keep a TIME_WAIT entry per refused
+    /// connection), counts the refusal and logs it at most once per interval for this reason.
+    /// </summary>
+    private void Refuse(Socket socket, IPEndPoint remote, PeerRefusal reason, string detail)
     {
         try
         {
-            return socket.RemoteEndPoint;
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (SocketException)
+        {
+        }
+
+        socket.Dispose();
+        NetworkMetrics.CountRefusal(reason);
+        if (_refusalLog.ShouldLog((int)reason, out long suppressed))
+        {
+            _logger.ConnectionRefused(LocalEndPoint, remote, NetworkMetrics.ReasonLabel(reason), detail, suppressed);
+        }
+    }
+
+    /// <summary>A connection reset right after accept has no remote address any more; that must not end the accept loop.</summary>
+    private static IPEndPoint? RemoteOf(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint as IPEndPoint;
         }
         catch (SocketException)
         {
@@ -152,7 +230,7 @@ public sealed class SecureListener : IAsyncDisposable
         }
     }
 
-    private async Task HandshakeAsync(long id, Socket socket, CancellationToken ct)
+    private async Task HandshakeAsync(long id, Socket socket, IDisposable slot, CancellationToken ct)
     {
         await Task.Yield();
         SecureChannel? channel = null;
@@ -160,6 +238,18 @@ public sealed class SecureListener : IAsyncDisposable
         try
         {
             channel = await _transport.AcceptAsync(socket, ct);
+
+            // A proven validator no longer counts against its address: validators sharing a host (a local testnet,
+            // a NAT) must never crowd each other out. An observer keeps its slot for as long as it is connected.
+            if (channel.Role == PeerRole.Validator)
+            {
+                slot.Dispose();
+            }
+            else
+            {
+                channel.HoldConnectionSlot(slot);
+            }
+
             await _ready.Writer.WriteAsync(channel, ct);
             queued = true;
         }
@@ -172,6 +262,11 @@ public sealed class SecureListener : IAsyncDisposable
         }
         finally
         {
+            if (channel is null)
+            {
+                slot.Dispose();
+            }
+
             if (!queued)
             {
                 Interlocked.Decrement(ref _pending);

@@ -30,8 +30,12 @@ public sealed class SecureTransport
     /// <summary>Every value of aegis_auth_failures_total's <c>reason</c> label (one per <see cref="HandshakeFailure"/>).</summary>
     public static IReadOnlyList<string> AuthFailureReasons => NetworkMetrics.ReasonLabels;
 
+    /// <summary>Every value of aegis_p2p_connections_refused_total's <c>reason</c> label (one per <see cref="PeerRefusal"/>).</summary>
+    public static IReadOnlyList<string> RefusalReasons => NetworkMetrics.RefusalReasonLabels;
+
     // Taken at construction so the counter is published (and exported at zero) before the first failed handshake.
     private readonly System.Diagnostics.Metrics.Counter<long> _authFailures = NetworkMetrics.AuthFailures;
+    private LogThrottle _failureLog = LogThrottle.For<HandshakeFailure>(new PeerLimits().LogInterval);
 
     /// <param name="chainId">Peers on another chain are refused in HELLO.</param>
     /// <param name="identity">This node's long-term identity key, proven to every peer in AUTH.</param>
@@ -70,6 +74,15 @@ public sealed class SecureTransport
             _handshakeTimeout = value;
         }
     }
+
+    /// <summary>Failed handshakes are logged at most once per interval per reason (all are counted); see <see cref="PeerLimits.LogInterval"/>.</summary>
+    public TimeSpan LogInterval
+    {
+        get => _failureLog.Interval;
+        init => _failureLog = LogThrottle.For<HandshakeFailure>(value);
+    }
+
+    internal ILogger Logger => _logger;
 
     /// <summary>Consulted after the authorizer on every handshake this transport runs; see <see cref="PeerVeto"/>.</summary>
     public PeerVeto? Veto { get; init; }
@@ -136,9 +149,13 @@ public sealed class SecureTransport
         }
     }
 
-    /// <summary>Binds <paramref name="endPoint"/> (port 0 picks a free one) and accepts handshaken channels from it.</summary>
-    public SecureListener Listen(IPEndPoint endPoint, int maxPendingHandshakes = SecureListener.DefaultMaxPendingHandshakes) =>
-        new(this, endPoint, maxPendingHandshakes, _logger);
+    /// <summary>
+    /// Binds <paramref name="endPoint"/> (port 0 picks a free one) and accepts handshaken channels from it, admitting
+    /// connections within <paramref name="limits"/> (per-IP connections and handshake rate, pending handshakes; the
+    /// defaults when null). The handshake timeout is this transport's.
+    /// </summary>
+    public SecureListener Listen(IPEndPoint endPoint, PeerLimits? limits = null) =>
+        new(this, endPoint, limits ?? new PeerLimits(), _logger);
 
     private async Task<SecureChannel> HandshakeAsync(Socket socket, bool initiator, PublicKey? expectedRemote, CancellationToken ct)
     {
@@ -156,7 +173,11 @@ public sealed class SecureTransport
         catch (HandshakeException ex)
         {
             _authFailures.Add(1, new KeyValuePair<string, object?>("reason", NetworkMetrics.ReasonLabel(ex.Reason)));
-            _logger.HandshakeFailed(Direction(initiator), remote, ex.Reason, ex.Detail);
+            if (_failureLog.ShouldLog((int)ex.Reason, out long suppressed))
+            {
+                _logger.HandshakeFailed(Direction(initiator), remote, ex.Reason, ex.Detail, suppressed);
+            }
+
             if (ex.PeerWasTold)
             {
                 await LingerAsync(socket);

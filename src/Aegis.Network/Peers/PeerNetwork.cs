@@ -25,6 +25,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     private readonly int _self;
     private readonly IPEndPoint _listen;
     private readonly IReadOnlyList<string> _bootstrap;
+    private readonly PeerLimits _limits;
     private readonly PeerMetrics _metrics;
     private readonly ILogger _logger;
     private readonly SecureTransport _transport;
@@ -34,20 +35,35 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     private readonly List<Task> _tasks = [];
     private SecureListener? _listener;
 
+    private readonly LogThrottle _observerLog;
     private IPeerMessageHandler? _handler;
+    private int _observerSlots;
     private readonly TaskCompletionSource<string> _identityConflict = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _firstConflict;
 
-    public PeerNetwork(Genesis genesis, ISigner identity, IPEndPoint listen, IReadOnlyList<string> bootstrap, bool allowObservers, PeerMetrics metrics, ILogger<PeerNetwork> logger)
+    /// <param name="limits">The perimeter: per-address limits, handshake timeout, observers (see <see cref="PeerLimits"/>).</param>
+    public PeerNetwork(Genesis genesis, ISigner identity, IPEndPoint listen, IReadOnlyList<string> bootstrap, PeerLimits limits, PeerMetrics metrics, ILogger<PeerNetwork> logger)
     {
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Validate();
         _genesis = genesis;
         _self = genesis.Validators.FindByKey(identity.PublicKey)?.Index ?? -1;
         _listen = listen;
         _bootstrap = bootstrap;
+        _limits = limits;
         _metrics = metrics;
         _logger = logger;
+        _observerLog = LogThrottle.For<ObserverLogEvent>(limits.LogInterval);
+
+        // The policy admits every proven identity (a validator as one, anyone else as an observer); Admit then applies
+        // the rules that depend on live state and the limits, so each refusal has its own reason and sentence.
         // The transport logs (and counts) failed handshakes itself, with the endpoint and reason as fields.
-        _transport = new SecureTransport(genesis.ChainId, identity, PeerPolicy.ForValidators(genesis.Validators, allowObservers), logger) { Veto = IdentityInUse };
+        _transport = new SecureTransport(genesis.ChainId, identity, PeerPolicy.ForValidators(genesis.Validators, allowObservers: true), logger)
+        {
+            Veto = Admit,
+            HandshakeTimeout = limits.HandshakeTimeout,
+            LogInterval = limits.LogInterval,
+        };
     }
 
     /// <summary>
@@ -58,6 +74,9 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     public Task<string> IdentityConflict => _identityConflict.Task;
 
     public int ConnectedValidators => _validators.Count;
+
+    /// <summary>Observers connected (or admitted and finishing their handshake) now; never more than <see cref="PeerLimits.MaxObservers"/>.</summary>
+    public int ConnectedObservers => Volatile.Read(ref _observerSlots);
 
     public IReadOnlyList<PeerInfo> Peers =>
         [.. _validators.Values.Concat(_observers.Values).Select(c => c.Info())];
@@ -76,7 +95,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
 
         // The transport's listener reuses the address, handshakes each connection off the accept loop and bounds
         // how many handshakes may be pending, so a flood of idle connections cannot exhaust the node.
-        SecureListener listener = _transport.Listen(_listen);
+        SecureListener listener = _transport.Listen(_listen, _limits);
         _listener = listener;
         _tasks.Add(Task.Run(() => AcceptLoopAsync(listener, _stop.Token)));
         foreach (Validator v in _genesis.Validators.All)
@@ -236,7 +255,15 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
             _observers[connection.Key] = connection;
         }
 
-        LogConnected(connection.Id, channel.RemoteEndPoint.ToString(), channel.Role.ToString());
+        if (validator is not null)
+        {
+            LogConnected(connection.Id, channel.RemoteEndPoint.ToString(), channel.Role.ToString());
+        }
+        else if (_observerLog.ShouldLog((int)ObserverLogEvent.Connected, out long suppressed))
+        {
+            LogObserverConnected(connection.Id, channel.RemoteEndPoint.ToString(), suppressed);
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task writer = connection.RunWriterAsync(linked.Token);
         Task heartbeat = HeartbeatAsync(connection, linked.Token);
@@ -258,7 +285,14 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
 
             await connection.DisposeAsync();
             await Task.WhenAll(writer, heartbeat).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            LogDisconnected(connection.Id);
+            if (validator is not null)
+            {
+                LogDisconnected(connection.Id);
+            }
+            else if (_observerLog.ShouldLog((int)ObserverLogEvent.Disconnected, out long suppressed))
+            {
+                LogObserverDisconnected(connection.Id, suppressed);
+            }
         }
     }
 
@@ -278,7 +312,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
             catch (PeerProtocolException ex)
             {
                 _metrics.Failure("protocol_violation");
-                LogProtocolViolation(connection.Id, ex.Message);
+                NoteProtocolViolation(connection, ex.Message);
                 return;
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
@@ -305,7 +339,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
             catch (CodecException ex)
             {
                 _metrics.Failure("malformed_message");
-                LogProtocolViolation(connection.Id, ex.Message);
+                NoteProtocolViolation(connection, ex.Message);
                 if (++malformed > 10)
                 {
                     return;
@@ -366,23 +400,80 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     /// <summary>How long a node keeps being refused as a duplicate, with no validator connection at all, before it gives up.</summary>
     private static readonly TimeSpan ConflictGrace = 2 * LiveWindow;
 
-    private string? IdentityInUse(PublicKey remote)
+    /// <summary>
+    /// The admission rules after a peer proved its identity (the transport's veto): a validator identity already live
+    /// elsewhere is refused; an observer needs observers on, fewer than max_observers of them and fewer than max_peers
+    /// peers. An admitted observer holds a slot until its channel closes, so the cap holds exactly, even for
+    /// handshakes that finish at the same instant. Every refusal is counted by reason.
+    /// </summary>
+    private PeerAdmission Admit(PublicKey remote, PeerRole role)
+    {
+        PeerAdmission admission = role == PeerRole.Validator ? AdmitValidator(remote) : AdmitObserver();
+        if (admission.Refusal is { } reason)
+        {
+            NetworkMetrics.CountRefusal(reason);
+        }
+
+        return admission;
+    }
+
+    private PeerAdmission AdmitValidator(PublicKey remote)
     {
         Validator? v = _genesis.Validators.FindByKey(remote);
         if (v is null)
         {
-            return null;
+            return PeerAdmission.Admit();
         }
 
         if (v.Index == _self)
         {
             LogOwnIdentity(v.Id);
-            return $"identity of validator {v.Id} {IdentityInUseText} this node itself; another process holds this node's key";
+            return PeerAdmission.Refuse(PeerRefusal.IdentityInUse, $"identity of validator {v.Id} {IdentityInUseText} this node itself; another process holds this node's key");
         }
 
         return _validators.TryGetValue(v.Index, out Connection? live) && live.SeenWithin(LiveWindow)
-            ? $"validator {v.Id} {IdentityInUseText} {live.Channel.RemoteEndPoint}; another process holds its key"
-            : null;
+            ? PeerAdmission.Refuse(PeerRefusal.IdentityInUse, $"validator {v.Id} {IdentityInUseText} {live.Channel.RemoteEndPoint}; another process holds its key")
+            : PeerAdmission.Admit();
+    }
+
+    private PeerAdmission AdmitObserver()
+    {
+        if (!_limits.AllowObservers)
+        {
+            return PeerAdmission.Refuse(PeerRefusal.ObserversOff, "this node accepts no observers (p2p.allow_observers is false, the default in production)");
+        }
+
+        while (true)
+        {
+            int taken = Volatile.Read(ref _observerSlots);
+            if (taken >= _limits.MaxObservers)
+            {
+                return PeerAdmission.Refuse(PeerRefusal.ObserverLimit, $"this node already has its {_limits.MaxObservers} observers (p2p.max_observers)");
+            }
+
+            if (taken + _validators.Count >= _limits.MaxPeers)
+            {
+                return PeerAdmission.Refuse(PeerRefusal.PeerLimit, $"this node already has {_limits.MaxPeers} peers (p2p.max_peers)");
+            }
+
+            if (Interlocked.CompareExchange(ref _observerSlots, taken + 1, taken) == taken)
+            {
+                return PeerAdmission.Admit(new ObserverSlot(this));
+            }
+        }
+    }
+
+    private void NoteProtocolViolation(Connection connection, string reason)
+    {
+        // An observer is anyone with a key; its misbehaviour must not be able to fill the log either.
+        if (connection.Validator is not null)
+        {
+            LogProtocolViolation(connection.Id, reason);
+        }
+        else if (_observerLog.ShouldLog((int)ObserverLogEvent.ProtocolViolation, out long suppressed))
+        {
+            LogObserverProtocolViolation(connection.Id, reason, suppressed);
+        }
     }
 
     private void NoteIdentityConflict(string address, string detail)
@@ -409,4 +500,35 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "peer {Peer} broke the protocol: {Reason}")]
     private partial void LogProtocolViolation(string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "observer {Peer} connected from {Endpoint} [{Suppressed} more observer connections not logged since the last such line]")]
+    private partial void LogObserverConnected(string peer, string endpoint, long suppressed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "observer {Peer} disconnected [{Suppressed} more not logged since the last such line]")]
+    private partial void LogObserverDisconnected(string peer, long suppressed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "observer {Peer} broke the protocol: {Reason} [{Suppressed} more observer violations not logged since the last such line]")]
+    private partial void LogObserverProtocolViolation(string peer, string reason, long suppressed);
+
+    /// <summary>Observer lines are throttled per event: observers are whoever holds a key, so they come and go at an attacker's pace.</summary>
+    private enum ObserverLogEvent
+    {
+        Connected,
+        Disconnected,
+        ProtocolViolation,
+    }
+
+    /// <summary>An admitted observer's place under max_observers, given back when its channel closes (or its handshake fails).</summary>
+    private sealed class ObserverSlot(PeerNetwork owner) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                Interlocked.Decrement(ref owner._observerSlots);
+            }
+        }
+    }
 }

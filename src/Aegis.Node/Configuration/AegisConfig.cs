@@ -49,9 +49,26 @@ public sealed class P2pSection
 
     public List<string> BootstrapNodes { get; set; } = [];
 
+    /// <summary>Peers connected at once: observers are refused beyond it (validators of the genesis always get in).</summary>
     public int MaxPeers { get; set; } = 50;
 
-    public bool AllowObservers { get; set; } = true;
+    /// <summary>Whether identities outside the validator set may connect as observers. Unset: yes, except in production.</summary>
+    public bool? AllowObservers { get; set; }
+
+    /// <summary>Observers connected at once.</summary>
+    public int MaxObservers { get; set; } = new Aegis.Network.PeerLimits().MaxObservers;
+
+    /// <summary>Connections one IP (an IPv6 /64) may hold while handshaking or as an observer; proven validators do not count.</summary>
+    public int MaxConnectionsPerIp { get; set; } = new Aegis.Network.PeerLimits().MaxConnectionsPerIp;
+
+    /// <summary>Handshakes one IP (an IPv6 /64) may start per second.</summary>
+    public int HandshakesPerSecondPerIp { get; set; } = new Aegis.Network.PeerLimits().HandshakesPerSecondPerIp;
+
+    /// <summary>Handshakes in progress at once, from all addresses.</summary>
+    public int MaxPendingHandshakes { get; set; } = new Aegis.Network.PeerLimits().MaxPendingHandshakes;
+
+    /// <summary>A handshake (and an outgoing TCP connect) must finish within this, or the connection is dropped.</summary>
+    public int HandshakeTimeoutMs { get; set; } = (int)new Aegis.Network.PeerLimits().HandshakeTimeout.TotalMilliseconds;
 }
 
 public sealed class ConsensusSection

@@ -42,6 +42,7 @@ internal sealed class ConfigField
         FieldKind.Integer or FieldKind.LongInteger => "expected a whole number",
         FieldKind.OptionalInteger => "expected a whole number or nothing",
         FieldKind.Flag => "expected true or false",
+        FieldKind.OptionalFlag => "expected true, false or nothing",
         FieldKind.TextList => "expected a list of strings",
         _ => "expected a single value",
     };
@@ -73,6 +74,12 @@ internal sealed class ConfigField
                 return true;
             case FieldKind.Flag when bool.TryParse(t, out bool b):
                 value = b;
+                return true;
+            case FieldKind.OptionalFlag when t.Length == 0:
+                value = null;
+                return true;
+            case FieldKind.OptionalFlag when bool.TryParse(t, out bool ob):
+                value = ob;
                 return true;
             case FieldKind.TextList:
                 // A scalar list is comma-separated, the same shape as AEGIS_BOOTSTRAP_NODES, so "${PEERS}" works in YAML too.

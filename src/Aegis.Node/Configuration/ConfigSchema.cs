@@ -46,6 +46,7 @@ internal static class ConfigSchema
             : t == typeof(long) ? FieldKind.LongInteger
             : t == typeof(int?) ? FieldKind.OptionalInteger
             : t == typeof(bool) ? FieldKind.Flag
+            : t == typeof(bool?) ? FieldKind.OptionalFlag
             : t == typeof(List<string>) ? FieldKind.TextList
             : t.IsClass && t.Namespace == typeof(AegisConfig).Namespace ? FieldKind.Section
             : throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name}: options of type {t.Name} have no YAML reader yet");

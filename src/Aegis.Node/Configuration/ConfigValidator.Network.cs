@@ -9,6 +9,11 @@ public static partial class ConfigValidator
         p.Check(ListenAddresses.IsHost(c.P2p.Host), "p2p.host", c.P2p.Host, "expected an IP address or host name");
         p.Check(IsPort(c.P2p.Port), "p2p.port", c.P2p.Port, PortExpected);
         p.Check(c.P2p.MaxPeers is >= 1 and <= 1000, "p2p.max_peers", c.P2p.MaxPeers, "expected 1-1000");
+        p.Check(c.P2p.MaxObservers is >= 0 and <= 1000, "p2p.max_observers", c.P2p.MaxObservers, "expected 0-1000");
+        p.Check(c.P2p.MaxConnectionsPerIp is >= 1 and <= 10_000, "p2p.max_connections_per_ip", c.P2p.MaxConnectionsPerIp, "expected 1-10000");
+        p.Check(c.P2p.HandshakesPerSecondPerIp is >= 1 and <= 100_000, "p2p.handshakes_per_second_per_ip", c.P2p.HandshakesPerSecondPerIp, "expected 1-100000");
+        p.Check(c.P2p.MaxPendingHandshakes is >= 1 and <= 100_000, "p2p.max_pending_handshakes", c.P2p.MaxPendingHandshakes, "expected 1-100000");
+        p.Check(c.P2p.HandshakeTimeoutMs is >= 100 and <= 600_000, "p2p.handshake_timeout_ms", c.P2p.HandshakeTimeoutMs, "expected 100-600000");
         for (int i = 0; i < c.P2p.BootstrapNodes.Count; i++)
         {
             p.Check(ListenAddresses.IsHostPort(c.P2p.BootstrapNodes[i]), $"p2p.bootstrap_nodes[{i}]", c.P2p.BootstrapNodes[i], "expected host:port");

@@ -9,5 +9,6 @@ internal enum FieldKind
     LongInteger,
     OptionalInteger,
     Flag,
+    OptionalFlag,
     TextList,
 }

@@ -76,6 +76,7 @@ public sealed class AegisMetrics : IDisposable
         .Declare("aegis_consensus_view_changes_total")
         .Declare("aegis_consensus_failures_total", new LabelDomain("kind", FailureKinds))
         .Declare("aegis_auth_failures_total", new LabelDomain("reason", Aegis.Network.SecureTransport.AuthFailureReasons))
+        .Declare("aegis_p2p_connections_refused_total", new LabelDomain("reason", Aegis.Network.SecureTransport.RefusalReasons))
         .Declare("aegis_api_auth_failures_total", new LabelDomain("reason", Aegis.Node.Security.ApiAuthentication.FailureReasons))
         .Declare("aegis_api_rate_limited_total")
         .Declare("aegis_txs_committed_total")

@@ -40,6 +40,38 @@ internal static class Net
         return client;
     }
 
+    /// <summary>
+    /// Connects from <paramref name="source"/> (default 127.0.0.1) and reports whether the node answers with its HELLO;
+    /// false when the connection is reset or closed on arrival (the kernel may finish the TCP handshake first).
+    /// </summary>
+    public static async Task<bool> IsServedAsync(IPEndPoint endPoint, CancellationToken ct, IPAddress? source = null)
+    {
+        using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(source ?? IPAddress.Loopback, 0));
+            await socket.ConnectAsync(endPoint, ct);
+            byte[] header = new byte[8];
+            int read = 0;
+            while (read < header.Length)
+            {
+                int n = await socket.ReceiveAsync(header.AsMemory(read), SocketFlags.None, ct);
+                if (n == 0)
+                {
+                    return false;
+                }
+
+                read += n;
+            }
+
+            return header.AsSpan(4).SequenceEqual("AEGS"u8);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Builds a HELLO frame (header included) by hand, to impersonate a peer with other parameters.</summary>
     public static byte[] HelloFrame(ushort version = Handshake.ProtocolVersion, string chain = Chain, byte[]? ephemeralKey = null)
     {

@@ -49,7 +49,8 @@ public sealed class ConfigLoaderTests : TempConfig
         Assert.Equal(8000, c.P2p.Port);
         Assert.Empty(c.P2p.BootstrapNodes);
         Assert.Equal(50, c.P2p.MaxPeers);
-        Assert.True(c.P2p.AllowObservers);
+        Assert.Null(c.P2p.AllowObservers);
+        Assert.True(c.ObserversAllowed());
         Assert.Equal("pbft", c.Consensus.Algorithm);
         Assert.Equal(2000, c.Consensus.ViewChangeTimeoutMs);
         Assert.Equal(2000, c.Consensus.MaxBlockTxs);
@@ -105,6 +106,22 @@ public sealed class ConfigLoaderTests : TempConfig
         Assert.Equal(Path.GetFullPath(Path.Combine(Dir, "..", "shared", "genesis.json")), r.Config.GenesisFile);
         Assert.Equal(Path.Combine(Dir, "logs", "node.log"), r.Config.Logging.File);
         Assert.Equal("", r.Config.Security.JwtPublicKeyFile);
+    }
+
+    [Fact]
+    public void Observers_are_off_by_default_in_production_unless_allowed_and_the_p2p_limits_reach_the_network()
+    {
+        ConfigResult production = Load("node:\n  environment: production\nsecurity:\n  authentication: true\n  jwt_secret: 0123456789abcdef0123456789abcdef\n");
+        Assert.False(production.Config!.ObserversAllowed());
+        Assert.False(production.Config!.PeerLimits().AllowObservers);
+
+        ConfigResult allowed = Load("node:\n  environment: production\nsecurity:\n  authentication: true\n  jwt_secret: 0123456789abcdef0123456789abcdef\np2p:\n  allow_observers: true\n  max_observers: 3\n  max_connections_per_ip: 5\n  handshakes_per_second_per_ip: 7\n  max_pending_handshakes: 9\n  handshake_timeout_ms: 1500\n  max_peers: 11\n");
+        Aegis.Network.PeerLimits limits = allowed.Config!.PeerLimits();
+        Assert.Equal(new Aegis.Network.PeerLimits { AllowObservers = true, MaxObservers = 3, MaxConnectionsPerIp = 5, HandshakesPerSecondPerIp = 7, MaxPendingHandshakes = 9, HandshakeTimeout = TimeSpan.FromMilliseconds(1500), MaxPeers = 11 }, limits);
+
+        Assert.True(Load("node:\n  environment: testing\n").Config!.ObserversAllowed());
+        Assert.False(Load("p2p:\n  allow_observers: false\n").Config!.ObserversAllowed());
+        Assert.Contains("p2p.allow_observers: maybe — expected true, false or nothing", Lines(Load("p2p:\n  allow_observers: maybe\n")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,6 +26,10 @@ internal static class Perimeter
     public static void AddApi(this TestCluster cluster, string lines) =>
         cluster.EditConfigs(yaml => yaml.Replace("api:\n", "api:\n" + Indent(lines), StringComparison.Ordinal));
 
+    /// <summary>Adds keys to the p2p section of every node.</summary>
+    public static void AddP2p(this TestCluster cluster, string lines) =>
+        cluster.EditConfigs(yaml => yaml.Replace("p2p:\n", "p2p:\n" + Indent(lines), StringComparison.Ordinal));
+
     public static void EditConfigs(this TestCluster cluster, Func<string, string> edit)
     {
         foreach (string config in Directory.GetFiles(cluster.Dir, "config.yaml", SearchOption.AllDirectories))
@@ -99,6 +103,30 @@ internal static class Perimeter
     public static double MetricSum(string text, string name) =>
         text.Split('\n').Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "{", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
+    /// <summary>Whether the server closed its end within <paramref name="limit"/> (2 s by default): a read returns 0 or the connection was reset, rather than timing out.</summary>
+    public static async Task<bool> ClosedByPeerAsync(Socket s, CancellationToken ct, TimeSpan? limit = null)
+    {
+        var buffer = new byte[4096];
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(limit ?? TimeSpan.FromSeconds(2));
+        try
+        {
+            while (await s.ReceiveAsync(buffer, SocketFlags.None, wait.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
     public static string Base64Url(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
