@@ -26,6 +26,7 @@ public static class CliApp
             BenchCommand.Create(),
             SimCommand.Create(),
             Chat.ChatCommands.Create(),
+            ProofCommand.Create(),
         };
 
         ParseResult parse = root.Parse(args);
