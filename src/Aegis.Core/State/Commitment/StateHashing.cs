@@ -40,12 +40,7 @@ public static class StateHashing
     }
 
     /// <summary>Bit <paramref name="depth"/> of <paramref name="hash"/> (0 = the most significant bit of byte 0): 0 goes left, 1 right.</summary>
-    public static int Bit(Hash32 hash, int depth)
-    {
-        Span<byte> bytes = stackalloc byte[Hash32.Size];
-        hash.CopyTo(bytes);
-        return (bytes[depth >> 3] >> (7 - (depth & 7))) & 1;
-    }
+    public static int Bit(Hash32 hash, int depth) => hash.GetBit(depth);
 
     /// <summary>True when <paramref name="a"/> and <paramref name="b"/> agree on their first <paramref name="bits"/> bits.</summary>
     public static bool SharePrefix(Hash32 a, Hash32 b, int bits)
