@@ -30,14 +30,8 @@ public static class StateHashing
         return Hash32.Compute(buffer);
     }
 
-    public static Hash32 Node(Hash32 left, Hash32 right)
-    {
-        Span<byte> buffer = stackalloc byte[1 + (2 * Hash32.Size)];
-        buffer[0] = NodePrefix;
-        left.CopyTo(buffer[1..]);
-        right.CopyTo(buffer[(1 + Hash32.Size)..]);
-        return Hash32.Compute(buffer);
-    }
+    /// <summary>An inner node: exactly <see cref="MerkleTree.HashNode"/>, the one 0x01 ‖ left ‖ right hash in the codebase.</summary>
+    public static Hash32 Node(Hash32 left, Hash32 right) => MerkleTree.HashNode(left, right);
 
     /// <summary>Bit <paramref name="depth"/> of <paramref name="hash"/> (0 = the most significant bit of byte 0): 0 goes left, 1 right.</summary>
     public static int Bit(Hash32 hash, int depth) => hash.GetBit(depth);
