@@ -3,6 +3,8 @@ using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
 using Aegis.Core.State.Commitment;
+using Aegis.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
 
 /// <summary>
 /// The state commitment's cost per block, next to its anchor in the same run: today's per-block state work
@@ -12,7 +14,7 @@ using Aegis.Core.State.Commitment;
 /// Nodes live in <see cref="InMemoryTreeNodeStore"/>, so this is the CPU cost (hashing, encoding, allocation); the
 /// store's write cost per node is that of one 100-byte row insert, counted in the "nodes written" column.
 /// </summary>
-/// <remarks>dotnet run -c Release --project bench/Aegis.Benchmarks -- state-tree [--keys 1000000] [--blocks 1000,10000]</remarks>
+/// <remarks>dotnet run -c Release --project bench/Aegis.Benchmarks -- state-tree [--keys 1000000] [--blocks 1000,10000] [--sqlite]</remarks>
 internal static class StateTreeCost
 {
     private sealed class NothingApplied : IStateView
@@ -41,6 +43,7 @@ internal static class StateTreeCost
         TreeUpdate initial = StateTree.Update(store, StateTree.EmptyRoot, changes);
         store.Apply(initial, 0);
         TimeSpan build = Cpu() - buildStart;
+        using SqliteNodeTable? sqlite = args.Contains("--sqlite") ? new SqliteNodeTable(initial) : null;
         Hash32 root = initial.Root;
         Hash32 chainRoot = BlockExecutor.GenesisStateRoot;
         GC.Collect();
@@ -57,6 +60,7 @@ internal static class StateTreeCost
             var update = new List<double>();
             var apply = new List<double>();
             var written = new List<int>();
+            var sqliteWall = new List<double>();
             var stale = new List<int>();
             for (int run = 0; run < 3; run++)
             {
@@ -104,6 +108,11 @@ internal static class StateTreeCost
                 TimeSpan t2 = Cpu();
                 store.Apply(u, height);
                 TimeSpan t3 = Cpu();
+                if (sqlite is not null)
+                {
+                    sqliteWall.Add(sqlite.Write(u, height));
+                }
+
                 chainRoot = result.StateRoot;
                 root = u.Root;
                 exec.Add((t1 - t0).TotalMilliseconds);
@@ -115,6 +124,10 @@ internal static class StateTreeCost
 
             double siblings = Enumerable.Range(0, 200).Average(i => StateTree.Prove(store, root, System.Text.Encoding.UTF8.GetBytes(live[random.Next(live.Count)]), out _).Siblings.Count);
             Console.WriteLine($"| {size:N0} | {Median(exec):F1} | {Median(update):F1} | {Median(apply):F1} | {Median(written.Select(x => (double)x)):N0} | {Median(stale.Select(x => (double)x)):N0} | {siblings:F1} |");
+            if (sqlite is not null)
+            {
+                Console.WriteLine($"|   SQLite node table, one transaction with fsync (wall ms, median of 3) | {Median(sqliteWall):F1} | | | | | |");
+            }
         }
 
         // Sanity: the incremental root is the root of the final key set built from scratch.
@@ -128,6 +141,55 @@ internal static class StateTreeCost
         Console.WriteLine();
         Console.WriteLine($"final root {root.ToShortString()} equals the root rebuilt from its {live.Count:N0} leaves");
         return 0;
+    }
+
+    /// <summary>
+    /// With --sqlite: the same updates written to <see cref="SqliteTreeNodeStore"/> in a file loaded with the initial
+    /// tree, one transaction per block, synchronous=FULL as the node store commits. Wall time, since the cost is I/O.
+    /// </summary>
+    private sealed class SqliteNodeTable : IDisposable
+    {
+        private readonly string _path = Path.Combine(Path.GetTempPath(), $"aegis-bench-state-{Environment.ProcessId}.db");
+        private readonly SqliteConnection _connection;
+        private readonly SqliteTreeNodeStore _store;
+
+        public SqliteNodeTable(TreeUpdate initial)
+        {
+            _connection = new SqliteConnection($"Data Source={_path}");
+            _connection.Open();
+            using (SqliteCommand pragmas = _connection.CreateCommand())
+            {
+                pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+                pragmas.ExecuteNonQuery();
+            }
+
+            SqliteTreeNodeStore.EnsureTable(_connection);
+            _store = new SqliteTreeNodeStore(_connection);
+            var load = Stopwatch.StartNew();
+            Write(initial, 0);
+            Console.WriteLine($"SQLite node table loaded with {initial.NewNodes.Count:N0} nodes in {load.Elapsed.TotalSeconds:F1} s wall: {new FileInfo(_path).Length / (1 << 20):N0} MiB + WAL");
+        }
+
+        public double Write(TreeUpdate update, ulong version)
+        {
+            var wall = Stopwatch.StartNew();
+            using SqliteTransaction tx = _connection.BeginTransaction();
+            _store.Transaction = tx;
+            _store.Apply(update, version);
+            tx.Commit();
+            _store.Transaction = null;
+            return wall.Elapsed.TotalMilliseconds;
+        }
+
+        public void Dispose()
+        {
+            _connection.Dispose();
+            SqliteConnection.ClearAllPools();
+            foreach (string file in new[] { _path, _path + "-wal", _path + "-shm" })
+            {
+                File.Delete(file);
+            }
+        }
     }
 
     /// <summary>
