@@ -28,6 +28,7 @@ public static class CliApp
             Chat.ChatCommands.Create(),
             Knowledge.KnowledgeCommand.Create(),
             Mesh.MeshCommand.Create(),
+            ProofCommand.Create(),
         };
 
         ParseResult parse = root.Parse(args);

@@ -36,6 +36,21 @@ public readonly struct Hash32 : IEquatable<Hash32>, IComparable<Hash32>
         return new Hash32(digest);
     }
 
+    /// <summary>Bit <paramref name="index"/> (0 = the most significant bit of byte 0), without copying the hash out: a tree path step.</summary>
+    public int GetBit(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Size * 8);
+        ulong word = (index >> 6) switch
+        {
+            0 => _a,
+            1 => _b,
+            2 => _c,
+            _ => _d,
+        };
+        return (int)((word >> (63 - (index & 63))) & 1);
+    }
+
     public void CopyTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64BigEndian(destination, _a);

@@ -1,0 +1,94 @@
+using Aegis.Core.Crypto;
+using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
+using Aegis.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Aegis.Storage.Tests.Sqlite;
+
+/// <summary>The state tree over a real SQLite file: same roots as in memory, reopened from disk, pruning, and an altered row refused.</summary>
+public sealed class SqliteTreeNodeStoreTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"aegis-state-nodes-{Guid.NewGuid():N}.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        File.Delete(_path);
+    }
+
+    private SqliteConnection Open()
+    {
+        var c = new SqliteConnection($"Data Source={_path}");
+        c.Open();
+        SqliteTreeNodeStore.EnsureTable(c);
+        return c;
+    }
+
+    private static byte[] B(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+
+    private static List<StateChange> Block(int block) =>
+        [.. Enumerable.Range(0, 200).Select(i => (i * 7 + block) % 500).Distinct().Select(k => new StateChange(B($"k{k}"), (k + block) % 5 == 0 ? null : B($"v{k}@{block}")))];
+
+    [Fact]
+    public void Blocks_written_in_transactions_give_the_in_memory_roots_and_survive_a_reopen()
+    {
+        var memory = new InMemoryTreeNodeStore();
+        Hash32 memoryRoot = StateTree.EmptyRoot, sqliteRoot = StateTree.EmptyRoot;
+        using (SqliteConnection c = Open())
+        {
+            var store = new SqliteTreeNodeStore(c);
+            for (int b = 1; b <= 10; b++)
+            {
+                TreeUpdate m = StateTree.Update(memory, memoryRoot, Block(b));
+                memory.Apply(m, (ulong)b);
+                memoryRoot = m.Root;
+
+                using SqliteTransaction tx = c.BeginTransaction();
+                store.Transaction = tx;
+                TreeUpdate s = StateTree.Update(store, sqliteRoot, Block(b));
+                store.Apply(s, (ulong)b);
+                tx.Commit();
+                store.Transaction = null;
+                sqliteRoot = s.Root;
+                Assert.Equal(memoryRoot, sqliteRoot);
+            }
+
+            Assert.True(store.PruneStaleUpTo(10) > 0);
+        }
+
+        using SqliteConnection reopened = Open();
+        var again = new SqliteTreeNodeStore(reopened);
+        Assert.Equal(memoryRoot, StateTree.Build(StateTree.Leaves(again, sqliteRoot).Select(l => new KeyValuePair<byte[], byte[]>(l.Key, l.Value)).ToList()).Root);
+        StateProof proof = StateTree.Prove(again, sqliteRoot, B("k7"), out byte[]? value);
+        Assert.Null(proof.Verify(sqliteRoot, B("k7"), value ?? [], value is not null));
+    }
+
+    [Fact]
+    public void A_row_altered_on_disk_is_refused_at_the_read_naming_the_node()
+    {
+        Hash32 root;
+        using (SqliteConnection c = Open())
+        {
+            var store = new SqliteTreeNodeStore(c);
+            TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, Block(1));
+            store.Apply(u, 1);
+            root = u.Root;
+            // Rewrite k1's value inside its leaf row, as an operator with sqlite3 could: v1@1 becomes v9@1.
+            TreeNode leaf = u.NewNodes.Single(n => n.Kind == TreeNodeKind.Leaf && n.Key.AsSpan().SequenceEqual(B("k1")));
+            byte[] bytes = leaf.ToBytes();
+            bytes[^3] = (byte)'9';
+            using SqliteCommand tamper = c.CreateCommand();
+            tamper.CommandText = "UPDATE state_nodes SET node = $node WHERE hash = $hash";
+            tamper.Parameters.AddWithValue("$node", bytes);
+            tamper.Parameters.AddWithValue("$hash", leaf.Hash.ToArray());
+            Assert.Equal(1, tamper.ExecuteNonQuery());
+        }
+
+        using SqliteConnection reopened = Open();
+        var again = new SqliteTreeNodeStore(reopened);
+        StorageException ex = Assert.Throws<StorageException>(() => StateTree.Get(again, root, B("k1")));
+        Assert.Contains("corrupt", ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(StateTree.Get(again, root, B("k8")));
+    }
+}
