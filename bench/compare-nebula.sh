@@ -3,7 +3,9 @@
 # on one bridge), with the same iperf3 and ping commands, one system after the other:
 #   - single-stream TCP throughput A→B over the mesh (iperf3 -t $DURATION), and over the raw underlay for reference
 #   - added ping latency (mesh RTT minus underlay RTT, 20 pings at 0.2 s)
-#   - time to first packet on a new tunnel (the first ping's RTT right after both nodes joined; includes the handshake)
+#   - time to first packet on a new tunnel: the first A→B ping's RTT once both nodes are ready (AegisRay: /health
+#     healthy and /status peers ≥ 1, i.e. TUN up and joined to the coordinator; Nebula: nebula1 up and the lighthouse
+#     answering a ping), so it includes the A↔B lookup and handshake and nothing of the start-up
 #   - throughput with all UDP dropped by nftables (Nebula: none, it is UDP only)
 # RUNS repetitions each (default 3), medians reported. Memory per idle peer: `aegis mesh bench-idle --peers 1000`.
 # Usage: bench/compare-nebula.sh  (root; DURATION=10 RUNS=3 SYSTEMS="nebula aegisray")
@@ -55,6 +57,25 @@ iperf_bps() { # target
 }
 
 avg_rtt() { ip netns exec "$P-A" ping -c 20 -i 0.2 -q "$1" | awk -F'/' '/rtt/ {print $5}'; }
+
+# Both nodes up and joined (see the header); waits up to 60 s. Prints the seconds it took.
+wait_ready() { # system
+  local t0=$SECONDS
+  for _ in $(seq 1 120); do
+    local ok=1
+    for ns in A B; do
+      if [ "$1" = nebula ]; then
+        ip netns exec "$P-$ns" ping -c1 -W1 100.65.0.1 >/dev/null 2>&1 || ok=0
+      else
+        ip netns exec "$P-$ns" curl -sf -m 1 http://127.0.0.1:8080/health >/dev/null 2>&1 || ok=0
+        [ "$(ip netns exec "$P-$ns" curl -s -m 1 http://127.0.0.1:8080/status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"])' 2>/dev/null || echo 0)" -ge 1 ] || ok=0
+      fi
+    done
+    [ $ok = 1 ] && { echo $((SECONDS - t0)); return 0; }
+    sleep 0.5
+  done
+  echo "bench: $1 not ready after 60 s" >&2; return 1
+}
 
 first_rtt() { ip netns exec "$P-A" ping -c 1 -W 10 "$1" | awk -F'time=' '/time=/ {split($2,a," "); print a[1]}'; }
 
@@ -123,7 +144,7 @@ run_system() { # system → prints results lines
     else
       for n in L A B; do start "$n" $AEGIS mesh run --config "$WORK/aegis/$n.yaml"; done
     fi
-    sleep 3
+    wait_ready "$sys" >/dev/null || true
     first+=("$(first_rtt "$target" || echo 10000)")
     wait_ping "$target" || true
     tput+=("$(iperf_bps "$target")")

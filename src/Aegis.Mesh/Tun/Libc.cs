@@ -23,6 +23,26 @@ internal static unsafe partial class Libc
     public const int SO_RCVTIMEO = 20;
     public const int MSG_WAITFORONE = 0x10000;
     public const int MSG_DONTWAIT = 0x40;
+    public const int MSG_TRUNC = 0x20;
+    public const int EIO = 5;
+    public const int EINVAL = 22;
+    public const int SOL_UDP = 17;
+    public const int UDP_SEGMENT = 103;
+    public const int UDP_GRO = 104;
+
+    /// <summary>struct cmsghdr on 64-bit Linux; its data starts at <see cref="CmsgDataOffset"/>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CmsgHdr
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+    }
+
+    public const int CmsgDataOffset = 16;
+
+    /// <summary>CMSG_SPACE for a 4-byte payload (a u16 UDP_SEGMENT or an int UDP_GRO), 8-byte aligned.</summary>
+    public const int CmsgSpace4 = 24;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SockAddrIn
