@@ -133,6 +133,9 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
     public static partial int SendMMsg(int fd, MMsgHdr* messages, uint count, int flags);
 
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    public static partial int MallocTrim(nuint pad);
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
