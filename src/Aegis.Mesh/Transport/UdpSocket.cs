@@ -62,6 +62,17 @@ public sealed unsafe class UdpSocket : IUdpSender, IDisposable
         }
     }
 
+    /// <summary>The bound port (the kernel's choice when the socket was bound to port 0).</summary>
+    public ushort LocalPort
+    {
+        get
+        {
+            Libc.SockAddrIn address = default;
+            uint length = (uint)sizeof(Libc.SockAddrIn);
+            return Libc.GetSockName(_fd, &address, &length) == 0 ? Endpoint(address).Port : throw new IOException($"getsockname: {Libc.Describe(Libc.Errno)}");
+        }
+    }
+
     /// <summary>True when the kernel may hand one receive slot a coalesced train of datagrams (UDP_GRO accepted).</summary>
     public bool Gro { get; }
 

@@ -30,15 +30,7 @@ internal static unsafe partial class Libc
     public const int UDP_SEGMENT = 103;
     public const int UDP_GRO = 104;
 
-    /// <summary>struct cmsghdr on 64-bit Linux; its data starts at <see cref="CmsgDataOffset"/>.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    public struct CmsgHdr
-    {
-        public nuint Length;
-        public int Level;
-        public int Type;
-    }
-
+    /// <summary>Where a control message's data starts: after <see cref="CmsgHdr"/> (16 bytes on 64-bit Linux).</summary>
     public const int CmsgDataOffset = 16;
 
     /// <summary>CMSG_SPACE for a 4-byte payload (a u16 UDP_SEGMENT or an int UDP_GRO), 8-byte aligned.</summary>
@@ -77,6 +69,15 @@ internal static unsafe partial class Libc
     {
         public MsgHdr Header;
         public uint Length;
+    }
+
+    /// <summary>struct cmsghdr on 64-bit Linux; its data starts at <see cref="CmsgDataOffset"/>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CmsgHdr
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -120,6 +121,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
     public static partial int Bind(int fd, SockAddrIn* address, uint length);
+
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    public static partial int GetSockName(int fd, SockAddrIn* address, uint* length);
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
