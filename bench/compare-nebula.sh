@@ -2,10 +2,12 @@
 # AegisRay against Debian's nebula 1.6.1 in the same namespace topology (a lighthouse/coordinator L and two nodes A, B
 # on one bridge), with the same iperf3 and ping commands, one system after the other:
 #   - single-stream TCP throughput A→B over the mesh (iperf3 -t $DURATION), and over the raw underlay for reference
-#   - added ping latency (mesh RTT minus underlay RTT, 20 pings at 0.2 s)
-#   - time to first packet on a new tunnel (the first ping's RTT right after both nodes joined; includes the handshake)
+#   - added ping latency (median mesh RTT minus median underlay RTT, 50 pings at 0.1 s)
+#   - time to first packet on a new tunnel: the first A→B ping's RTT once both nodes are ready (AegisRay: /health
+#     healthy and /status peers ≥ 1, i.e. TUN up and joined to the coordinator; Nebula: nebula1 up and the lighthouse
+#     answering a ping), so it includes the A↔B lookup and handshake and nothing of the start-up
 #   - throughput with all UDP dropped by nftables (Nebula: none, it is UDP only)
-# RUNS repetitions each (default 3), medians reported. Memory per idle peer: `aegis mesh bench-idle --peers 1000`.
+# RUNS repetitions each (default 3), medians reported. Memory per idle peer: `aegis mesh bench-idle --peers 5000` (at 1,000 the RSS signal, ~3 MB, is within the noise of the GC and glibc returning memory).
 # Usage: bench/compare-nebula.sh  (root; DURATION=10 RUNS=3 SYSTEMS="nebula aegisray")
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +56,28 @@ iperf_bps() { # target
   ip netns exec "$P-A" iperf3 -c "$1" -t "$DURATION" -J 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e6)' || echo 0
 }
 
-avg_rtt() { ip netns exec "$P-A" ping -c 20 -i 0.2 -q "$1" | awk -F'/' '/rtt/ {print $5}'; }
+# The median of 50 pings' RTTs (0.1 s apart): on this shared 2-core machine a few pings wait milliseconds for a core,
+# and the mean is mostly those; the median is the path's own latency, for the underlay and both systems alike.
+avg_rtt() { ip netns exec "$P-A" ping -c 50 -i 0.1 "$1" | awk -F'time=' '/time=/ {split($2,a," "); print a[1]}' | median; }
+
+# Both nodes up and joined (see the header); waits up to 60 s. Prints the seconds it took.
+wait_ready() { # system
+  local t0=$SECONDS
+  for _ in $(seq 1 120); do
+    local ok=1
+    for ns in A B; do
+      if [ "$1" = nebula ]; then
+        ip netns exec "$P-$ns" ping -c1 -W1 100.65.0.1 >/dev/null 2>&1 || ok=0
+      else
+        ip netns exec "$P-$ns" curl -sf -m 1 http://127.0.0.1:8080/health >/dev/null 2>&1 || ok=0
+        [ "$(ip netns exec "$P-$ns" curl -s -m 1 http://127.0.0.1:8080/status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"])' 2>/dev/null || echo 0)" -ge 1 ] || ok=0
+      fi
+    done
+    [ $ok = 1 ] && { echo $((SECONDS - t0)); return 0; }
+    sleep 0.5
+  done
+  echo "bench: $1 not ready after 60 s" >&2; return 1
+}
 
 first_rtt() { ip netns exec "$P-A" ping -c 1 -W 10 "$1" | awk -F'time=' '/time=/ {split($2,a," "); print a[1]}'; }
 
@@ -123,7 +146,7 @@ run_system() { # system → prints results lines
     else
       for n in L A B; do start "$n" $AEGIS mesh run --config "$WORK/aegis/$n.yaml"; done
     fi
-    sleep 3
+    wait_ready "$sys" >/dev/null || true
     first+=("$(first_rtt "$target" || echo 10000)")
     wait_ping "$target" || true
     tput+=("$(iperf_bps "$target")")
@@ -162,5 +185,5 @@ echo "underlay rtt_ms $(printf '%s\n' "${urtt[@]}" | median) runs: ${urtt[*]}"
 nebula_pki
 aegis_pki
 for sys in $SYSTEMS; do run_system "$sys"; done
-echo "aegisray idle peers: $($AEGIS mesh bench-idle --peers 1000)"
+echo "aegisray idle peers: $($AEGIS mesh bench-idle --peers 5000)"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

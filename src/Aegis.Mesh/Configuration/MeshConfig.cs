@@ -44,6 +44,9 @@ public sealed class MeshConfig
 
     public int MaxPeers { get; set; } = 50;
 
+    /// <summary>UDP segmentation offloads (UDP_SEGMENT trains out, UDP_GRO in); off only to measure without them.</summary>
+    public bool UdpOffload { get; set; } = true;
+
     public bool ExitEnabled { get; set; }
 
     public string UseExit { get; set; } = "";

@@ -23,7 +23,7 @@ public static class MeshConfigLoader
         ["network"] = ["name", "cidr"],
         ["pki"] = ["ca_file", "cert_file", "key_file"],
         ["security"] = ["use_tls", "stealth_mode", "sni", "cipher"],
-        ["performance"] = ["max_peers"],
+        ["performance"] = ["max_peers", "udp_offload"],
         ["exit"] = ["enabled"],
         ["firewall"] = ["inbound", "outbound"],
         ["storage"] = ["type", "connection_string", "path"],
@@ -184,6 +184,7 @@ public static class MeshConfigLoader
             }
         }, problems);
         Number(v, "performance.max_peers", n => c.MaxPeers = n, problems);
+        Flag(v, "performance.udp_offload", b => c.UdpOffload = b, problems);
         Flag(v, "exit.enabled", b => c.ExitEnabled = b, problems);
         Text(v, "use_exit", s => c.UseExit = s, problems);
         Text(v, "storage.type", s => c.StorageType = s, problems);

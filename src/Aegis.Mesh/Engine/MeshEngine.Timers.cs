@@ -94,6 +94,18 @@ public sealed partial class MeshEngine
 
         bool infrastructure = peer.IsCoordinator || peer.NodeType == Session.NodeType.Relay || ReferenceEquals(peer, _exitPeer);
         bool active = infrastructure || now - peer.LastDataSentMs < _options.ActiveWindowMs;
+        if (!active && now - peer.LastReceivedMs >= _options.ActiveWindowMs)
+        {
+            // Idle both ways: its sessions drop their native cipher contexts until the next packet (memory per idle peer).
+            foreach (Session.TransportSession idle in peer.Sessions)
+            {
+                if (idle.HasContexts)
+                {
+                    idle.ReleaseContexts();
+                }
+            }
+        }
+
         if (!active || peer.Path is not { } path)
         {
             return;

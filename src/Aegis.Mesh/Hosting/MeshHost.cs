@@ -88,7 +88,7 @@ public sealed class MeshHost : IDisposable
         IUdpSender udp = NullUdp.Instance;
         if (_config.UdpPort != 0)
         {
-            _udp = new UdpSocket(_config.ListenHost, _config.UdpPort, slot);
+            _udp = new UdpSocket(_config.ListenHost, _config.UdpPort, slot, _config.UdpOffload);
             udp = _udp;
         }
 
@@ -126,7 +126,7 @@ public sealed class MeshHost : IDisposable
         var threads = new List<Thread> { Start("aegisray-control", ControlLoop) };
         if (_udp is not null)
         {
-            threads.Add(Start("aegisray-udp-rx", () => UdpLoop(_udp, slot)));
+            threads.Add(Start("aegisray-udp-rx", () => UdpLoop(_udp)));
         }
 
         if (_tun is not null)
@@ -252,11 +252,11 @@ public sealed class MeshHost : IDisposable
         }
     }
 
-    private void UdpLoop(UdpSocket socket, int slot)
+    private void UdpLoop(UdpSocket socket)
     {
         socket.BeginBatching();
         var buffers = new DataBuffers();
-        using var batch = new ReceiveBatch(slot);
+        using ReceiveBatch batch = socket.CreateReceiveBatch();
         while (!_stopping)
         {
             int n = socket.Receive(batch);
@@ -267,9 +267,24 @@ public sealed class MeshHost : IDisposable
 
             for (int i = 0; i < n; i++)
             {
-                if (!batch.Truncated(i))
+                if (batch.Truncated(i))
                 {
-                    Engine.OnUnderlayPacket(batch.Packet(i), PacketSource.FromUdp(batch.Source(i)), buffers);
+                    continue;
+                }
+
+                ReadOnlySpan<byte> train = batch.Packet(i);
+                PacketSource source = PacketSource.FromUdp(batch.Source(i));
+                int segment = batch.SegmentSize(i);
+                if (segment <= 0)
+                {
+                    Engine.OnUnderlayPacket(train, source, buffers);
+                    continue;
+                }
+
+                // A train the kernel coalesced (UDP_GRO): datagrams of `segment` bytes, the last possibly shorter.
+                for (int offset = 0; offset < train.Length; offset += segment)
+                {
+                    Engine.OnUnderlayPacket(train.Slice(offset, Math.Min(segment, train.Length - offset)), source, buffers);
                 }
             }
 

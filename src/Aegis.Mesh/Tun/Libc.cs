@@ -23,6 +23,18 @@ internal static unsafe partial class Libc
     public const int SO_RCVTIMEO = 20;
     public const int MSG_WAITFORONE = 0x10000;
     public const int MSG_DONTWAIT = 0x40;
+    public const int MSG_TRUNC = 0x20;
+    public const int EIO = 5;
+    public const int EINVAL = 22;
+    public const int SOL_UDP = 17;
+    public const int UDP_SEGMENT = 103;
+    public const int UDP_GRO = 104;
+
+    /// <summary>Where a control message's data starts: after <see cref="CmsgHdr"/> (16 bytes on 64-bit Linux).</summary>
+    public const int CmsgDataOffset = 16;
+
+    /// <summary>CMSG_SPACE for a 4-byte payload (a u16 UDP_SEGMENT or an int UDP_GRO), 8-byte aligned.</summary>
+    public const int CmsgSpace4 = 24;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SockAddrIn
@@ -57,6 +69,15 @@ internal static unsafe partial class Libc
     {
         public MsgHdr Header;
         public uint Length;
+    }
+
+    /// <summary>struct cmsghdr on 64-bit Linux; its data starts at <see cref="CmsgDataOffset"/>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CmsgHdr
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -101,6 +122,9 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
     public static partial int Bind(int fd, SockAddrIn* address, uint length);
 
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    public static partial int GetSockName(int fd, SockAddrIn* address, uint* length);
+
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
 
@@ -112,6 +136,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
     public static partial int SendMMsg(int fd, MMsgHdr* messages, uint count, int flags);
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    public static partial int MallocTrim(nuint pad);
 
     public static int Errno => Marshal.GetLastPInvokeError();
 
