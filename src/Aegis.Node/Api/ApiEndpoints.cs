@@ -108,6 +108,11 @@ public static class ApiEndpoints
             return Error(400, "bad_request", problem!);
         }
 
+        if (RefuseWithoutQuorum(http, node) is { } refused)
+        {
+            return refused;
+        }
+
         bool wait = string.Equals(http.Request.Query["wait"], "commit", StringComparison.OrdinalIgnoreCase);
         using CancellationTokenSource? timeout = wait ? CancellationTokenSource.CreateLinkedTokenSource(ct) : null;
         timeout?.CancelAfter(node.CommitWaitTimeout);
@@ -142,8 +147,28 @@ public static class ApiEndpoints
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Error(504, "commit_timeout", $"transaction {tx.Hash} accepted but not committed within {node.CommitWaitTimeout.TotalSeconds:0}s; poll GET /v1/tx/{tx.Hash}");
+            // Bounded: the client gets the hash to poll instead of a request held while the cluster cannot commit.
+            http.Response.Headers.Location = $"/v1/tx/{tx.Hash}";
+            return Results.Json(
+                new TxPending(tx.Hash.ToString(), "pending", $"/v1/tx/{tx.Hash}", $"accepted but not committed within {node.CommitWaitTimeout.TotalSeconds:0.#}s; GET /v1/tx/{tx.Hash} answers 200 once it is"),
+                ApiJsonContext.Default.TxPending,
+                statusCode: 202);
         }
+    }
+
+    /// <summary>
+    /// 503 with the reason when this node sees fewer than a quorum of validators: nothing it accepts could commit, so a
+    /// client is better served by another node (or a retry) than by a 202 for a transaction that waits indefinitely.
+    /// </summary>
+    internal static IResult? RefuseWithoutQuorum(HttpContext http, NodeServices node)
+    {
+        if (node.Readiness.NoQuorum() is not { } reason)
+        {
+            return null;
+        }
+
+        http.Response.Headers.RetryAfter = "5";
+        return Error(503, "no_quorum", $"{reason}; the cluster cannot commit, so the transaction was not accepted — retry later or on another node");
     }
 
     private static async Task<IResult> GetTxAsync(NodeServices node, string hash, CancellationToken ct)

@@ -41,6 +41,13 @@ public sealed record StatusResponse(
 
 public sealed record TxAccepted([property: JsonPropertyName("tx_hash")] string TxHash);
 
+/// <summary>A <c>?wait=commit</c> that ran out of time: accepted, not yet committed; <see cref="Poll"/> answers once it is.</summary>
+public sealed record TxPending(
+    [property: JsonPropertyName("tx_hash")] string TxHash,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("poll")] string Poll,
+    [property: JsonPropertyName("message")] string Message);
+
 public sealed record TxCommitted([property: JsonPropertyName("tx_hash")] string TxHash, [property: JsonPropertyName("height")] ulong Height, [property: JsonPropertyName("block_hash")] string BlockHash);
 
 public sealed record KvResponse([property: JsonPropertyName("key")] string Key, [property: JsonPropertyName("value")] string Value, [property: JsonPropertyName("height")] ulong Height);
@@ -107,6 +114,7 @@ public sealed record TxBatchResponse([property: JsonPropertyName("accepted")] in
 [JsonSerializable(typeof(ReadyResponse))]
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(TxAccepted))]
+[JsonSerializable(typeof(TxPending))]
 [JsonSerializable(typeof(TxCommitted))]
 [JsonSerializable(typeof(KvResponse))]
 [JsonSerializable(typeof(TxLookupResponse))]

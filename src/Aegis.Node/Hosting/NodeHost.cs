@@ -143,7 +143,7 @@ public static class NodeHost
         // The runtime starts the network once it can take the peers' messages.
         await runtime.StartAsync(ct);
 
-        var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromSeconds(30)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };
+        var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromMilliseconds(config.Api.CommitWaitMs)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };
         app.UseAegisPerimeter(config);
 
         await using Aegis.Chat.Hosting.SecureChatNode secureChat = await app.StartSecureChatAsync(config, genesis, runtime, network, loggers, ct);

@@ -38,11 +38,17 @@ public sealed class NodeReadiness(NodeRuntime runtime, IPeerNetwork network, Sto
             return new(ReadinessState.Syncing, $"syncing: at height {s.Height}, peers at {s.HighestPeerHeight}", sync);
         }
 
+        return NoQuorum() is { } noQuorum
+            ? new(ReadinessState.NoQuorum, noQuorum, sync)
+            : new(ReadinessState.Ready, null, sync);
+    }
+
+    /// <summary>Why this node cannot see a quorum of validators (itself included), or null when it can: the cluster cannot commit without one.</summary>
+    public string? NoQuorum()
+    {
         int reachable = network.Peers.Count(p => p.Role == "validator") + 1;
         int quorum = runtime.Genesis.Validators.Quorum.Size;
-        return reachable < quorum
-            ? new(ReadinessState.NoQuorum, $"no quorum: {reachable} of {quorum} validators reachable", sync)
-            : new(ReadinessState.Ready, null, sync);
+        return reachable < quorum ? $"no quorum: {reachable} of {quorum} validators reachable" : null;
     }
 }
 
