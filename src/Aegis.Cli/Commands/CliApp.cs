@@ -27,6 +27,7 @@ public static class CliApp
             SimCommand.Create(),
             Chat.ChatCommands.Create(),
         };
+        Operations.OperationsCommands.AddTo(root);
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
