@@ -29,7 +29,14 @@ public static class BackupWriter
         bool encrypted = !string.IsNullOrEmpty(passphrase);
         try
         {
-            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            // A backup holds every value on the chain: readable by its owner only, like the node's key file.
+            var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16 };
+            if (!OperatingSystem.IsWindows())
+            {
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using (var file = new FileStream(partial, create))
             {
                 file.Write(BackupFile.Magic);
                 using BackupCipher? cipher = encrypted ? BackupCipher.Create(passphrase!) : null;
