@@ -13,7 +13,7 @@ using Prometheus;
 namespace Aegis.Node.Api;
 
 /// <summary>What the API reads from: the runtime, the peers, readiness, the metrics registry and who we are.</summary>
-public sealed record NodeServices(NodeRuntime Runtime, IPeerNetwork Network, NodeReadiness Readiness, CollectorRegistry Metrics, string NodeId, TimeSpan CommitWaitTimeout)
+public sealed record NodeServices(INodeRuntime Runtime, IPeerNetwork Network, NodeReadiness Readiness, CollectorRegistry Metrics, string NodeId, TimeSpan CommitWaitTimeout)
 {
     /// <summary>How long a read with ?min_height waits for this node to apply that height (api.min_height_wait_ms).</summary>
     public TimeSpan MinHeightWait { get; init; } = TimeSpan.FromSeconds(5);
@@ -64,6 +64,7 @@ public static class ApiEndpoints
     {
         NodeSnapshot s = node.Runtime.Snapshot;
         var validators = node.Runtime.Genesis.Validators;
+        IReadOnlyList<PeerInfo> peers = node.Network.Peers;
         return new StatusResponse(
             node.NodeId,
             node.Runtime.Genesis.ChainId,
@@ -74,11 +75,14 @@ public static class ApiEndpoints
             validators[s.Leader].Id,
             s.InViewChange,
             SyncStatus(node),
-            node.Network.Peers.Count,
+            peers.Count,
             validators.Count,
             s.MempoolSize,
             s.ViewChanges,
-            node.Runtime.TxsCommitted);
+            node.Runtime.TxsCommitted,
+            node.Runtime.IsValidator ? "validator" : "observer",
+            peers.Count(p => p.Role == "validator"),
+            peers.Count(p => p.Role != "validator"));
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext http, NodeServices node, CancellationToken ct)

@@ -37,7 +37,10 @@ public sealed record StatusResponse(
     [property: JsonPropertyName("validators")] int Validators,
     [property: JsonPropertyName("mempool_size")] int MempoolSize,
     [property: JsonPropertyName("view_changes")] ulong ViewChanges,
-    [property: JsonPropertyName("txs_committed")] long TxsCommitted);
+    [property: JsonPropertyName("txs_committed")] long TxsCommitted,
+    [property: JsonPropertyName("role")] string Role,
+    [property: JsonPropertyName("validator_peers")] int ValidatorPeers,
+    [property: JsonPropertyName("observer_peers")] int ObserverPeers);
 
 public sealed record TxAccepted([property: JsonPropertyName("tx_hash")] string TxHash);
 

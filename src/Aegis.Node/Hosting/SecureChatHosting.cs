@@ -20,7 +20,7 @@ namespace Aegis.Node.Hosting;
 /// </summary>
 public static class SecureChatHosting
 {
-    public static async Task<SecureChatNode> StartSecureChatAsync(this WebApplication app, AegisConfig config, Genesis genesis, NodeRuntime runtime, PeerNetwork network, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<SecureChatNode> StartSecureChatAsync(this WebApplication app, AegisConfig config, Genesis genesis, INodeRuntime runtime, PeerNetwork network, ILoggerFactory loggers, CancellationToken ct)
     {
         var storage = new StorageOptions
         {
@@ -36,7 +36,7 @@ public static class SecureChatHosting
         return node;
     }
 
-    private sealed class RuntimeLedger(NodeRuntime runtime) : ILedgerGateway
+    private sealed class RuntimeLedger(INodeRuntime runtime) : ILedgerGateway
     {
         public INodeStore Store => runtime.Store;
 

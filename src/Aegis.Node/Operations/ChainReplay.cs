@@ -62,35 +62,10 @@ public sealed class ChainReplay
     public (ExecutionResult? Result, string? Problem) Append(StoredBlock stored, string? certificateProblem)
     {
         Block block = stored.Block;
-        if (block.Height != Height + 1)
-        {
-            return (null, block.Height > Height + 1 ? $"block {Height + 1} is missing (the next stored block is {block.Height})" : $"block {block.Height} appears again after {Height}");
-        }
-
-        if (block.Header.ChainId != _genesis.ChainId)
-        {
-            return (null, $"the block is of chain '{block.Header.ChainId}', the genesis is of '{_genesis.ChainId}'");
-        }
-
-        if (block.Header.PreviousHash != TipHash)
-        {
-            return (null, $"previous hash {block.Header.PreviousHash.ToShortString()} is not the hash of block {Height} ({TipHash.ToShortString()}): the hash chain is broken");
-        }
-
-        if (block.CheckIntegrity() is { } integrity)
-        {
-            return (null, integrity);
-        }
-
-        if (certificateProblem is not null)
-        {
-            return (null, $"commit certificate: {certificateProblem}");
-        }
-
         ulong source = block.Height > _depth ? block.Height - _depth : 0;
-        if (_roots.TryGetValue(source, out Hash32 expectedHeaderRoot) && block.Header.StateRoot != expectedHeaderRoot)
+        if (CheckNext(_genesis, Height, TipHash, block, certificateProblem, _roots.TryGetValue(source, out Hash32 root) ? (source, root) : null) is { } problem)
         {
-            return (null, $"header.state_root {block.Header.StateRoot.ToShortString()} is not the replayed state root after block {source} ({expectedHeaderRoot.ToShortString()})");
+            return (null, problem);
         }
 
         ExecutionResult result = BlockExecutor.Execute(block, StateRoot, new AppliedView(_applied));
@@ -139,6 +114,43 @@ public sealed class ChainReplay
         _roots[block.Height] = result.StateRoot;
         _roots.Remove(block.Height - Math.Min(block.Height, _depth + 1));
         return (result, null);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="block"/> may follow a chain whose tip is (<paramref name="height"/>, <paramref name="tipHash"/>):
+    /// the next height, this chain, the hash link, its own transactions, its certificate (checked by the caller, maybe in
+    /// parallel), and the state root its header must name when the replayed one is known. Null when it may; else why not.
+    /// </summary>
+    public static string? CheckNext(Genesis genesis, ulong height, Hash32 tipHash, Block block, string? certificateProblem, (ulong Height, Hash32 Root)? headerRoot)
+    {
+        if (block.Height != height + 1)
+        {
+            return block.Height > height + 1 ? $"block {height + 1} is missing (the next stored block is {block.Height})" : $"block {block.Height} appears again after {height}";
+        }
+
+        if (block.Header.ChainId != genesis.ChainId)
+        {
+            return $"the block is of chain '{block.Header.ChainId}', the genesis is of '{genesis.ChainId}'";
+        }
+
+        if (block.Header.PreviousHash != tipHash)
+        {
+            return $"previous hash {block.Header.PreviousHash.ToShortString()} is not the hash of block {height} ({tipHash.ToShortString()}): the hash chain is broken";
+        }
+
+        if (block.CheckIntegrity() is { } integrity)
+        {
+            return integrity;
+        }
+
+        if (certificateProblem is not null)
+        {
+            return $"commit certificate: {certificateProblem}";
+        }
+
+        return headerRoot is { } expected && block.Header.StateRoot != expected.Root
+            ? $"header.state_root {block.Header.StateRoot.ToShortString()} is not the replayed state root after block {expected.Height} ({expected.Root.ToShortString()})"
+            : null;
     }
 
     /// <summary>Compares a stored (or backed-up) key-value state with the replay's; the first difference as (height, reason), or null.</summary>

@@ -50,7 +50,7 @@ public static class Restorer
                         (ExecutionResult? result, string? problem) = replay.Append(batch[i], certificates[i]);
                         if (problem is not null)
                         {
-                            throw new BackupFormatException($"block {batch[i].Height} does not verify: {problem}");
+                            throw new BackupFormatException($"block {batch[i].Height} does not verify ({problem}): the file was altered");
                         }
 
                         writes.Add(new BlockWrite(batch[i].Block, batch[i].Certificate, result!));
