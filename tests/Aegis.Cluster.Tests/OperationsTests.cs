@@ -104,6 +104,7 @@ public class OperationsTests
         Assert.True(afterRestore.Exit == 0, afterRestore.ToString());
 
         cluster.Processes.Start(3);
+        Assert.True(await cluster.Processes.WaitReadyAsync(TimeSpan.FromSeconds(60), ct), "the restored node did not become ready:\n" + cluster.Logs());
         Load.Result more = await Load.RunAsync(cluster, [0, 1, 2, 3], count: 40, concurrency: 4, "after", ct);
         Assert.Equal(40, more.Acknowledged.Count);
         await cluster.WaitForHeightAsync([0, 1, 2, 3], more.Acknowledged.Values.Max(), TimeSpan.FromSeconds(60), ct);
