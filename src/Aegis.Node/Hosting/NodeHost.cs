@@ -108,14 +108,7 @@ public static class NodeHost
         var storageHealth = new StorageHealth(metrics);
 
         await using INodeStore store = new MonitoredNodeStore(
-            StoreFactory.Create(new StorageOptions
-            {
-                Type = config.Storage.Type,
-                DataDirectory = config.Node.DataDir,
-                ConnectionString = config.Storage.ConnectionString,
-                Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
-                GenesisHash = genesis.Hash,
-            }),
+            StoreFactory.Create(config.ToStorageOptions(genesis.Hash)),
             storageHealth);
         await store.InitializeAsync(ct);
         log.LogInformation("storage open: {Store}", store.Description);

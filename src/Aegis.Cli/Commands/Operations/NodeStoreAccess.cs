@@ -43,15 +43,7 @@ internal sealed record NodeStoreAccess(AegisConfig Config, Genesis Genesis, Stor
             return null;
         }
 
-        var storage = new StorageOptions
-        {
-            Type = config.Storage.Type,
-            DataDirectory = config.Node.DataDir,
-            ConnectionString = config.Storage.ConnectionString,
-            Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
-            GenesisHash = genesis.Hash,
-        };
-        return new NodeStoreAccess(config, genesis, storage);
+        return new NodeStoreAccess(config, genesis, config.ToStorageOptions(genesis.Hash));
     }
 
     /// <summary>
