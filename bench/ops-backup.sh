@@ -41,7 +41,7 @@ timed() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); ec
 echo "machine: $(nproc) cores, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 "$aegis" verify --config "$config" | tail -2
 plain=() sealed=() restore=() verify=()
-for i in 1 2 3; do
+for _ in 1 2 3; do
   plain+=("$(timed "$aegis" backup --config "$config" --out "$dir/plain.bak" --no-encrypt)")
   sealed+=("$(AEGIS_ENCRYPTION_KEY=bench-passphrase timed "$aegis" backup --config "$config" --out "$dir/sealed.bak")")
   verify+=("$(timed "$aegis" verify --config "$config")")
