@@ -113,7 +113,7 @@ public sealed class ApiSection
     public int MinHeightWaitMs { get; set; } = 5_000;
 
     /// <summary>How long <c>POST /v1/tx?wait=commit</c> holds the request; then 202 with the hash and status <c>pending</c> to poll.</summary>
-    public int CommitWaitMs { get; set; } = 10_000;
+    public int CommitWaitMs { get; set; } = 30_000;
 }
 
 public sealed class TlsSection
