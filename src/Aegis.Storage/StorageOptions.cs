@@ -62,5 +62,18 @@ public sealed class StorageOptions
         return problems;
     }
 
+    /// <summary>The password inside <see cref="ConnectionString"/>, or null: what diagnostics must scrub from anything they print.</summary>
+    public string? ConnectionPassword()
+    {
+        try
+        {
+            return string.IsNullOrEmpty(ConnectionString) ? null : Postgres.PostgresConnectionString.Parse(ConnectionString).Password;
+        }
+        catch (StorageException)
+        {
+            return null;
+        }
+    }
+
     internal string NormalizedType => (Type ?? "").Trim().ToLowerInvariant();
 }

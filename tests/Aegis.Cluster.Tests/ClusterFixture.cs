@@ -12,12 +12,14 @@ public sealed class TestCluster : IAsyncDisposable
     // Below Linux's ephemeral range (32768+), so no outgoing connection can already hold a port we want to listen on.
     private static int _nextPort = 20000 + (Environment.ProcessId % 40 * 300);
 
-    public TestCluster(int validators = 4, string storage = "sqlite", bool tls = false)
+    public TestCluster(int validators = 4, string storage = "sqlite", bool tls = false, int observers = 0)
     {
         Dir = Path.Combine(Path.GetTempPath(), "aegis-cluster-" + Guid.NewGuid().ToString("N")[..8]);
         BasePort = Interlocked.Add(ref _nextPort, 100);
-        TestnetGenerator.Write(Dir, validators, BasePort, storage, PostgresFactAttribute.Url, tls: tls);
-        Processes = new LocalClusterProcess(Dir, validators, BasePort);
+        TestnetGenerator.Write(Dir, validators, BasePort, storage, PostgresFactAttribute.Url, tls: tls, observers: observers);
+
+        // Every node is a process: the validators, then the observers.
+        Processes = new LocalClusterProcess(Dir, validators + observers, BasePort);
         if (storage == "postgresql")
         {
             // Each node keeps its tables in its own schema of the shared test database.

@@ -30,6 +30,7 @@ public static class CliApp
             Mesh.MeshCommand.Create(),
             ProofCommand.Create(),
         };
+        Operations.OperationsCommands.AddTo(root);
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

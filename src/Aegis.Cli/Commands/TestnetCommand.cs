@@ -8,6 +8,8 @@ public static class TestnetCommand
 {
     public static Option<int> Validators() => new("--validators", "-n") { Description = "number of validators", DefaultValueFactory = _ => 4 };
 
+    public static Option<int> Observers() => new("--observers") { Description = "non-voting nodes after the validators: they follow and verify the chain and serve the API, never vote", DefaultValueFactory = _ => 0 };
+
     public static Option<int> BasePort() => new("--base-port") { Description = "node i uses ports P+10i (p2p), P+10i+1 (api), P+10i+2 (metrics)", DefaultValueFactory = _ => 26600 };
 
     public static Option<bool> Tls() => new("--tls") { Description = "write a local CA (DIR/ca.crt) and a certificate per node, and serve the API and metrics over TLS" };
@@ -65,15 +67,22 @@ public static class TestnetCommand
         var hosts = new Option<string?>("--hosts") { Description = "one host per node, comma-separated, or a name with {i} for the index (e.g. 'aegis-{i}.aegis'): nodes then listen on every interface, all on ports P, P+1, P+2, and reach each other by these names (containers, pods, machines)" };
         var force = new Option<bool>("--force") { Description = "overwrite an existing testnet in DIR (its keys and genesis are replaced; data dirs are not deleted)" };
         Option<bool> tls = Tls();
-        var command = new Command("testnet", "write genesis.json and per-node config.yaml and node.key for a local testnet") { validators, dir, basePort, storage, hosts, force, tls };
+        Option<int> observers = Observers();
+        var command = new Command("testnet", "write genesis.json and per-node config.yaml and node.key for a local testnet") { validators, observers, dir, basePort, storage, hosts, force, tls };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(validators);
-            List<string> problems = Validate(n, parse.GetValue(basePort), parse.GetValue(storage)!);
-            List<string>? hostList = parse.GetValue(hosts) is { } h ? TestnetGenerator.ExpandHosts(h, n) : null;
+            int m = parse.GetValue(observers);
+            List<string> problems = Validate(n + m, parse.GetValue(basePort), parse.GetValue(storage)!);
+            if (m is < 0 or > 64)
+            {
+                problems.Add($"--observers: {m} — expected 0 to 64");
+            }
+
+            List<string>? hostList = parse.GetValue(hosts) is { } h ? TestnetGenerator.ExpandHosts(h, n + m) : null;
             if (hostList is not null)
             {
-                problems.AddRange(ValidateHosts(hostList, n));
+                problems.AddRange(ValidateHosts(hostList, n + m));
             }
 
             string path = parse.GetValue(dir)!;
@@ -89,10 +98,10 @@ public static class TestnetCommand
 
             int port = parse.GetValue(basePort);
             bool secure = parse.GetValue(tls);
-            TestnetGenerator.Write(path, n, port, parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"), hosts: hostList, tls: secure);
-            Console.WriteLine($"wrote a {n}-validator testnet to {Path.GetFullPath(path)}");
+            TestnetGenerator.Write(path, n, port, parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"), hosts: hostList, tls: secure, observers: m);
+            Console.WriteLine($"wrote a {n}-validator testnet{(m > 0 ? $" with {m} observers (node{n}..node{n + m - 1})" : "")} to {Path.GetFullPath(path)}");
             string scheme = secure ? "https" : "http";
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < n + m; i++)
             {
                 string api = hostList is null ? $"{scheme}://127.0.0.1:{TestnetGenerator.ApiPort(port, i)}" : $"{scheme}://{hostList[i]}:{port + 1}";
                 Console.WriteLine($"  node{i}: aegis run --config {TestnetGenerator.ConfigPath(path, i)}   (api {api})");

@@ -21,7 +21,8 @@ public static class UpCommand
         Option<string> storage = TestnetCommand.Storage();
         var readyTimeout = new Option<int>("--ready-timeout") { Description = "seconds to wait for every node to be ready", DefaultValueFactory = _ => 60 };
         Option<bool> tls = TestnetCommand.Tls();
-        var command = new Command("up", "start a local cluster (default 4 validators on SQLite) and show its live status") { validators, dir, basePort, storage, readyTimeout, tls };
+        Option<int> observers = TestnetCommand.Observers();
+        var command = new Command("up", "start a local cluster (default 4 validators on SQLite) and show its live status") { validators, observers, dir, basePort, storage, readyTimeout, tls };
         command.SetAction(async (parse, outer) =>
         {
             using var stop = new ShutdownSignal(outer);
@@ -29,7 +30,8 @@ public static class UpCommand
             int n = parse.GetValue(validators);
             int port = parse.GetValue(basePort);
             string path = parse.GetValue(dir)!;
-            List<string> problems = TestnetCommand.Validate(n, port, parse.GetValue(storage)!);
+            int m = parse.GetValue(observers);
+            List<string> problems = TestnetCommand.Validate(n + m, port, parse.GetValue(storage)!);
             if (problems.Count > 0)
             {
                 return CliErrors.Report("up", problems);
@@ -42,8 +44,9 @@ public static class UpCommand
             }
             else
             {
-                TestnetGenerator.Write(path, n, port, parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"), tls: parse.GetValue(tls));
-                Console.WriteLine($"generated a {n}-validator testnet in {Path.GetFullPath(path)}");
+                TestnetGenerator.Write(path, n, port, parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"), tls: parse.GetValue(tls), observers: m);
+                Console.WriteLine($"generated a {n}-validator testnet{(m > 0 ? $" with {m} observers" : "")} in {Path.GetFullPath(path)}");
+                n += m;
             }
 
             await using var cluster = new LocalClusterProcess(path, n, port);
@@ -72,7 +75,7 @@ public static class UpCommand
                 return CliErrors.Fail("up", $"not every node became ready within {parse.GetValue(readyTimeout)} s (see the logs above)");
             }
 
-            Console.WriteLine($"all {n} validators ready in {clock.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"all {n} nodes ready in {clock.Elapsed.TotalSeconds:F1} s");
             for (int i = 0; i < n; i++)
             {
                 Console.WriteLine($"  node-{i}: {cluster.ApiUrl(i)}");

@@ -89,6 +89,20 @@ public static class KeyFileEncryption
         }
     }
 
+    /// <summary>
+    /// The same passphrase-to-key derivation for other files sealed with AEGIS_ENCRYPTION_KEY (backups): one KDF and
+    /// cipher for every secret at rest. The caller zeroes the key when done.
+    /// </summary>
+    public static byte[] DeriveKey(string passphrase, byte[] salt, int iterations)
+    {
+        if (iterations is < MinIterations or > MaxIterations)
+        {
+            throw new FormatException($"iterations: {iterations} — expected {MinIterations} to {MaxIterations}");
+        }
+
+        return Derive(passphrase, salt, iterations);
+    }
+
     private static byte[] Derive(string passphrase, byte[] salt, int iterations) =>
         Rfc2898DeriveBytes.Pbkdf2(System.Text.Encoding.UTF8.GetBytes(passphrase), salt, iterations, HashAlgorithmName.SHA256, 32);
 

@@ -13,7 +13,7 @@ using Prometheus;
 namespace Aegis.Node.Api;
 
 /// <summary>What the API reads from: the runtime, the peers, readiness, the metrics registry and who we are.</summary>
-public sealed record NodeServices(NodeRuntime Runtime, IPeerNetwork Network, NodeReadiness Readiness, CollectorRegistry Metrics, string NodeId, TimeSpan CommitWaitTimeout)
+public sealed record NodeServices(INodeRuntime Runtime, IPeerNetwork Network, NodeReadiness Readiness, CollectorRegistry Metrics, string NodeId, TimeSpan CommitWaitTimeout)
 {
     /// <summary>How long a read with ?min_height waits for this node to apply that height (api.min_height_wait_ms).</summary>
     public TimeSpan MinHeightWait { get; init; } = TimeSpan.FromSeconds(5);
@@ -64,6 +64,7 @@ public static class ApiEndpoints
     {
         NodeSnapshot s = node.Runtime.Snapshot;
         var validators = node.Runtime.Genesis.Validators;
+        IReadOnlyList<PeerInfo> peers = node.Network.Peers;
         return new StatusResponse(
             node.NodeId,
             node.Runtime.Genesis.ChainId,
@@ -74,11 +75,14 @@ public static class ApiEndpoints
             validators[s.Leader].Id,
             s.InViewChange,
             SyncStatus(node),
-            node.Network.Peers.Count,
+            peers.Count,
             validators.Count,
             s.MempoolSize,
             s.ViewChanges,
-            node.Runtime.TxsCommitted);
+            node.Runtime.TxsCommitted,
+            node.Runtime.IsValidator ? "validator" : "observer",
+            peers.Count(p => p.Role == "validator"),
+            peers.Count(p => p.Role != "validator"));
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext http, NodeServices node, CancellationToken ct)
@@ -106,6 +110,11 @@ public static class ApiEndpoints
         if (tx is null)
         {
             return Error(400, "bad_request", problem!);
+        }
+
+        if (RefuseWithoutQuorum(http, node) is { } refused)
+        {
+            return refused;
         }
 
         bool wait = string.Equals(http.Request.Query["wait"], "commit", StringComparison.OrdinalIgnoreCase);
@@ -142,8 +151,28 @@ public static class ApiEndpoints
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Error(504, "commit_timeout", $"transaction {tx.Hash} accepted but not committed within {node.CommitWaitTimeout.TotalSeconds:0}s; poll GET /v1/tx/{tx.Hash}");
+            // Bounded: the client gets the hash to poll instead of a request held while the cluster cannot commit.
+            http.Response.Headers.Location = $"/v1/tx/{tx.Hash}";
+            return Results.Json(
+                new TxPending(tx.Hash.ToString(), "pending", $"/v1/tx/{tx.Hash}", $"accepted but not committed within {node.CommitWaitTimeout.TotalSeconds:0.#}s; GET /v1/tx/{tx.Hash} answers 200 once it is"),
+                ApiJsonContext.Default.TxPending,
+                statusCode: 202);
         }
+    }
+
+    /// <summary>
+    /// 503 with the reason when this node sees fewer than a quorum of validators: nothing it accepts could commit, so a
+    /// client is better served by another node (or a retry) than by a 202 for a transaction that waits indefinitely.
+    /// </summary>
+    internal static IResult? RefuseWithoutQuorum(HttpContext http, NodeServices node)
+    {
+        if (node.Readiness.NoQuorum() is not { } reason)
+        {
+            return null;
+        }
+
+        http.Response.Headers.RetryAfter = "5";
+        return Error(503, "no_quorum", $"{reason}; the cluster cannot commit, so the transaction was not accepted — retry later or on another node");
     }
 
     private static async Task<IResult> GetTxAsync(NodeServices node, string hash, CancellationToken ct)

@@ -37,9 +37,19 @@ public sealed record StatusResponse(
     [property: JsonPropertyName("validators")] int Validators,
     [property: JsonPropertyName("mempool_size")] int MempoolSize,
     [property: JsonPropertyName("view_changes")] ulong ViewChanges,
-    [property: JsonPropertyName("txs_committed")] long TxsCommitted);
+    [property: JsonPropertyName("txs_committed")] long TxsCommitted,
+    [property: JsonPropertyName("role")] string Role,
+    [property: JsonPropertyName("validator_peers")] int ValidatorPeers,
+    [property: JsonPropertyName("observer_peers")] int ObserverPeers);
 
 public sealed record TxAccepted([property: JsonPropertyName("tx_hash")] string TxHash);
+
+/// <summary>A <c>?wait=commit</c> that ran out of time: accepted, not yet committed; <see cref="Poll"/> answers once it is.</summary>
+public sealed record TxPending(
+    [property: JsonPropertyName("tx_hash")] string TxHash,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("poll")] string Poll,
+    [property: JsonPropertyName("message")] string Message);
 
 public sealed record TxCommitted([property: JsonPropertyName("tx_hash")] string TxHash, [property: JsonPropertyName("height")] ulong Height, [property: JsonPropertyName("block_hash")] string BlockHash);
 
@@ -107,6 +117,7 @@ public sealed record TxBatchResponse([property: JsonPropertyName("accepted")] in
 [JsonSerializable(typeof(ReadyResponse))]
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(TxAccepted))]
+[JsonSerializable(typeof(TxPending))]
 [JsonSerializable(typeof(TxCommitted))]
 [JsonSerializable(typeof(KvResponse))]
 [JsonSerializable(typeof(TxLookupResponse))]

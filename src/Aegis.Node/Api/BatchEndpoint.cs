@@ -56,6 +56,11 @@ public static class BatchEndpoint
 
     private static async Task<IResult> SubmitAsync(HttpContext http, NodeServices node, List<(TxRequest? Request, string? Problem)> requests, CancellationToken ct)
     {
+        if (ApiEndpoints.RefuseWithoutQuorum(http, node) is { } refused)
+        {
+            return refused;
+        }
+
         var items = new TxBatchItem?[requests.Count];
         var valid = new List<(int Index, Transaction Tx)>(requests.Count);
         for (int i = 0; i < requests.Count; i++)
@@ -107,7 +112,7 @@ public static class BatchEndpoint
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                items[i] = items[i]! with { Error = "commit_timeout", Message = $"not committed within {node.CommitWaitTimeout.TotalSeconds:0}s" };
+                items[i] = items[i]! with { Error = "commit_timeout", Message = $"accepted, not committed within {node.CommitWaitTimeout.TotalSeconds:0.#}s; poll GET /v1/tx/{items[i]!.TxHash}" };
             }
         }
 

@@ -69,7 +69,7 @@ internal static class KvEndpoint
     /// True once the node has applied <paramref name="height"/>. Subscribes to committed blocks before looking at the
     /// height, so a block that lands in between is not missed; never longer than <paramref name="limit"/>.
     /// </summary>
-    private static async Task<bool> WaitForHeightAsync(NodeRuntime runtime, ulong height, TimeSpan limit, CancellationToken ct)
+    private static async Task<bool> WaitForHeightAsync(INodeRuntime runtime, ulong height, TimeSpan limit, CancellationToken ct)
     {
         if (runtime.Snapshot.Height >= height)
         {

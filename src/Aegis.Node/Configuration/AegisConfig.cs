@@ -128,6 +128,9 @@ public sealed class ApiSection
 
     /// <summary>How long a read with <c>?min_height=H</c> may wait for this node to apply H before it answers 503.</summary>
     public int MinHeightWaitMs { get; set; } = 5_000;
+
+    /// <summary>How long <c>POST /v1/tx?wait=commit</c> holds the request; then 202 with the hash and status <c>pending</c> to poll.</summary>
+    public int CommitWaitMs { get; set; } = 30_000;
 }
 
 public sealed class TlsSection

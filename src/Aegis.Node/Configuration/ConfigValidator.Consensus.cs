@@ -43,13 +43,7 @@ public static partial class ConfigValidator
         // so no mistake is reported twice.
         if (p.Count == before && !string.IsNullOrWhiteSpace(c.Node.DataDir))
         {
-            var engine = new StorageOptions
-            {
-                Type = c.Storage.Type,
-                DataDirectory = c.Node.DataDir,
-                ConnectionString = c.Storage.ConnectionString,
-                Schema = string.IsNullOrEmpty(c.Storage.Schema) ? null : c.Storage.Schema,
-            };
+            StorageOptions engine = c.ToStorageOptions();
             foreach (string line in engine.Validate())
             {
                 p.AddLine(line);

@@ -50,5 +50,6 @@ public static partial class ConfigValidator
         p.Check(a.MaxConnections >= a.MaxConnectionsPerIp && a.MaxConnections <= 1_000_000, "api.max_connections", a.MaxConnections, "expected at least api.max_connections_per_ip and at most 1000000");
         p.Check(a.RequestHeadersTimeoutMs is >= 100 and <= 600_000, "api.request_headers_timeout_ms", a.RequestHeadersTimeoutMs, "expected 100-600000");
         p.Check(a.MinHeightWaitMs is >= 0 and <= 60_000, "api.min_height_wait_ms", a.MinHeightWaitMs, "expected 0-60000");
+        p.Check(a.CommitWaitMs is >= 100 and <= 120_000, "api.commit_wait_ms", a.CommitWaitMs, "expected 100-120000");
     }
 }

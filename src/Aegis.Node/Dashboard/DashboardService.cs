@@ -146,7 +146,7 @@ public sealed partial class DashboardService : IAsyncDisposable
 
     private DashboardSnapshot Build(long now)
     {
-        NodeRuntime runtime = _node.Runtime;
+        INodeRuntime runtime = _node.Runtime;
         Genesis genesis = runtime.Genesis;
         NodeSnapshot s = runtime.Snapshot;
         IReadOnlyList<PeerInfo> peers = _node.Network.Peers;

@@ -58,9 +58,9 @@ public static class NodeHost
         (config.Security.Authentication ? JwtKeys.Load(config.Security, problems) : null)?.Dispose();
         TlsCertificate.Load(config.Api.Tls, problems)?.Dispose();
 
-        if (genesis is not null && signer is not null && genesis.Validators.FindByKey(signer.PublicKey) is null)
+        if (genesis is not null && signer is not null && genesis.Validators.FindByKey(signer.PublicKey) is null && !config.P2p.AllowObservers)
         {
-            problems.Add($"node.key_file: key {signer.PublicKey.Fingerprint.ToShortString()} is not a validator in {config.GenesisFile} (observer nodes are not supported by 'aegis run' yet)");
+            problems.Add($"node.key_file: key {signer.PublicKey.Fingerprint.ToShortString()} is not a validator in {config.GenesisFile}, and p2p.allow_observers is false (a key outside the validator set runs as an observer)");
         }
 
         return (genesis, signer, problems);
@@ -68,8 +68,9 @@ public static class NodeHost
 
     public static async Task RunAsync(AegisConfig config, Genesis genesis, EcdsaP256Signer signer, CancellationToken ct)
     {
-        Validator self = genesis.Validators.FindByKey(signer.PublicKey)!;
-        string nodeId = string.IsNullOrEmpty(config.Node.Id) ? self.Id : config.Node.Id;
+        // A key outside the genesis validator set makes this node an observer: it follows and verifies, never votes.
+        Validator? self = genesis.Validators.FindByKey(signer.PublicKey);
+        string nodeId = !string.IsNullOrEmpty(config.Node.Id) ? config.Node.Id : self?.Id ?? "observer-" + signer.PublicKey.Fingerprint.ToShortString();
 
         var perimeterProblems = new List<string>();
         using JwtKeys? jwtKeys = config.Security.Authentication ? JwtKeys.Load(config.Security, perimeterProblems) : null;
@@ -92,7 +93,7 @@ public static class NodeHost
         // Every log line of this node (including the consensus loop and peer tasks started below) carries node_id.
         using IDisposable? scope = log.BeginScope("node_id={NodeId}", nodeId);
 
-        NodeRuntime? runtimeRef = null;
+        INodeRuntime? runtimeRef = null;
         PeerNetwork? networkRef = null;
         NodeReadiness? readinessRef = null;
         using var exporter = new NodeMetricsRegistry(AegisMetrics.Series(genesis.Validators.All.Select(v => v.Id)), loggers.CreateLogger("Aegis.Node.Monitoring"));
@@ -107,14 +108,7 @@ public static class NodeHost
         var storageHealth = new StorageHealth(metrics);
 
         await using INodeStore store = new MonitoredNodeStore(
-            StoreFactory.Create(new StorageOptions
-            {
-                Type = config.Storage.Type,
-                DataDirectory = config.Node.DataDir,
-                ConnectionString = config.Storage.ConnectionString,
-                Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
-                GenesisHash = genesis.Hash,
-            }),
+            StoreFactory.Create(config.ToStorageOptions(genesis.Hash)),
             storageHealth);
         await store.InitializeAsync(ct);
         log.LogInformation("storage open: {Store}", store.Description);
@@ -136,21 +130,23 @@ public static class NodeHost
         var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);
         await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ApiPerimeter.ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.PeerLimits(), peerMetrics, loggers.CreateLogger<PeerNetwork>());
         networkRef = network;
-        await using var runtime = new NodeRuntime(genesis, signer, options, store, network, metrics, loggers.CreateLogger<NodeRuntime>());
+        await using INodeRuntime runtime = self is null
+            ? new ObserverRuntime(genesis, options, store, network, metrics, loggers.CreateLogger<ObserverRuntime>())
+            : new NodeRuntime(genesis, signer, options, store, network, metrics, loggers.CreateLogger<NodeRuntime>());
         runtimeRef = runtime;
         readinessRef = new NodeReadiness(runtime, network, storageHealth);
 
         // The runtime starts the network once it can take the peers' messages.
         await runtime.StartAsync(ct);
 
-        var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromSeconds(30)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };
+        var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromMilliseconds(config.Api.CommitWaitMs)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };
         app.UseAegisPerimeter(config);
 
         await using Aegis.Chat.Hosting.SecureChatNode secureChat = await app.StartSecureChatAsync(config, genesis, runtime, network, loggers, ct);
         app.MapAegisApi(services);
         app.MapAegisOpenApi();
-        await using DashboardService? dashboard = app.MapDashboard(services, self.Index, config, loggers);
-        log.LogInformation("node {NodeId} (validator {Index} of {Count}) serving API on {ApiHost}:{ApiPort}, p2p on {P2pHost}:{P2pPort}, metrics on {MetricsPort}", nodeId, self.Index, genesis.Validators.Count, config.Api.Host, config.Api.Port, config.P2p.Host, config.P2p.Port, config.Monitoring.MetricsPort);
+        await using DashboardService? dashboard = app.MapDashboard(services, self?.Index ?? -1, config, loggers);
+        log.LogInformation("node {NodeId} ({Role} of {Count} validators) serving API on {ApiHost}:{ApiPort}, p2p on {P2pHost}:{P2pPort}, metrics on {MetricsPort}", nodeId, self is null ? "observer" : $"validator {self.Index}", genesis.Validators.Count, config.Api.Host, config.Api.Port, config.P2p.Host, config.P2p.Port, config.Monitoring.MetricsPort);
         await app.StartAsync(ct);
         // Runs until stopped, or until the network finds this validator's key live in another process.
         Task stopped = Task.Delay(Timeout.Infinite, ct);

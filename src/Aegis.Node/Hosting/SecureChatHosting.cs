@@ -20,23 +20,16 @@ namespace Aegis.Node.Hosting;
 /// </summary>
 public static class SecureChatHosting
 {
-    public static async Task<SecureChatNode> StartSecureChatAsync(this WebApplication app, AegisConfig config, Genesis genesis, NodeRuntime runtime, PeerNetwork network, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<SecureChatNode> StartSecureChatAsync(this WebApplication app, AegisConfig config, Genesis genesis, INodeRuntime runtime, PeerNetwork network, ILoggerFactory loggers, CancellationToken ct)
     {
-        var storage = new StorageOptions
-        {
-            Type = config.Storage.Type,
-            DataDirectory = config.Node.DataDir,
-            ConnectionString = config.Storage.ConnectionString,
-            Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
-            GenesisHash = genesis.Hash,
-        };
+        StorageOptions storage = config.ToStorageOptions(genesis.Hash);
         SecureChatNode node = await SecureChatNode.StartAsync(storage, new ContentOptions(), new RuntimeLedger(runtime), store => new PeerBlockFetcher(network, store), loggers, ct);
         network.ContentHandler = (PeerBlockFetcher)node.Content.Fetcher!;
         node.Map(app);
         return node;
     }
 
-    private sealed class RuntimeLedger(NodeRuntime runtime) : ILedgerGateway
+    private sealed class RuntimeLedger(INodeRuntime runtime) : ILedgerGateway
     {
         public INodeStore Store => runtime.Store;
 

@@ -4,7 +4,7 @@ using Aegis.Node.Runtime;
 namespace Aegis.Node.Monitoring;
 
 /// <summary>Whether the node should receive traffic, and why not: one answer for <c>/ready</c> and <c>aegis_node_ready</c>.</summary>
-public sealed class NodeReadiness(NodeRuntime runtime, IPeerNetwork network, StorageHealth storage)
+public sealed class NodeReadiness(INodeRuntime runtime, IPeerNetwork network, StorageHealth storage)
 {
     /// <summary>A node this many blocks behind its best peer is syncing, not serving the tip.</summary>
     private const ulong SyncLag = 2;
@@ -38,11 +38,18 @@ public sealed class NodeReadiness(NodeRuntime runtime, IPeerNetwork network, Sto
             return new(ReadinessState.Syncing, $"syncing: at height {s.Height}, peers at {s.HighestPeerHeight}", sync);
         }
 
-        int reachable = network.Peers.Count(p => p.Role == "validator") + 1;
-        int quorum = runtime.Genesis.Validators.Quorum.Size;
-        return reachable < quorum
-            ? new(ReadinessState.NoQuorum, $"no quorum: {reachable} of {quorum} validators reachable", sync)
+        return NoQuorum() is { } noQuorum
+            ? new(ReadinessState.NoQuorum, noQuorum, sync)
             : new(ReadinessState.Ready, null, sync);
+    }
+
+    /// <summary>Why this node cannot see a quorum of validators (itself included), or null when it can: the cluster cannot commit without one.</summary>
+    public string? NoQuorum()
+    {
+        // An observer is no validator: only the validators it reaches count, never itself.
+        int reachable = network.Peers.Count(p => p.Role == "validator") + (runtime.IsValidator ? 1 : 0);
+        int quorum = runtime.Genesis.Validators.Quorum.Size;
+        return reachable < quorum ? $"no quorum: {reachable} of {quorum} validators reachable" : null;
     }
 }
 

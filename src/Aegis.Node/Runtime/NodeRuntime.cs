@@ -18,7 +18,7 @@ namespace Aegis.Node.Runtime;
 /// transaction, before any of the batch's messages go out or any client hears of its blocks. Everything else (API,
 /// network readers, the ticker) only posts inputs, so the replica never sees two threads.
 /// </summary>
-public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
+public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
 {
     private const int MaxBatch = 4096;
 
@@ -64,6 +64,8 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     public INodeStore Store => _store;
 
     public bool Started => _loop is not null;
+
+    public bool IsValidator => true;
 
     /// <summary>Transactions committed since this process started.</summary>
     public long TxsCommitted => Interlocked.Read(ref _txsCommitted);

@@ -1,6 +1,7 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Storage.Export;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,7 +12,7 @@ namespace Aegis.Storage.Postgres;
 /// <see cref="PostgresCommitBatch"/>); with the server's default <c>synchronous_commit = on</c> that commit is on the
 /// server's disk when the task completes.
 /// </summary>
-public sealed class PostgresNodeStore : INodeStore
+public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
 {
     private const string DuplicateKeyState = "23505";
 
@@ -119,6 +120,8 @@ public sealed class PostgresNodeStore : INodeStore
             _writeLock.Release();
         }
     }
+
+    public Task<IStoreSnapshot> OpenSnapshotAsync(CancellationToken ct) => PostgresSnapshot.OpenAsync(DataSource(), Description, ct);
 
     public async Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct)
     {

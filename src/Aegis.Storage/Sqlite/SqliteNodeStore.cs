@@ -1,6 +1,7 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Storage.Export;
 using Microsoft.Data.Sqlite;
 
 namespace Aegis.Storage.Sqlite;
@@ -10,7 +11,7 @@ namespace Aegis.Storage.Sqlite;
 /// never wait for the writer. One long-lived connection writes, behind a lock, with prepared statements; every read
 /// borrows a pooled connection and sees the last committed snapshot.
 /// </summary>
-public sealed class SqliteNodeStore : INodeStore
+public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
 {
     public const string FileName = "aegis.db";
 
@@ -148,6 +149,12 @@ public sealed class SqliteNodeStore : INodeStore
         {
             _writeLock.Release();
         }
+    }
+
+    public Task<IStoreSnapshot> OpenSnapshotAsync(CancellationToken ct)
+    {
+        Writer();
+        return SqliteSnapshot.OpenAsync(_connectionString, Description, ct);
     }
 
     public async Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct)

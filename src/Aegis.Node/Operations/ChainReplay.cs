@@ -1,0 +1,224 @@
+using Aegis.Core.Consensus;
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Core.State;
+using Aegis.Storage;
+
+namespace Aegis.Node.Operations;
+
+/// <summary>
+/// Re-checks a chain from genesis, one stored block at a time, the way <c>aegis verify</c> and <c>aegis restore</c>
+/// read it: heights follow each other from 1, each block extends the one before (block 1 the genesis hash), is of this
+/// chain, says the truth about its transactions, carries a certificate a quorum of the genesis validators signed, and
+/// names in its header the state root the replay computed <c>pipeline_depth</c> blocks earlier; executing it again
+/// gives the state root stored with it. The replay keeps the whole key-value state and tx index in memory, so the
+/// store's own tables can then be compared with what the blocks say they must hold.
+/// <para>
+/// Cost: the certificate checks dominate (a quorum of ECDSA P-256 verifications per block, ~60 µs each here); they run
+/// in parallel over a batch (<see cref="VerifyCertificates"/>) before the sequential replay.
+/// </para>
+/// </summary>
+public sealed class ChainReplay
+{
+    private readonly Genesis _genesis;
+    private readonly ulong _depth;
+    private readonly Dictionary<string, (byte[] Value, ulong Height)> _state = new(StringComparer.Ordinal);
+    private readonly HashSet<Hash32> _applied = [];
+    private readonly Dictionary<Hash32, TxLocation> _index = [];
+    private readonly Dictionary<ulong, Hash32> _roots = new() { [0] = BlockExecutor.GenesisStateRoot };
+
+    public ChainReplay(Genesis genesis)
+    {
+        _genesis = genesis;
+        _depth = (ulong)genesis.Parameters.PipelineDepth;
+        TipHash = genesis.Hash;
+    }
+
+    public ulong Height { get; private set; }
+
+    public Hash32 TipHash { get; private set; }
+
+    public Hash32 StateRoot { get; private set; } = BlockExecutor.GenesisStateRoot;
+
+    public long Transactions { get; private set; }
+
+    /// <summary>Transactions a block carried again that an earlier block had applied: kept in the chain, applied once.</summary>
+    public long Duplicates { get; private set; }
+
+    public int StateCount => _state.Count;
+
+    /// <summary>Checks the certificates of a batch of blocks in parallel; one problem per block, null when its certificate proves it.</summary>
+    public string?[] VerifyCertificates(IReadOnlyList<StoredBlock> blocks)
+    {
+        var problems = new string?[blocks.Count];
+        Parallel.For(0, blocks.Count, i => problems[i] = blocks[i].Certificate.Verify(_genesis.Validators, _genesis.ChainId, blocks[i].Block));
+        return problems;
+    }
+
+    /// <summary>
+    /// Appends the next block; <paramref name="certificateProblem"/> is its entry from <see cref="VerifyCertificates"/>.
+    /// Returns the execution result (what a store writes with the block), or the reason the block is bad; nothing changes then.
+    /// </summary>
+    public (ExecutionResult? Result, string? Problem) Append(StoredBlock stored, string? certificateProblem)
+    {
+        Block block = stored.Block;
+        ulong source = block.Height > _depth ? block.Height - _depth : 0;
+        if (CheckNext(_genesis, Height, TipHash, block, certificateProblem, _roots.TryGetValue(source, out Hash32 root) ? (source, root) : null) is { } problem)
+        {
+            return (null, problem);
+        }
+
+        ExecutionResult result = BlockExecutor.Execute(block, StateRoot, new AppliedView(_applied));
+        if (result.StateRoot != stored.StateRootAfter)
+        {
+            return (null, $"the stored state root after the block is {stored.StateRootAfter.ToShortString()}, replaying it gives {result.StateRoot.ToShortString()}");
+        }
+
+        for (int i = 0; i < block.Transactions.Count; i++)
+        {
+            Hash32 hash = block.Transactions[i].Hash;
+            TxOutcome outcome = result.Outcomes[i];
+            if (outcome == TxOutcome.Applied)
+            {
+                _applied.Add(hash);
+            }
+            else if (outcome == TxOutcome.Duplicate)
+            {
+                Duplicates++;
+            }
+
+            // The index answers "where was it applied": an applied copy wins over any other, else the first copy.
+            if (!_index.TryGetValue(hash, out TxLocation? seen) || (seen.Outcome != TxOutcome.Applied && outcome == TxOutcome.Applied))
+            {
+                _index[hash] = new TxLocation(hash, block.Height, block.Hash, i, outcome);
+            }
+        }
+
+        foreach (StateChange change in result.Changes)
+        {
+            string key = Convert.ToHexString(change.Key);
+            if (change.Value is null)
+            {
+                _state.Remove(key);
+            }
+            else
+            {
+                _state[key] = (change.Value, block.Height);
+            }
+        }
+
+        Transactions += block.Transactions.Count;
+        Height = block.Height;
+        TipHash = block.Hash;
+        StateRoot = result.StateRoot;
+        _roots[block.Height] = result.StateRoot;
+        _roots.Remove(block.Height - Math.Min(block.Height, _depth + 1));
+        return (result, null);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="block"/> may follow a chain whose tip is (<paramref name="height"/>, <paramref name="tipHash"/>):
+    /// the next height, this chain, the hash link, its own transactions, its certificate (checked by the caller, maybe in
+    /// parallel), and the state root its header must name when the replayed one is known. Null when it may; else why not.
+    /// </summary>
+    public static string? CheckNext(Genesis genesis, ulong height, Hash32 tipHash, Block block, string? certificateProblem, (ulong Height, Hash32 Root)? headerRoot)
+    {
+        if (block.Height != height + 1)
+        {
+            return block.Height > height + 1 ? $"block {height + 1} is missing (the next stored block is {block.Height})" : $"block {block.Height} appears again after {height}";
+        }
+
+        if (block.Header.ChainId != genesis.ChainId)
+        {
+            return $"the block is of chain '{block.Header.ChainId}', the genesis is of '{genesis.ChainId}'";
+        }
+
+        if (block.Header.PreviousHash != tipHash)
+        {
+            return $"previous hash {block.Header.PreviousHash.ToShortString()} is not the hash of block {height} ({tipHash.ToShortString()}): the hash chain is broken";
+        }
+
+        if (block.CheckIntegrity() is { } integrity)
+        {
+            return integrity;
+        }
+
+        if (certificateProblem is not null)
+        {
+            return $"commit certificate: {certificateProblem}";
+        }
+
+        return headerRoot is { } expected && block.Header.StateRoot != expected.Root
+            ? $"header.state_root {block.Header.StateRoot.ToShortString()} is not the replayed state root after block {expected.Height} ({expected.Root.ToShortString()})"
+            : null;
+    }
+
+    /// <summary>Compares a stored (or backed-up) key-value state with the replay's; the first difference as (height, reason), or null.</summary>
+    public async Task<(ulong Height, string Reason)?> CompareStateAsync(IAsyncEnumerable<KvEntry> entries, CancellationToken ct)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (KvEntry e in entries.WithCancellation(ct))
+        {
+            string key = Convert.ToHexString(e.Key);
+            if (!_state.TryGetValue(key, out (byte[] Value, ulong Height) expected))
+            {
+                return (e.Height, $"key {Show(e.Key)} holds a value no block left there");
+            }
+
+            if (!expected.Value.AsSpan().SequenceEqual(e.Value))
+            {
+                return (expected.Height, $"the value of key {Show(e.Key)} differs from the one block {expected.Height} wrote");
+            }
+
+            if (expected.Height != e.Height)
+            {
+                return (expected.Height, $"key {Show(e.Key)} is recorded as written at height {e.Height}, the last block to write it is {expected.Height}");
+            }
+
+            seen.Add(key);
+        }
+
+        if (seen.Count != _state.Count)
+        {
+            (string key, (byte[] _, ulong height)) = _state.Where(kv => !seen.Contains(kv.Key)).MinBy(kv => kv.Value.Height);
+            return (height, $"key {Show(Convert.FromHexString(key))} written by block {height} is missing");
+        }
+
+        return null;
+    }
+
+    /// <summary>Compares a stored tx index with the replay's; the first difference as (height, reason), or null.</summary>
+    public async Task<(ulong Height, string Reason)?> CompareTxIndexAsync(IAsyncEnumerable<TxLocation> rows, CancellationToken ct)
+    {
+        long matched = 0;
+        await foreach (TxLocation row in rows.WithCancellation(ct))
+        {
+            if (!_index.TryGetValue(row.TxHash, out TxLocation? expected))
+            {
+                return (row.Height, $"the tx index holds {row.TxHash.ToShortString()}, which no block carries");
+            }
+
+            if (expected != row)
+            {
+                return (expected.Height, $"the tx index puts {row.TxHash.ToShortString()} at height {row.Height} index {row.Index} ({row.Outcome}), the chain at height {expected.Height} index {expected.Index} ({expected.Outcome})");
+            }
+
+            matched++;
+        }
+
+        if (matched != _index.Count)
+        {
+            return (0, $"the tx index lacks {_index.Count - matched} of the chain's {_index.Count} transactions");
+        }
+
+        return null;
+    }
+
+    private static string Show(byte[] key) =>
+        key.All(b => b is >= 0x20 and < 0x7f) ? $"'{System.Text.Encoding.ASCII.GetString(key)}'" : "0x" + Convert.ToHexString(key).ToLowerInvariant();
+
+    private sealed class AppliedView(HashSet<Hash32> applied) : IStateView
+    {
+        public bool IsTxApplied(Hash32 txHash) => applied.Contains(txHash);
+    }
+}

@@ -1,0 +1,37 @@
+using Aegis.Core.Consensus;
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Storage;
+
+namespace Aegis.Node.Runtime;
+
+/// <summary>
+/// What the API, the dashboard, readiness and SecureChat read from a running node, whether it votes
+/// (<see cref="NodeRuntime"/>, a validator) or only follows the chain (<see cref="ObserverRuntime"/>).
+/// </summary>
+public interface INodeRuntime : IAsyncDisposable
+{
+    NodeSnapshot Snapshot { get; }
+
+    Genesis Genesis { get; }
+
+    INodeStore Store { get; }
+
+    bool Started { get; }
+
+    /// <summary>True for a validator; an observer never votes and does not count toward any quorum.</summary>
+    bool IsValidator { get; }
+
+    /// <summary>Transactions committed since this process started.</summary>
+    long TxsCommitted { get; }
+
+    Task StartAsync(CancellationToken ct);
+
+    ValueTask<SubmitStatus> SubmitAsync(Transaction tx, CancellationToken ct);
+
+    ValueTask<SubmitStatus[]> SubmitManyAsync(IReadOnlyList<Transaction> txs, CancellationToken ct);
+
+    Task<CommitInfo> WaitForCommitAsync(Hash32 txHash, CancellationToken ct);
+
+    IAsyncEnumerable<BlockEvent> SubscribeAsync(CancellationToken ct);
+}

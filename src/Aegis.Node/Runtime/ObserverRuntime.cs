@@ -1,0 +1,382 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Aegis.Core.Consensus;
+using Aegis.Core.Consensus.Messages;
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Core.State;
+using Aegis.Node.Monitoring;
+using Aegis.Node.Operations;
+using Aegis.Network;
+using Aegis.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Aegis.Node.Runtime;
+
+/// <summary>
+/// A node whose key is not in the genesis validator set: it follows the chain without voting. It learns the
+/// validators' heights from their (signature-checked) status messages, fetches the blocks it lacks with the sync
+/// protocol, and accepts a block only when it extends its chain and carries a certificate a quorum of the genesis
+/// validators signed; it re-executes every block and checks the state root the next headers commit to, then stores
+/// it exactly as a validator does. So it serves the whole read API, the event stream, the dashboard and metrics from
+/// verified data, and counts toward no quorum. Client transactions it receives go to the validators (gossip), and a
+/// waiting client hears of the commit when the observer has stored that block.
+/// </summary>
+public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly Genesis _genesis;
+    private readonly NodeRuntimeOptions _options;
+    private readonly INodeStore _store;
+    private readonly IPeerNetwork _network;
+    private readonly AegisMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly MessageVerifier _verifier;
+    private readonly ulong _depth;
+    private readonly Channel<(int Peer, IReadOnlyList<CommittedBlock> Blocks)> _inbox = Channel.CreateBounded<(int, IReadOnlyList<CommittedBlock>)>(new BoundedChannelOptions(16) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ConcurrentDictionary<int, (ulong Height, ulong View)> _peerStatus = new();
+    private readonly CommitWaiters _waiters = new();
+    private readonly ConcurrentDictionary<Hash32, long> _submittedAt = new();
+    private readonly ConcurrentDictionary<Guid, Channel<BlockEvent>> _subscribers = new();
+    private readonly Dictionary<ulong, Hash32> _roots = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile NodeSnapshot _snapshot;
+    private Task? _loop;
+    private Task? _ticker;
+    private ulong _height;
+    private Hash32 _tipHash;
+    private Hash32 _stateRoot;
+    private long _requestedAt;
+    private long _txsCommitted;
+
+    public ObserverRuntime(Genesis genesis, NodeRuntimeOptions options, INodeStore store, IPeerNetwork network, AegisMetrics metrics, ILogger<ObserverRuntime> logger)
+    {
+        _genesis = genesis;
+        _options = options;
+        _store = store;
+        _network = network;
+        _metrics = metrics;
+        _logger = logger;
+        _verifier = new MessageVerifier(genesis);
+        _depth = (ulong)genesis.Parameters.PipelineDepth;
+        _tipHash = genesis.Hash;
+        _snapshot = new NodeSnapshot(0, genesis.Hash, 0, 0, false, 0, 0, 0, 0, DateTimeOffset.UtcNow);
+    }
+
+    public NodeSnapshot Snapshot => _snapshot;
+
+    public Genesis Genesis => _genesis;
+
+    public INodeStore Store => _store;
+
+    public bool Started => _loop is not null;
+
+    public bool IsValidator => false;
+
+    public long TxsCommitted => Interlocked.Read(ref _txsCommitted);
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        ChainTip tip = await _store.GetTipAsync(ct);
+        _height = tip.Height;
+        _tipHash = tip.IsEmpty ? _genesis.Hash : tip.BlockHash;
+        _stateRoot = tip.IsEmpty ? BlockExecutor.GenesisStateRoot : tip.StateRoot;
+        _roots[0] = BlockExecutor.GenesisStateRoot;
+        ulong from = tip.Height > _depth ? tip.Height - _depth : 1;
+        for (ulong h = from; h <= tip.Height; h += PeerMessage.MaxSyncBlocks)
+        {
+            foreach (StoredBlock b in await _store.GetBlocksAsync(h, PeerMessage.MaxSyncBlocks, ct))
+            {
+                _roots[b.Height] = b.StateRootAfter;
+            }
+        }
+
+        Publish(DateTimeOffset.UtcNow);
+        LogStarted(_height);
+        _loop = Task.Run(() => RunLoopAsync(_stopping.Token), CancellationToken.None);
+        _ticker = Task.Run(() => RunTickerAsync(_stopping.Token), CancellationToken.None);
+        _network.Start(this);
+    }
+
+    public async ValueTask<SubmitStatus> SubmitAsync(Transaction tx, CancellationToken ct) => (await SubmitManyAsync([tx], ct))[0];
+
+    /// <summary>Passes the transactions on to the validators; an observer has no mempool of its own.</summary>
+    public async ValueTask<SubmitStatus[]> SubmitManyAsync(IReadOnlyList<Transaction> txs, CancellationToken ct)
+    {
+        var statuses = new SubmitStatus[txs.Count];
+        if (_loop is null || _stopping.IsCancellationRequested || !_network.Peers.Any(p => p.Role == "validator"))
+        {
+            Array.Fill(statuses, SubmitStatus.Unavailable);
+            return statuses;
+        }
+
+        var forward = new List<Transaction>(txs.Count);
+        long now = Stopwatch.GetTimestamp();
+        IReadOnlySet<Hash32> committed = await _store.FindAppliedTxsAsync([.. txs.Select(t => t.Hash)], ct);
+        for (int i = 0; i < txs.Count; i++)
+        {
+            statuses[i] = committed.Contains(txs[i].Hash) ? SubmitStatus.Duplicate : SubmitStatus.Accepted;
+            if (statuses[i] == SubmitStatus.Accepted)
+            {
+                forward.Add(txs[i]);
+                _submittedAt.TryAdd(txs[i].Hash, now);
+            }
+        }
+
+        for (int i = 0; i < forward.Count; i += PeerMessage.MaxGossipTxs)
+        {
+            _network.Broadcast(new TransactionsGossip(forward.GetRange(i, Math.Min(PeerMessage.MaxGossipTxs, forward.Count - i))));
+        }
+
+        return statuses;
+    }
+
+    public async Task<CommitInfo> WaitForCommitAsync(Hash32 txHash, CancellationToken ct)
+    {
+        TaskCompletionSource<CommitInfo> waiter = _waiters.Add(txHash);
+        try
+        {
+            if (await _store.GetTxAsync(txHash, ct) is { } location)
+            {
+                _waiters.Complete(txHash, location.Height, location.BlockHash);
+            }
+
+            return await waiter.Task.WaitAsync(ct);
+        }
+        finally
+        {
+            _waiters.Release(txHash, waiter);
+        }
+    }
+
+    public async IAsyncEnumerable<BlockEvent> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var id = Guid.NewGuid();
+        Channel<BlockEvent> channel = Channel.CreateBounded<BlockEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        _subscribers[id] = channel;
+        try
+        {
+            await foreach (BlockEvent e in channel.Reader.ReadAllAsync(ct))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            _subscribers.TryRemove(id, out _);
+        }
+    }
+
+    public ValueTask HandleAsync(PeerConnectionInfo from, PeerMessage message, CancellationToken ct)
+    {
+        if (from.Validator < 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        switch (message)
+        {
+            case ConsensusEnvelope { Message: StatusMessage status }:
+                // Heights steer what we ask for; a forged one would only make us ask, so it is checked but cheaply.
+                if (_verifier.Verify(status, out _) is not null && status.Sender == from.Validator)
+                {
+                    _peerStatus[from.Validator] = (status.CommittedHeight, status.View);
+                }
+
+                break;
+            case SyncResponse s when s.Blocks.Count > 0:
+                _inbox.Writer.TryWrite((from.Validator, s.Blocks));
+                break;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _inbox.Writer.TryComplete();
+        foreach (Task? t in new[] { _loop, _ticker })
+        {
+            if (t is not null)
+            {
+                try
+                {
+                    await t;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        _waiters.CancelAll();
+        _stopping.Dispose();
+    }
+
+    private async Task RunTickerAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, _options.TickMs * 4)));
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            Publish(_snapshot.LastCommitAt);
+            if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _requestedAt)) > RequestTimeout)
+            {
+                RequestMore();
+            }
+        }
+    }
+
+    /// <summary>Asks the most advanced validator for the blocks after our tip (at most one request in flight, re-sent after a timeout).</summary>
+    private void RequestMore()
+    {
+        ulong height = Volatile.Read(ref _height);
+        KeyValuePair<int, (ulong Height, ulong View)> best = _peerStatus.OrderByDescending(p => p.Value.Height).FirstOrDefault();
+        if (_peerStatus.IsEmpty || best.Value.Height <= height)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _requestedAt, Stopwatch.GetTimestamp());
+        _network.Send(best.Key, new SyncRequest(height + 1, PeerMessage.MaxSyncBlocks));
+    }
+
+    private async Task RunLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach ((int peer, IReadOnlyList<CommittedBlock> blocks) in _inbox.Reader.ReadAllAsync(ct))
+            {
+                ulong before = _height;
+                await FollowAsync(peer, blocks, ct);
+                if (_height > before)
+                {
+                    Interlocked.Exchange(ref _requestedAt, 0);
+                    RequestMore();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // A store that fails under us leaves nothing safe to serve from memory: stop following, loudly.
+            LogFollowFailed(ex);
+            await _stopping.CancelAsync();
+            throw;
+        }
+    }
+
+    private async Task FollowAsync(int peer, IReadOnlyList<CommittedBlock> chunk, CancellationToken ct)
+    {
+        CommittedBlock[] blocks = [.. chunk.Where(b => b.Height > _height).OrderBy(b => b.Height)];
+        if (blocks.Length == 0)
+        {
+            return;
+        }
+
+        var certificates = new string?[blocks.Length];
+        Parallel.For(0, blocks.Length, i => certificates[i] = blocks[i].Certificate.Verify(_genesis.Validators, _genesis.ChainId, blocks[i].Block));
+
+        var writes = new List<BlockWrite>(blocks.Length);
+        var appliedHere = new HashSet<Hash32>();
+        (ulong height, Hash32 tip, Hash32 root) = (_height, _tipHash, _stateRoot);
+        var roots = new Dictionary<ulong, Hash32>(_roots);
+        foreach (CommittedBlock b in blocks)
+        {
+            ulong source = b.Height > _depth ? b.Height - _depth : 0;
+            string? problem = ChainReplay.CheckNext(_genesis, height, tip, b.Block, certificates[Array.IndexOf(blocks, b)], roots.TryGetValue(source, out Hash32 expected) ? (source, expected) : null);
+            if (problem is not null)
+            {
+                _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "invalid_message"));
+                LogRejected(b.Height, _genesis.Validators[peer].Id, problem);
+                break;
+            }
+
+            IStateView stored = await _store.LoadStateViewAsync(b.Block, ct);
+            ExecutionResult result = BlockExecutor.Execute(b.Block, root, new ChunkView(stored, appliedHere));
+            for (int i = 0; i < b.Block.Transactions.Count; i++)
+            {
+                if (result.Outcomes[i] == TxOutcome.Applied)
+                {
+                    appliedHere.Add(b.Block.Transactions[i].Hash);
+                }
+            }
+
+            writes.Add(new BlockWrite(b.Block, b.Certificate, result));
+            (height, tip, root) = (b.Height, b.Block.Hash, result.StateRoot);
+            roots[b.Height] = result.StateRoot;
+            roots.Remove(b.Height - Math.Min(b.Height, _depth + 1));
+        }
+
+        if (writes.Count == 0)
+        {
+            return;
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        await _store.WriteGroupAsync(new WriteGroup(writes, [], 0), ct);
+        _metrics.StorageCommit.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        _roots.Clear();
+        foreach ((ulong h, Hash32 r) in roots)
+        {
+            _roots[h] = r;
+        }
+
+        (_tipHash, _stateRoot) = (tip, root);
+        Volatile.Write(ref _height, height);
+        foreach (BlockWrite w in writes)
+        {
+            Announce(w);
+        }
+
+        Publish(DateTimeOffset.UtcNow);
+    }
+
+    private void Announce(BlockWrite written)
+    {
+        Block block = written.Block;
+        _metrics.TxsCommitted.Add(block.Transactions.Count);
+        Interlocked.Add(ref _txsCommitted, block.Transactions.Count);
+        long now = Stopwatch.GetTimestamp();
+        foreach (Transaction tx in block.Transactions)
+        {
+            if (_submittedAt.TryRemove(tx.Hash, out long submitted))
+            {
+                _metrics.CommitLatency.Record(Stopwatch.GetElapsedTime(submitted, now).TotalSeconds);
+            }
+
+            _waiters.Complete(tx.Hash, block.Height, block.Hash);
+        }
+
+        var evt = new BlockEvent(block.Height, block.Hash, block.Transactions.Count, written.Certificate.View, block.Header.TimestampMs);
+        foreach (Channel<BlockEvent> subscriber in _subscribers.Values)
+        {
+            subscriber.Writer.TryWrite(evt);
+        }
+    }
+
+    private void Publish(DateTimeOffset lastCommitAt)
+    {
+        ulong height = Volatile.Read(ref _height);
+        (ulong peerHeight, ulong view) = _peerStatus.Values.DefaultIfEmpty().MaxBy(s => s.Height);
+        _snapshot = new NodeSnapshot(height, height == 0 ? _genesis.Hash : _tipHash, view, _genesis.Validators.PrimaryOf(view), false, 0, 0, Math.Max(height, peerHeight), 0, lastCommitAt);
+    }
+
+    private sealed class ChunkView(IStateView stored, HashSet<Hash32> appliedHere) : IStateView
+    {
+        public bool IsTxApplied(Hash32 txHash) => appliedHere.Contains(txHash) || stored.IsTxApplied(txHash);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "observer started at height {Height}: following the validators, never voting")]
+    private partial void LogStarted(ulong height);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "observer rejected block {Height} from {Peer}: {Reason}")]
+    private partial void LogRejected(ulong height, string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "observer stopped following: storage or state failure")]
+    private partial void LogFollowFailed(Exception ex);
+}
