@@ -58,9 +58,9 @@ public static class NodeHost
         (config.Security.Authentication ? JwtKeys.Load(config.Security, problems) : null)?.Dispose();
         TlsCertificate.Load(config.Api.Tls, problems)?.Dispose();
 
-        if (genesis is not null && signer is not null && genesis.Validators.FindByKey(signer.PublicKey) is null && !config.P2p.AllowObservers)
+        if (genesis is not null && signer is not null && genesis.Validators.FindByKey(signer.PublicKey) is null && !config.ObserversAllowed())
         {
-            problems.Add($"node.key_file: key {signer.PublicKey.Fingerprint.ToShortString()} is not a validator in {config.GenesisFile}, and p2p.allow_observers is false (a key outside the validator set runs as an observer)");
+            problems.Add($"node.key_file: key {signer.PublicKey.Fingerprint.ToShortString()} is not a validator in {config.GenesisFile}, and observers are not allowed here (p2p.allow_observers is false, or unset with node.environment production; a key outside the validator set runs as an observer)");
         }
 
         return (genesis, signer, problems);
