@@ -1,46 +1,50 @@
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using Aegis.Core.Consensus;
-using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Crypto;
-using Aegis.Core.Encoding;
 using Aegis.Core.Ledger;
+using Aegis.Network;
+using Aegis.Node.Runtime;
+using Aegis.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Aegis.Simulation;
 
 /// <summary>
-/// Runs n real <see cref="Replica"/> instances in one process on a simulated network driven by one seed. Every
-/// message crosses the network as bytes (so the codec is exercised on every hop), every fault is drawn from the seed,
-/// and the <see cref="InvariantChecker"/> looks at every commit and every evidence report as it happens.
+/// One seeded execution of n validators, each the production host (<see cref="NodeRuntime"/>: its loop, writer, commit
+/// waiters and sync) over a simulated disk (<see cref="SimDisk"/>), a simulated network (<see cref="SimNetwork"/>)
+/// and simulated time (<see cref="SimClock"/>), all on one thread (<see cref="SimScheduler"/>), so the seed fixes
+/// everything that happens. Clients submit through the same API calls the REST endpoints make and wait for commits
+/// the same way; faults come from the seed's <see cref="FaultProfile"/> until <see cref="SimulationOptions.FaultTime"/>,
+/// then heal. The <see cref="InvariantChecker"/> watches disks, wires, clients and runtime events as they happen.
 /// </summary>
 public sealed partial class Simulation
 {
-    private const int ClientResendTicks = 60;
-    private const int SyncChunk = 16;
+    private const int TickMs = 10;
+    private static readonly Meter Meter = new("Aegis.Simulation");
+    private static readonly RuntimeMetrics Metrics = RuntimeMetrics.Unexported(Meter);
+    private static readonly TimeSpan FaultTick = TimeSpan.FromMilliseconds(TickMs);
 
     private readonly ulong _seed;
     private readonly SimulationOptions _options;
     private readonly SimRandom _rng;
     private readonly SimRandom _faultRng;
+    private readonly SimRandom _clientRng;
+    private readonly SimScheduler _scheduler = new();
+    private readonly SimClock _clock;
     private readonly Genesis _genesis;
     private readonly ISigner[] _signers;
-    private readonly MessageVerifier _verifier;
-    private readonly ReplicaOptions _replicaOptions;
+    private readonly CachingVerifier _verifier;
+    private readonly SimNetwork _network;
     private readonly SimNode[] _nodes;
-    private readonly PriorityQueue<Envelope, (long Tick, long Seq)> _network = new();
-    private readonly Dictionary<Hash32, VerifiedMessage?> _verified = [];
-    private readonly InvariantChecker _checker;
     private readonly IncrementalHash _trace = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly List<ClientTx> _clients = [];
-
-    private long _seq;
-    private long _tick;
-    private int[]? _partition;
-    private long _partitionEnds;
-    private long _delivered;
-    private long _dropped;
-    private long _rejected;
+    private readonly List<Transaction> _transactions = [];
+    private readonly TimeSpan _wipeAt;
+    private bool _faulty = true;
     private int _crashes;
     private int _partitions;
+    private int _diskFailures;
+    private TimeSpan _partitionEnds;
 
     public Simulation(ulong seed, SimulationOptions options)
     {
@@ -48,376 +52,383 @@ public sealed partial class Simulation
         _options = options;
         _rng = new SimRandom(seed);
         _faultRng = _rng.Fork();
+        _clientRng = _rng.Fork();
         _signers = SimKeys.For(options.Replicas);
         var validators = new ValidatorSet([.. _signers.Select((s, i) => new Validator((ushort)i, $"node-{i}", s.PublicKey, $"sim:{i}"))]);
-        _genesis = new Genesis("aegis-sim", 1_700_000_000_000, validators, new ConsensusParameters { CheckpointInterval = options.CheckpointInterval, PipelineDepth = options.PipelineDepth });
-        _verifier = new MessageVerifier(_genesis);
-        _replicaOptions = new ReplicaOptions
-        {
-            MaxBlockTxs = 8,
-            ViewChangeTimeoutTicks = 40,
-            RetransmitTicks = 10,
-            UnsafeQuorumOverride = options.UnsafeQuorumOverride,
-        };
+        var parameters = new ConsensusParameters { CheckpointInterval = options.CheckpointInterval, PipelineDepth = options.PipelineDepth, DedupHorizonBlocks = options.DedupHorizonBlocks };
+        _genesis = new Genesis("aegis-sim", 1_700_000_000_000, validators, parameters);
+        _clock = new SimClock(_scheduler, DateTimeOffset.FromUnixTimeMilliseconds(_genesis.GenesisTimeMs));
+        _verifier = new CachingVerifier(_genesis);
+        Profile = FaultProfile.Draw(_rng.Fork(), options.Faults, validators.Quorum.F);
+        _network = new SimNetwork(_scheduler, _rng.Fork(), Profile, options.Replicas);
 
         var byzantine = new HashSet<int>();
-        if (options.Faults.HasFlag(FaultKinds.Byzantine))
+        while (byzantine.Count < Profile.Byzantine)
         {
-            while (byzantine.Count < validators.Quorum.F)
-            {
-                byzantine.Add(_rng.Next(options.Replicas));
-            }
+            byzantine.Add(_rng.Next(options.Replicas));
         }
 
         _nodes = new SimNode[options.Replicas];
         for (int i = 0; i < _nodes.Length; i++)
         {
-            ByzantineMode? mode = byzantine.Contains(i) ? (ByzantineMode)_rng.Next(Enum.GetValues<ByzantineMode>().Length) : null;
-            _nodes[i] = new SimNode(i, mode, _rng.Fork());
-            _nodes[i].Replica = new Replica(_genesis, _signers[i], _replicaOptions);
+            ByzantineWire? wire = byzantine.Contains(i)
+                ? new ByzantineWire(i, (ByzantineMode)_rng.Next(Enum.GetValues<ByzantineMode>().Length), _rng.Fork(), _signers[i], _genesis, _scheduler)
+                : null;
+            var disk = new SimDisk(i, _scheduler, _rng.Fork(), Profile, _genesis.Hash);
+            _nodes[i] = new SimNode(i, disk, wire);
         }
 
-        _checker = new InvariantChecker(_genesis, _nodes.Select(n => n.IsHonest).ToArray());
+        Checker = new InvariantChecker(_genesis, [.. _nodes.Select(n => !n.IsHonest)]);
+        _network.Byzantine = [.. _nodes.Select(n => n.Byzantine)];
+        _network.OnSend = Checker.OnSend;
+        foreach (SimNode node in _nodes)
+        {
+            node.Disk.OnDurable = (disk, group) =>
+            {
+                Checker.OnDurable(disk.Node, group);
+                foreach (BlockWrite b in group.Blocks)
+                {
+                    TraceEvent(disk.Node, 1, b.Block.Height, b.Block.Hash);
+                }
+            };
+        }
+
         for (int i = 0; i < options.Transactions; i++)
         {
-            var tx = Transaction.Put($"key-{_rng.Next(options.Transactions)}", $"value-{seed}-{i}", clientId: $"client-{i}");
-            _clients.Add(new ClientTx(tx, _rng.Next(Math.Max(1, options.FaultTicks))));
-            _checker.Submitted.Add(tx.Hash);
+            _transactions.Add(Transaction.Put($"key-{_clientRng.Next(options.Transactions)}", $"value-{seed}-{i}", clientId: $"client-{i}"));
         }
+
+        _wipeAt = TimeSpan.FromTicks((long)(options.FaultTime.Ticks * (0.2 + (_faultRng.Next(400) / 1000.0))));
     }
+
+    public FaultProfile Profile { get; }
+
+    internal InvariantChecker Checker { get; }
 
     public SimulationResult Run()
     {
-        long end = _options.FaultTicks + _options.LivenessTicks;
-        bool done = false;
-        for (_tick = 0; _tick < end && !done; _tick++)
+        foreach (SimNode node in _nodes)
         {
-            bool faulty = _tick < _options.FaultTicks;
-            if (faulty)
-            {
-                ScheduleFaults();
-            }
-            else if (_tick == _options.FaultTicks)
-            {
-                Heal();
-            }
+            _scheduler.Post(() => Start(node));
+        }
 
-            SubmitClientTransactions();
-            DeliverDue();
-            foreach (SimNode node in _nodes)
-            {
-                if (!node.Crashed)
-                {
-                    Handle(node, node.Replica!.Tick(_tick * 10));
-                    ByzantineExtras(node);
-                }
-            }
+        for (int i = 0; i < _transactions.Count; i++)
+        {
+            Transaction tx = _transactions[i];
+            var at = TimeSpan.FromTicks(_clientRng.Next((int)Math.Min(int.MaxValue, _options.FaultTime.Ticks / TimeSpan.TicksPerMillisecond)) * TimeSpan.TicksPerMillisecond);
+            int first = _clientRng.Next(_nodes.Length);
+            _scheduler.At(at, () => _ = ClientAsync(tx, first));
+        }
 
-            done = !faulty && _checker.AllCommittedEverywhere();
+        _scheduler.At(FaultTick, FaultStep);
+        _scheduler.At(_options.FaultTime, Heal);
+
+        TimeSpan end = _options.FaultTime + _options.LivenessBound;
+        bool Done() => !_faulty && Checker.AllCommitted();
+        try
+        {
+            _scheduler.Run(end, Done);
+        }
+        catch (Exception ex)
+        {
+            Checker.Fail($"simulator: the run threw {ex.GetType().Name}: {ex.Message}");
+        }
+
+        if (!Done())
+        {
+            Checker.Fail(Checker.LivenessReport(_options.FaultTime, _options.LivenessBound));
+        }
+
+        if (_scheduler.Escapes > 0)
+        {
+            Checker.Fail($"determinism: {_scheduler.Escapes} work items were posted from outside the simulation thread");
         }
 
         foreach (SimNode node in _nodes)
         {
-            if (node.Replica is { } r)
-            {
-                Log(node.Index, $"final {r.Status} mempool {r.Mempool.PendingCount}+{r.Mempool.InFlightCount} byzantine={node.Byzantine?.ToString() ?? "no"}");
-            }
+            Log(node.Index, $"final height {Checker.Height(node.Index)}, {(node.Runtime?.Snapshot is { } s ? $"view {s.View}, mempool {s.MempoolSize}" : "down")}, byzantine={node.Byzantine?.Mode.ToString() ?? "no"}");
         }
 
-        if (!done)
-        {
-            _checker.Violations.Add(_checker.LivenessReport(_nodes.Where(n => n.IsHonest).Select(n => n.Storage), _tick));
-        }
-
-        ulong height = _nodes.Where(n => n.IsHonest).Select(n => n.Storage.Height).DefaultIfEmpty(0UL).Max();
         return new SimulationResult(
             _seed,
             _options,
-            _checker.Violations,
-            (int)_tick,
-            _clients.Count,
-            _checker.CommittedTxCount,
-            height,
-            _delivered,
-            _dropped,
-            _rejected,
-            _nodes.Where(n => n.IsHonest).Select(n => (int)n.Replica!.Status.ViewChanges).DefaultIfEmpty(0).Max(),
+            Profile,
+            Checker.Violations,
+            _scheduler.Elapsed,
+            Checker.Submitted,
+            Checker.Acknowledged,
+            Checker.WorstTimeToCommit,
+            _nodes.Where(n => n.IsHonest).Select(n => Checker.Height(n.Index)).DefaultIfEmpty(0UL).Max(),
+            _network.Delivered,
+            _network.Dropped,
+            _network.Malformed,
+            _nodes.Select(n => (int)(n.Runtime?.Snapshot.ViewChanges ?? 0)).DefaultIfEmpty(0).Max(),
             _crashes,
             _partitions,
-            _checker.EvidenceReports,
+            _diskFailures,
+            Checker.Recoveries,
+            _nodes.Sum(n => n.Disk.GroupsLostInCrashes),
+            Checker.EvidenceReports,
             Convert.ToHexStringLower(_trace.GetHashAndReset()));
     }
 
-    private void SubmitClientTransactions()
+    internal void Log(int node, string message) => _options.Log?.WriteLine($"t={_scheduler.Elapsed.TotalMilliseconds:F1}ms n{node}: {message}");
+
+    /// <summary>Starts a new process for the node over its disk: the production host, wired to simulated parts.</summary>
+    private void Start(SimNode node)
     {
-        foreach (ClientTx c in _clients)
+        node.Incarnation++;
+        INodeStore store = node.Disk.Open();
+        IPeerNetwork endpoint = _network.Attach(node.Index);
+        var options = new NodeRuntimeOptions
         {
-            if (c.SubmitTick > _tick || c.Acknowledged)
+            NodeId = $"node-{node.Index}",
+            TickMs = TickMs,
+            Replica = new ReplicaOptions
             {
-                continue;
-            }
+                MaxBlockTxs = _options.MaxBlockTxs,
+                ViewChangeTimeoutTicks = 40,
+                RetransmitTicks = 10,
+                UnsafeQuorumOverride = _options.UnsafeQuorumOverride,
+            },
+            RecoveryDelay = TimeSpan.FromMilliseconds(100),
+            Verifier = _verifier,
+            Observer = new NodeObserver(this, node, node.Incarnation),
+            UnsafeReleaseBeforeDurable = _options.Bug == PlantedBug.ReleaseBeforeDurable,
+        };
+        var runtime = new NodeRuntime(_genesis, _signers[node.Index], options, store, endpoint, Metrics, NullLogger<NodeRuntime>.Instance, _clock);
+        node.Runtime = runtime;
+        Log(node.Index, $"start (process {node.Incarnation})");
+        TraceEvent(node.Index, 4, (ulong)node.Incarnation, default);
+        _ = BootAsync(node, node.Incarnation, store, runtime);
+    }
 
-            if (c.SubmitTick == _tick || (_tick - c.SubmitTick) % ClientResendTicks == 0)
-            {
-                if (_checker.CommittedOnWeakQuorum(c.Tx.Hash))
-                {
-                    // f+1 replicas would have answered the client: it stops resending.
-                    c.Acknowledged = true;
-                    continue;
-                }
-
-                foreach (SimNode node in _nodes)
-                {
-                    Enqueue(new Envelope(-1, node.Index, null, c.Tx, null), ClientLinkDelay());
-                }
-            }
+    private async Task BootAsync(SimNode node, int incarnation, INodeStore store, NodeRuntime runtime)
+    {
+        try
+        {
+            await store.InitializeAsync(CancellationToken.None);
+            await runtime.StartAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (node.Incarnation != incarnation || node.Down)
+        {
+            // The process died while it was starting.
+            _ = ex;
+        }
+        catch (Exception ex)
+        {
+            Checker.Fail($"start: node {node.Index} could not start: {ex.GetType().Name}: {ex.Message}");
         }
     }
 
-    private long ClientLinkDelay()
+    /// <summary>The process dies at this instant: its disk decides the fate of the group in flight, its links go dark.</summary>
+    private void Crash(SimNode node, TimeSpan downtime, bool wipe = false)
     {
-        if (_tick < _options.FaultTicks && _options.Faults.HasFlag(FaultKinds.Loss) && _faultRng.Chance(_options.LossRate * 2))
+        NodeRuntime? runtime = node.Runtime;
+        if (runtime is null)
         {
-            return -1;
-        }
-
-        return 1 + _faultRng.Next(3);
-    }
-
-    private void DeliverDue()
-    {
-        while (_network.TryPeek(out Envelope? envelope, out (long Tick, long Seq) when) && when.Tick <= _tick)
-        {
-            _network.Dequeue();
-            SimNode node = _nodes[envelope.To];
-            if (node.Crashed)
-            {
-                _dropped++;
-                continue;
-            }
-
-            _delivered++;
-            if (envelope.Tx is not null)
-            {
-                Handle(node, node.Replica!.SubmitTransactions([envelope.Tx]));
-            }
-            else if (envelope.Sync is not null)
-            {
-                foreach ((Block block, CommitCertificate certificate) in envelope.Sync)
-                {
-                    Handle(node, node.Replica!.SyncedBlock(block, certificate));
-                }
-            }
-            else
-            {
-                DeliverMessage(node, envelope.Payload!);
-            }
-        }
-    }
-
-    private void DeliverMessage(SimNode node, byte[] payload)
-    {
-        if (node.IsByzantine)
-        {
-            node.Seen.Add(payload);
-            if (node.Seen.Count > 512)
-            {
-                node.Seen.RemoveAt(node.Rng.Next(node.Seen.Count));
-            }
-        }
-
-        Hash32 key = Hash32.Compute(payload);
-        if (!_verified.TryGetValue(key, out VerifiedMessage? verified))
-        {
-            try
-            {
-                verified = _verifier.Verify(ConsensusMessage.FromBytes(payload), out _);
-            }
-            catch (CodecException)
-            {
-                verified = null;
-            }
-
-            _verified[key] = verified;
-        }
-
-        if (verified is null)
-        {
-            _rejected++;
             return;
         }
 
-        Handle(node, node.Replica!.Receive(verified));
+        _network.Detach(node.Index);
+        if (wipe)
+        {
+            node.Disk.Wipe();
+            Checker.OnWiped(node.Index);
+        }
+        else
+        {
+            node.Disk.Crash();
+        }
+
+        node.Runtime = null;
+        _crashes++;
+        Log(node.Index, $"{(wipe ? "wiped" : "crash")}, down for {downtime.TotalMilliseconds:F0} ms");
+        TraceEvent(node.Index, wipe ? (byte)5 : (byte)3, (ulong)downtime.Ticks, default);
+
+        // Disposing cancels the dead process's timers; its store and links already refuse everything it still tries.
+        _ = runtime.DisposeAsync().AsTask();
+        _scheduler.At(downtime, () =>
+        {
+            if (node.Down && _faulty)
+            {
+                Start(node);
+            }
+        });
     }
 
-    private void Handle(SimNode node, IReadOnlyList<ReplicaOutput> outputs)
+    /// <summary>One step of the fault schedule: crashes, partitions, failing disks, Byzantine extras.</summary>
+    private void FaultStep()
     {
-        var work = new Queue<ReplicaOutput>(outputs);
-        while (work.TryDequeue(out ReplicaOutput? output))
+        if (!_faulty)
         {
-            switch (output)
+            return;
+        }
+
+        FaultProfile p = Profile;
+        TimeSpan now = _scheduler.Elapsed;
+        int f = _genesis.Validators.Quorum.F;
+        if (p.Kinds.HasFlag(FaultKinds.Crash) && _faultRng.Chance(TickMs / p.CrashEveryMs) && _nodes.Count(n => n.Down) < Math.Max(1, f))
+        {
+            SimNode victim = _nodes[_faultRng.Next(_nodes.Length)];
+            Crash(victim, Millis(_faultRng, 20, p.MaxDowntimeMs));
+        }
+
+        if (p.Wipe && now >= _wipeAt && now < _wipeAt + FaultTick)
+        {
+            SimNode victim = _faultRng.Pick(_nodes.Where(n => n.IsHonest).ToList());
+            Crash(victim, Millis(_faultRng, 10, 200), wipe: true);
+        }
+
+        if (_partitionEnds != default && now >= _partitionEnds)
+        {
+            _network.HealPartitions();
+            _partitionEnds = default;
+            Log(-1, "partition healed");
+        }
+
+        if (p.Kinds.HasFlag(FaultKinds.Partition) && _partitionEnds == default && _nodes.Length > 1 && _faultRng.Chance(TickMs / p.PartitionEveryMs))
+        {
+            Partition();
+            _partitionEnds = now + Millis(_faultRng, 20, p.MaxPartitionMs);
+        }
+
+        if (p.Kinds.HasFlag(FaultKinds.Disk) && _faultRng.Chance(TickMs / p.DiskFailureEveryMs))
+        {
+            SimNode victim = _nodes[_faultRng.Next(_nodes.Length)];
+            victim.Disk.FailingUntil = (now + Millis(_faultRng, 10, p.MaxDiskFailureMs)).Ticks;
+            _diskFailures++;
+            Log(victim.Index, $"disk fails writes until {TimeSpan.FromTicks(victim.Disk.FailingUntil).TotalMilliseconds:F0} ms");
+        }
+
+        foreach (SimNode node in _nodes)
+        {
+            if (node.Byzantine is { } wire && !node.Down)
             {
-                case Send s:
-                    Transmit(node, s.To, s.Message);
-                    break;
-                case Broadcast b:
-                    foreach (SimNode other in _nodes)
+                foreach ((int to, byte[] payload) in wire.Extras(_nodes.Length))
+                {
+                    if (to != node.Index)
                     {
-                        if (other.Index != node.Index)
+                        _network.Transmit(node.Index, to, payload, null);
+                    }
+                }
+            }
+        }
+
+        _scheduler.At(FaultTick, FaultStep);
+    }
+
+    /// <summary>A symmetric split, one node cut off, or one-way cuts (a node that can send but not hear, or random directed links).</summary>
+    private void Partition()
+    {
+        int n = _nodes.Length;
+        string kind;
+        switch (_faultRng.Next(4))
+        {
+            case 0:
+                int[] side = [.. Enumerable.Range(0, n).Select(_ => _faultRng.Next(2))];
+                ForEachLink((a, b) => side[a] != side[b]);
+                kind = $"split {string.Join("", side)}";
+                break;
+            case 1:
+                int alone = _faultRng.Next(n);
+                ForEachLink((a, b) => a == alone || b == alone);
+                kind = $"node {alone} isolated";
+                break;
+            case 2:
+                int deaf = _faultRng.Next(n);
+                ForEachLink((_, b) => b == deaf);
+                kind = $"node {deaf} hears nothing (one-way)";
+                break;
+            default:
+                ForEachLink((_, _) => _faultRng.Chance(0.3));
+                kind = "random one-way cuts";
+                break;
+        }
+
+        _partitions++;
+        Log(-1, $"partition: {kind}");
+        TraceEvent(-1, 6, (ulong)_partitions, default);
+    }
+
+    private void ForEachLink(Func<int, int, bool> cut)
+    {
+        for (int a = 0; a < _nodes.Length; a++)
+        {
+            for (int b = 0; b < _nodes.Length; b++)
+            {
+                if (a != b && cut(a, b))
+                {
+                    _network.Cut(a, b);
+                }
+            }
+        }
+    }
+
+    /// <summary>Faults end: links reliable, partitions gone, disks healthy, every node running.</summary>
+    private void Heal()
+    {
+        _faulty = false;
+        _network.Faulty = false;
+        _network.HealPartitions();
+        foreach (SimNode node in _nodes)
+        {
+            node.Disk.FailingUntil = 0;
+            if (node.Down)
+            {
+                Start(node);
+            }
+        }
+
+        Log(-1, "faults healed");
+    }
+
+    /// <summary>
+    /// A client: submits to one node (as POST /v1/tx?wait=commit does), waits for the commit, and on a timeout, a refusal
+    /// or a dead node tries the next one, until some node tells it the transaction committed.
+    /// </summary>
+    private async Task ClientAsync(Transaction tx, int first)
+    {
+        Checker.OnSubmitted(tx.Hash, _scheduler.Elapsed);
+        for (int attempt = 0; ; attempt++)
+        {
+            SimNode node = _nodes[(first + attempt) % _nodes.Length];
+            NodeRuntime? runtime = node.Runtime;
+            if (runtime is not null)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _clock);
+                try
+                {
+                    SubmitStatus status = await runtime.SubmitAsync(tx, timeout.Token);
+                    if (status is SubmitStatus.Accepted or SubmitStatus.Duplicate)
+                    {
+                        CommitInfo info = await runtime.WaitForCommitAsync(tx.Hash, timeout.Token);
+                        if (node.Runtime == runtime)
                         {
-                            Transmit(node, other.Index, b.Message);
+                            Checker.OnAcknowledged(node.Index, tx.Hash, info.Height, info.BlockHash, _scheduler.Elapsed);
+                            return;
                         }
                     }
-
-                    break;
-                case PersistRecord p:
-                    node.Storage.AppendRecord(p.Entry);
-                    break;
-                case TruncateRecord t:
-                    node.Storage.TruncateRecord(t.BelowHeight);
-                    break;
-                case CommitBlock c:
-                    _checker.OnCommit(node.Index, node.Storage, c.Block, c.Certificate);
-                    Hash32 root = node.Storage.Commit(c.Block, c.Certificate);
-                    _checker.OnExecuted(node.Index, c.Block.Height, root);
-                    TraceEvent(node.Index, 1, c.Block.Height, c.Block.Hash);
-                    Log(node.Index, $"commit {c.Block.Height} {c.Block.Hash.ToShortString()} view {c.Certificate.View} txs {c.Block.Transactions.Count}");
-                    foreach (ReplicaOutput more in node.Replica!.Executed(c.Block.Height, root))
-                    {
-                        work.Enqueue(more);
-                    }
-
-                    break;
-                case ViewChanged v:
-                    TraceEvent(node.Index, 2, v.View, default);
-                    Log(node.Index, $"installed view {v.View} (primary {v.Primary})");
-                    break;
-                case ReplicaTrace t:
-                    Log(node.Index, t.Message);
-                    break;
-                case RequestSync r:
-                    ServeSync(node.Index, r.Peer, r.FromHeight);
-                    break;
-                case EvidenceFound e:
-                    Log(node.Index, $"evidence {e.Evidence.Kind} against {e.Evidence.Validator}: {e.Evidence.Description}");
-                    _checker.OnEvidence(node.Index, e.Evidence);
-                    break;
-            }
-        }
-    }
-
-    private void Transmit(SimNode from, int to, ConsensusMessage message)
-    {
-        if (from.IsByzantine)
-        {
-            ByzantineTransmit(from, to, message);
-            return;
-        }
-
-        Send(from.Index, to, message.ToBytes());
-    }
-
-    /// <summary>Puts bytes on the simulated wire, applying the seed's loss, delay, duplication, reordering and partitions.</summary>
-    private void Send(int from, int to, byte[] payload)
-    {
-        long delay = LinkDelay(from, to);
-        if (delay < 0)
-        {
-            _dropped++;
-            return;
-        }
-
-        Enqueue(new Envelope(from, to, payload, null, null), delay);
-        if (_tick < _options.FaultTicks && _options.Faults.HasFlag(FaultKinds.Duplicate) && _faultRng.Chance(_options.DuplicateRate))
-        {
-            Enqueue(new Envelope(from, to, payload, null, null), 1 + _faultRng.Next(_options.MaxDelayTicks * 2));
-        }
-    }
-
-    private long LinkDelay(int from, int to)
-    {
-        if (_tick >= _options.FaultTicks)
-        {
-            return 1;
-        }
-
-        FaultKinds f = _options.Faults;
-        if (_partition is not null && _partition[from] != _partition[to])
-        {
-            return -1;
-        }
-
-        if (f.HasFlag(FaultKinds.Loss) && _faultRng.Chance(_options.LossRate))
-        {
-            return -1;
-        }
-
-        long delay = f.HasFlag(FaultKinds.Delay) ? 1 + _faultRng.Next(_options.MaxDelayTicks) : 1;
-        if (f.HasFlag(FaultKinds.Reorder) && _faultRng.Chance(0.1))
-        {
-            delay += _faultRng.Next(3 * _options.MaxDelayTicks);
-        }
-
-        return delay;
-    }
-
-    private void Enqueue(Envelope envelope, long delay)
-    {
-        if (delay < 0)
-        {
-            _dropped++;
-            return;
-        }
-
-        _network.Enqueue(envelope, (_tick + delay, _seq++));
-    }
-
-    /// <summary>State sync: the peer answers from its durable chain (a Byzantine peer may corrupt the answer).</summary>
-    private void ServeSync(int requester, int peer, ulong fromHeight)
-    {
-        SimNode server = _nodes[peer];
-        if (server.Crashed || fromHeight == 0 || fromHeight > server.Storage.Height)
-        {
-            return;
-        }
-
-        var chunk = new List<(Block, CommitCertificate)>();
-        for (ulong h = fromHeight; h <= server.Storage.Height && chunk.Count < SyncChunk; h++)
-        {
-            (Block block, CommitCertificate cert, _) = server.Storage.Chain[(int)h - 1];
-            if (server.IsByzantine && server.Rng.Chance(0.5))
-            {
-                block = CorruptBlock(block);
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
 
-            chunk.Add((block, cert));
+            await Task.Delay(TimeSpan.FromMilliseconds(50 + _clientRng.Next(200)), _clock);
         }
-
-        long delay = LinkDelay(peer, requester);
-        Enqueue(new Envelope(peer, requester, null, null, chunk), delay < 0 ? -1 : delay + 1);
     }
 
-    private void Log(int node, string message) => _options.Log?.WriteLine($"t={_tick} n{node}: {message}");
+    private static TimeSpan Millis(SimRandom rng, double min, double max) => TimeSpan.FromMilliseconds(min + (rng.Next(1000) / 1000.0 * Math.Max(0, max - min)));
 
     private void TraceEvent(int node, byte kind, ulong number, Hash32 hash)
     {
         Span<byte> buffer = stackalloc byte[8 + 4 + 1 + 8 + 32];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(buffer, _tick);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(buffer, _scheduler.Now);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(buffer[8..], node);
         buffer[12] = kind;
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(buffer[13..], number);
         hash.CopyTo(buffer[21..]);
         _trace.AppendData(buffer);
-    }
-
-    private sealed record Envelope(int From, int To, byte[]? Payload, Transaction? Tx, List<(Block, CommitCertificate)>? Sync);
-
-    private sealed class ClientTx(Transaction tx, int submitTick)
-    {
-        public Transaction Tx { get; } = tx;
-
-        public int SubmitTick { get; } = submitTick;
-
-        public bool Acknowledged { get; set; }
     }
 }

@@ -66,7 +66,9 @@ public sealed partial class Replica
         _stable = certificate;
         if (certificate.Height <= _executedHeight && _stateRoots.TryGetValue(certificate.Height, out Hash32 mine) && mine != certificate.StateRoot)
         {
-            ReportEvidence(EvidenceKind.StateDivergence, _me, _view, certificate.Height, $"our state root {mine.ToShortString()} differs from the quorum's {certificate.StateRoot.ToShortString()}");
+            // Our state is not the one a quorum signed: everything we would serve or sign from here on is wrong.
+            var evidence = new Evidence(EvidenceKind.StateDivergence, _me, _view, certificate.Height, $"our state root {mine.ToShortString()} after height {certificate.Height} differs from the one a quorum signed ({certificate.StateRoot.ToShortString()}, by {string.Join(",", certificate.Signatures.Select(s => s.Validator))})");
+            throw new InvariantViolationException($"state: {evidence.Description}", evidence);
         }
 
         foreach (ulong h in _slots.Keys.Where(h => h <= certificate.Height && h <= _committedHeight).ToList())

@@ -134,7 +134,8 @@ public static class NodeHost
         var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);
         await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, peerMetrics, loggers.CreateLogger<PeerNetwork>());
         networkRef = network;
-        await using var runtime = new NodeRuntime(genesis, signer, options, store, network, metrics, loggers.CreateLogger<NodeRuntime>());
+        var runtimeMetrics = new RuntimeMetrics(metrics.ViewChanges, metrics.Failures, metrics.TxsCommitted, metrics.CommitLatency, metrics.StorageCommit);
+        await using var runtime = new NodeRuntime(genesis, signer, options, store, network, runtimeMetrics, loggers.CreateLogger<NodeRuntime>());
         runtimeRef = runtime;
 
         // The runtime starts the network once it can take the peers' messages.
@@ -175,16 +176,16 @@ public static class NodeHost
 
         log.LogInformation("node {NodeId} (validator {Index} of {Count}) serving API on {ApiHost}:{ApiPort}, p2p on {P2pHost}:{P2pPort}, metrics on {MetricsPort}", nodeId, self.Index, genesis.Validators.Count, config.Api.Host, config.Api.Port, config.P2p.Host, config.P2p.Port, config.Monitoring.MetricsPort);
         await app.StartAsync(ct);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+
+        // Until Ctrl+C or SIGTERM, or until consensus stops for good on a broken invariant (then the process fails).
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), runtime.Stopped);
 
         log.LogInformation("node {NodeId} stopping", nodeId);
         await app.StopAsync(CancellationToken.None);
+        if (runtime.Stopped.IsFaulted)
+        {
+            await runtime.Stopped;
+        }
     }
 
     private static IPAddress ParseHost(string host) =>
