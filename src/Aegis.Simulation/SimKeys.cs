@@ -12,14 +12,27 @@ public static class SimKeys
 {
     private static readonly ConcurrentDictionary<int, ISigner> Cache = new();
 
+    private static readonly ConcurrentDictionary<int, PublicKey> Memoized = new();
+
     public static ISigner[] For(int count) => [.. Enumerable.Range(0, count).Select(i => Cache.GetOrAdd(i, Derive))];
 
-    private static EcdsaP256Signer Derive(int index)
+    /// <summary>Signers over the same keys as <see cref="For"/>, for one run alone: runs in parallel never queue on one signing lock. Dispose them after the run.</summary>
+    public static EcdsaP256Signer[] OwnSigners(int count) => [.. Enumerable.Range(0, count).Select(i => EcdsaP256Signer.FromPrivateKey(Scalar(i)))];
+
+    /// <summary>
+    /// The validator keys of a simulated genesis: each remembers the signatures it verified, so a vote is checked once
+    /// however many certificates, view changes and sync chunks bring it back (the verdict is the same every time).
+    /// </summary>
+    public static PublicKey[] PublicKeys(int count) => [.. Enumerable.Range(0, count).Select(i => Memoized.GetOrAdd(i, j => Cache.GetOrAdd(j, Derive).PublicKey.WithVerificationMemo(1 << 18)))];
+
+    private static EcdsaP256Signer Derive(int index) => EcdsaP256Signer.FromPrivateKey(Scalar(index));
+
+    private static byte[] Scalar(int index)
     {
         byte[] d = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"aegis-sim-validator-{index}"));
 
         // Keep the scalar below the P-256 group order.
         d[0] &= 0x7F;
-        return EcdsaP256Signer.FromPrivateKey(d);
+        return d;
     }
 }

@@ -1,4 +1,5 @@
 using Aegis.Core.Consensus.Messages;
+using Aegis.Core.Crypto;
 using Aegis.Core.Encoding;
 using Aegis.Network;
 
@@ -17,6 +18,7 @@ public sealed class SimNetwork
     private readonly FaultProfile _profile;
     private readonly Endpoint?[] _endpoints;
     private readonly bool[,] _cut;
+    private readonly Dictionary<Hash32, PeerMessage> _decoded = [];
 
     public SimNetwork(SimScheduler scheduler, SimRandom rng, FaultProfile profile, int nodes)
     {
@@ -137,6 +139,22 @@ public sealed class SimNetwork
 
     private static async Task ObserveAsync(ValueTask handled) => await handled;
 
+    /// <summary>
+    /// Decodes what a sender put on the wire, once per distinct payload: a retransmission decodes to the object its
+    /// first copy did, so its signatures are checked once (<see cref="CachingVerifier"/>) however often it is resent.
+    /// </summary>
+    private PeerMessage Decode(byte[] wire)
+    {
+        Hash32 key = Hash32.Compute(wire);
+        if (!_decoded.TryGetValue(key, out PeerMessage? decoded))
+        {
+            decoded = PeerMessage.FromBytes(wire);
+            _decoded[key] = decoded;
+        }
+
+        return decoded;
+    }
+
     /// <summary>One process's attachment: what its runtime sees as <see cref="IPeerNetwork"/>.</summary>
     private sealed class Endpoint(SimNetwork network, int node) : IPeerNetwork
     {
@@ -195,7 +213,7 @@ public sealed class SimNetwork
             }
 
             byte[] wire = message.ToBytes();
-            PeerMessage decoded = PeerMessage.FromBytes(wire);
+            PeerMessage decoded = network.Decode(wire);
             foreach (int peer in to)
             {
                 network.Transmit(node, peer, wire, decoded);

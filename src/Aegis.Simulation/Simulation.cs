@@ -20,7 +20,7 @@ namespace Aegis.Simulation;
 /// </summary>
 public sealed partial class Simulation
 {
-    private const int TickMs = 10;
+    private const int TickMs = 20;
     private static readonly Meter Meter = new("Aegis.Simulation");
     private static readonly RuntimeMetrics Metrics = RuntimeMetrics.Unexported(Meter);
     private static readonly TimeSpan FaultTick = TimeSpan.FromMilliseconds(TickMs);
@@ -33,7 +33,7 @@ public sealed partial class Simulation
     private readonly SimScheduler _scheduler = new();
     private readonly SimClock _clock;
     private readonly Genesis _genesis;
-    private readonly ISigner[] _signers;
+    private readonly EcdsaP256Signer[] _signers;
     private readonly CachingVerifier _verifier;
     private readonly SimNetwork _network;
     private readonly SimNode[] _nodes;
@@ -53,8 +53,9 @@ public sealed partial class Simulation
         _rng = new SimRandom(seed);
         _faultRng = _rng.Fork();
         _clientRng = _rng.Fork();
-        _signers = SimKeys.For(options.Replicas);
-        var validators = new ValidatorSet([.. _signers.Select((s, i) => new Validator((ushort)i, $"node-{i}", s.PublicKey, $"sim:{i}"))]);
+        _signers = SimKeys.OwnSigners(options.Replicas);
+        PublicKey[] keys = SimKeys.PublicKeys(options.Replicas);
+        var validators = new ValidatorSet([.. keys.Select((k, i) => new Validator((ushort)i, $"node-{i}", k, $"sim:{i}"))]);
         var parameters = new ConsensusParameters { CheckpointInterval = options.CheckpointInterval, PipelineDepth = options.PipelineDepth, DedupHorizonBlocks = options.DedupHorizonBlocks };
         _genesis = new Genesis("aegis-sim", 1_700_000_000_000, validators, parameters);
         _clock = new SimClock(_scheduler, DateTimeOffset.FromUnixTimeMilliseconds(_genesis.GenesisTimeMs));
@@ -137,6 +138,11 @@ public sealed partial class Simulation
         if (!Done())
         {
             Checker.Fail(Checker.LivenessReport(_options.FaultTime, _options.LivenessBound));
+        }
+
+        foreach (EcdsaP256Signer signer in _signers)
+        {
+            signer.Dispose();
         }
 
         if (_scheduler.Escapes > 0)

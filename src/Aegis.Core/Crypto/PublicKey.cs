@@ -19,6 +19,14 @@ public sealed class PublicKey : IEquatable<PublicKey>
     private readonly byte[] _bytes;
     private readonly ISignatureVerifier _verifier;
 
+    private PublicKey(PublicKey key, ISignatureVerifier verifier)
+    {
+        Algorithm = key.Algorithm;
+        _bytes = key._bytes;
+        _verifier = verifier;
+        Fingerprint = key.Fingerprint;
+    }
+
     private PublicKey(KeyAlgorithm algorithm, byte[] bytes)
     {
         Algorithm = algorithm;
@@ -85,6 +93,14 @@ public sealed class PublicKey : IEquatable<PublicKey>
     public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
         signature.Length == Signature.Size && _verifier.Verify(message, signature);
 
+    /// <summary>
+    /// The same key (equal to this one) that remembers up to <paramref name="capacity"/> signatures it found valid, by
+    /// a hash of message and signature, and accepts those again without the curve arithmetic. For a process that checks
+    /// the same signatures over and over — the simulator, where a vote reaches every replica, then comes back inside
+    /// certificates, view changes and sync chunks. Thread-safe; invalid signatures are never remembered.
+    /// </summary>
+    public PublicKey WithVerificationMemo(int capacity) => new(this, new MemoVerifier(_verifier, capacity));
+
     public static string AlgorithmName(KeyAlgorithm algorithm) => algorithm switch
     {
         KeyAlgorithm.EcdsaP256 => "ecdsa-p256",
@@ -136,4 +152,37 @@ public sealed class PublicKey : IEquatable<PublicKey>
 internal interface ISignatureVerifier
 {
     bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature);
+}
+
+internal sealed class MemoVerifier(ISignatureVerifier inner, int capacity) : ISignatureVerifier
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash32, bool> _valid = new();
+
+    public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(message);
+        hash.AppendData(signature);
+        Span<byte> digest = stackalloc byte[Hash32.Size];
+        hash.GetHashAndReset(digest);
+        var key = new Hash32(digest);
+        if (_valid.ContainsKey(key))
+        {
+            return true;
+        }
+
+        if (!inner.Verify(message, signature))
+        {
+            return false;
+        }
+
+        if (_valid.Count >= capacity)
+        {
+            // Bounded by forgetting everything at once: cheaper than tracking age, and correct either way.
+            _valid.Clear();
+        }
+
+        _valid.TryAdd(key, true);
+        return true;
+    }
 }
