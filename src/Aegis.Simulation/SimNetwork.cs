@@ -72,10 +72,18 @@ public sealed class SimNetwork
             return;
         }
 
-        Schedule(from, to, bytes, decoded, Latency());
+        // Like a TCP connection: what is on its way to a process reaches that process or nobody (not its successor).
+        Endpoint? target = _endpoints[to];
+        if (target is null)
+        {
+            Dropped++;
+            return;
+        }
+
+        Schedule(from, target, bytes, decoded, Latency());
         if (Faulty && _profile.DuplicateRate > 0 && _rng.Chance(_profile.DuplicateRate))
         {
-            Schedule(from, to, bytes, decoded, Latency() + Latency());
+            Schedule(from, target, bytes, decoded, Latency() + Latency());
         }
     }
 
@@ -94,12 +102,13 @@ public sealed class SimNetwork
         return TimeSpan.FromMilliseconds(ms);
     }
 
-    private void Schedule(int from, int to, byte[] bytes, PeerMessage? decoded, TimeSpan latency) =>
-        _scheduler.At(latency, () => Deliver(from, to, bytes, decoded));
+    private void Schedule(int from, Endpoint target, byte[] bytes, PeerMessage? decoded, TimeSpan latency) =>
+        _scheduler.At(latency, () => Deliver(from, target, bytes, decoded));
 
-    private void Deliver(int from, int to, byte[] bytes, PeerMessage? decoded)
+    private void Deliver(int from, Endpoint endpoint, byte[] bytes, PeerMessage? decoded)
     {
-        if (_endpoints[to] is not { Handler: { } handler } endpoint)
+        int to = endpoint.Node;
+        if (_endpoints[to] != endpoint || endpoint.Handler is not { } handler)
         {
             Dropped++;
             return;
@@ -158,6 +167,8 @@ public sealed class SimNetwork
     /// <summary>One process's attachment: what its runtime sees as <see cref="IPeerNetwork"/>.</summary>
     private sealed class Endpoint(SimNetwork network, int node) : IPeerNetwork
     {
+        public int Node => node;
+
         public IPeerMessageHandler? Handler { get; private set; }
 
         public IReadOnlyList<PeerInfo> Peers =>

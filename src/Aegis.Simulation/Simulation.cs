@@ -201,6 +201,7 @@ public sealed partial class Simulation
             Verifier = _verifier,
             Observer = new NodeObserver(this, node, node.Incarnation),
             UnsafeReleaseBeforeDurable = _options.Bug == PlantedBug.ReleaseBeforeDurable,
+            UnsafeIgnoreTxIndex = _options.Bug == PlantedBug.IgnoreTxIndex,
         };
         var runtime = new NodeRuntime(_genesis, _signers[node.Index], options, store, endpoint, Metrics, NullLogger<NodeRuntime>.Instance, _clock);
         node.Runtime = runtime;
@@ -406,9 +407,11 @@ public sealed partial class Simulation
                 try
                 {
                     SubmitStatus status = await runtime.SubmitAsync(tx, timeout.Token);
+                    Log(node.Index, $"client: {tx.Hash.ToShortString()} {status}");
                     if (status is SubmitStatus.Accepted or SubmitStatus.Duplicate)
                     {
                         CommitInfo info = await runtime.WaitForCommitAsync(tx.Hash, timeout.Token);
+                        Log(node.Index, $"client: {tx.Hash.ToShortString()} committed at {info.Height}");
                         if (node.Runtime == runtime)
                         {
                             Checker.OnAcknowledged(node.Index, tx.Hash, info.Height, info.BlockHash, _scheduler.Elapsed);
@@ -418,6 +421,17 @@ public sealed partial class Simulation
                 }
                 catch (OperationCanceledException)
                 {
+                    Log(node.Index, $"client: {tx.Hash.ToShortString()} timed out");
+                }
+                catch (StorageException ex)
+                {
+                    // The process died under the request (an HTTP client would see the connection drop).
+                    Log(node.Index, $"client: {tx.Hash.ToShortString()} failed: {ex.Message}");
+                }
+                catch (Exception ex)
+                {
+                    Checker.Fail($"client: the API of node {node.Index} threw {ex.GetType().Name}: {ex.Message}");
+                    return;
                 }
             }
 

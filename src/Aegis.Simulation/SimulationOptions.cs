@@ -46,4 +46,7 @@ public enum PlantedBug
 
     /// <summary>The writer releases a group's messages and acknowledgements as soon as the group is handed to the store.</summary>
     ReleaseBeforeDurable,
+
+    /// <summary>The host never consults the tx index: only the recent window catches a repeated transaction.</summary>
+    IgnoreTxIndex,
 }

@@ -57,6 +57,7 @@ public static class PlantedBugs
     public static string Format(PlantedBug bug) => bug switch
     {
         PlantedBug.ReleaseBeforeDurable => "release-before-durable",
+        PlantedBug.IgnoreTxIndex => "ignore-tx-index",
         _ => "none",
     };
 
@@ -64,6 +65,7 @@ public static class PlantedBugs
     {
         "none" => PlantedBug.None,
         "release-before-durable" => PlantedBug.ReleaseBeforeDurable,
-        _ => throw new FormatException($"unknown bug '{text}' (expected none or release-before-durable)"),
+        "ignore-tx-index" => PlantedBug.IgnoreTxIndex,
+        _ => throw new FormatException($"unknown bug '{text}' (expected none, release-before-durable or ignore-tx-index)"),
     };
 }

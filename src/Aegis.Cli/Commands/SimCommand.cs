@@ -14,7 +14,7 @@ public static class SimCommand
         var faults = new Option<string>("--faults") { Description = "all, none, or a list of: loss, delay, dup, reorder, partition, crash, byzantine, fsync, disk, wipe (each seed draws its own subset and rates)", DefaultValueFactory = _ => "all" };
         var txs = new Option<int>("--txs") { Description = "client transactions per run", DefaultValueFactory = _ => new SimulationOptions().Transactions };
         var unsafeQuorum = new Option<int?>("--unsafe-quorum") { Description = "fault injection: replicas count this many votes as a quorum (breaks safety on purpose)" };
-        var bug = new Option<string>("--plant-bug") { Description = "fault injection: plant a bug in every node's host: none, release-before-durable", DefaultValueFactory = _ => "none" };
+        var bug = new Option<string>("--plant-bug") { Description = "fault injection: plant a bug in every node's host: none, release-before-durable, ignore-tx-index", DefaultValueFactory = _ => "none" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "one line per seed with its statistics and fault profile" };
         var trace = new Option<bool>("--trace") { Description = "with a single seed: print the run's event trace (faults, commits, view changes, replica decisions)" };
 

@@ -205,6 +205,14 @@ public sealed partial class NodeRuntime
                 continue;
             }
 
+            if (b.Height > replica.CommittedHeight + 1)
+            {
+                // Not an answer to anything we asked (it starts above our tip): perhaps to a request of an earlier
+                // process of ours. Nothing wrong with it; ask for what we do need.
+                _network.Send(sync.Peer, new SyncRequest(replica.CommittedHeight + 1, PeerMessage.MaxSyncBlocks));
+                break;
+            }
+
             await ApplyAsync(s, replica.SyncedBlock(b.Block, b.Certificate), ct);
             if (replica.CommittedHeight < b.Height)
             {

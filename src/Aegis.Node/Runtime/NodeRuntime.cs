@@ -298,6 +298,11 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, IAsyncDisposable
     private async Task<TxHistory> LookUpAsync(Session s, IReadOnlyList<Transaction> txs, CancellationToken ct)
     {
         ulong through = s.WrittenHeight;
+        if (_options.UnsafeIgnoreTxIndex)
+        {
+            return new TxHistory(through, TxHistory.None.Committed);
+        }
+
         var hashes = new Hash32[txs.Count];
         for (int i = 0; i < hashes.Length; i++)
         {

@@ -25,4 +25,11 @@ public sealed record NodeRuntimeOptions
     /// says it is durable. A planted bug for proving the simulator catches it; the node's configuration has no key for it.
     /// </summary>
     public bool UnsafeReleaseBeforeDurable { get; init; }
+
+    /// <summary>
+    /// Simulator-only fault injection (<c>aegis sim --plant-bug ignore-tx-index</c>): the runtime answers every tx-index
+    /// lookup with "not committed", so only the replica's recent window catches repeats — how nodes behaved before the
+    /// index was consulted, when a transaction could be committed a second time once its first commit was old enough.
+    /// </summary>
+    public bool UnsafeIgnoreTxIndex { get; init; }
 }
