@@ -44,6 +44,9 @@ public sealed record FaultProfile
 
     public bool Wipe { get; init; }
 
+    /// <summary>No faults: reliable links, healthy disks with a fixed fsync time.</summary>
+    public static FaultProfile Quiet { get; } = new() { FsyncMs = 0.2, PartitionEveryMs = double.MaxValue, CrashEveryMs = double.MaxValue, DiskFailureEveryMs = double.MaxValue };
+
     /// <summary>Draws a profile from the faults <paramref name="allowed"/>; each seed turns on its own subset (at least one when any is allowed).</summary>
     public static FaultProfile Draw(SimRandom rng, FaultKinds allowed, int f)
     {

@@ -58,6 +58,9 @@ public sealed class InvariantChecker
 
     public ulong Height(int node) => _nodes[node].Audit.Height;
 
+    /// <summary>Whether node <paramref name="node"/>'s disk holds transaction <paramref name="tx"/>.</summary>
+    public bool Holds(int node, Hash32 tx) => _nodes[node].Locations.ContainsKey(tx);
+
     public void OnSubmitted(Hash32 tx, TimeSpan at) => _submittedAt.TryAdd(tx, at);
 
     /// <summary>Everything is acknowledged and every honest disk holds every transaction.</summary>

@@ -35,6 +35,9 @@ public sealed class SimNetwork
     /// <summary>Sees every consensus message a node's host sends, before any Byzantine corruption (the checker's persist-before-send and signed-once checks).</summary>
     public Action<int, ConsensusMessage>? OnSend { get; set; }
 
+    /// <summary>For tests: return null to drop a consensus message on its way from → to, or another message to tamper with it.</summary>
+    public Func<int, int, ConsensusMessage, ConsensusMessage?>? Filter { get; set; }
+
     /// <summary>How a Byzantine node's outgoing traffic is corrupted; null for honest nodes.</summary>
     public ByzantineWire?[] Byzantine { get; set; } = [];
 
@@ -62,6 +65,13 @@ public sealed class SimNetwork
     public void Cut(int from, int to) => _cut[from, to] = true;
 
     public void HealPartitions() => Array.Clear(_cut);
+
+    /// <summary>Puts <paramref name="message"/> on the link from → to as if <paramref name="from"/> had sent it (tests, Byzantine extras).</summary>
+    public void Inject(int from, int to, PeerMessage message)
+    {
+        byte[] wire = message.ToBytes();
+        Transmit(from, to, wire, Decode(wire));
+    }
 
     /// <summary>Puts bytes on the link <paramref name="from"/> → <paramref name="to"/>, decoded once into <paramref name="decoded"/> (null: decode at delivery, for corrupted bytes).</summary>
     internal void Transmit(int from, int to, byte[] bytes, PeerMessage? decoded)
@@ -227,6 +237,22 @@ public sealed class SimNetwork
             PeerMessage decoded = network.Decode(wire);
             foreach (int peer in to)
             {
+                if (network.Filter is { } filter && message is ConsensusEnvelope envelope)
+                {
+                    ConsensusMessage? kept = filter(node, peer, envelope.Message);
+                    if (kept is null)
+                    {
+                        network.Dropped++;
+                        continue;
+                    }
+
+                    if (!ReferenceEquals(kept, envelope.Message))
+                    {
+                        network.Inject(node, peer, new ConsensusEnvelope(kept));
+                        continue;
+                    }
+                }
+
                 network.Transmit(node, peer, wire, decoded);
             }
         }

@@ -24,7 +24,7 @@ internal sealed class SimNode(int index, SimDisk disk, ByzantineWire? byzantine)
 }
 
 /// <summary>Forwards one process's runtime events to the checker and the trace, ignoring a dead process's last words.</summary>
-internal sealed class NodeObserver(Simulation simulation, SimNode node, int incarnation) : IRuntimeObserver
+internal sealed class NodeObserver(SimCluster simulation, SimNode node, int incarnation) : IRuntimeObserver
 {
     private bool Current => node.Incarnation == incarnation && !node.Down;
 
@@ -33,6 +33,7 @@ internal sealed class NodeObserver(Simulation simulation, SimNode node, int inca
         if (Current)
         {
             simulation.Checker.OnEvidence(node.Index, evidence);
+            simulation.RecordEvidence(node.Index, evidence);
             simulation.Log(node.Index, $"evidence {evidence.Kind} against {evidence.Validator}: {evidence.Description}");
         }
     }
@@ -46,7 +47,9 @@ internal sealed class NodeObserver(Simulation simulation, SimNode node, int inca
         }
     }
 
-    public void OnTrace(string message) => simulation.Log(node.Index, message);
+    public void OnTrace(string message)
+    {
+    }
 
     public void OnRecovering(Exception failure)
     {

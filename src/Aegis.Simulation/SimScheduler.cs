@@ -70,6 +70,11 @@ public sealed class SimScheduler : SynchronizationContext
     /// </summary>
     public void Run(TimeSpan until, Func<bool> done)
     {
+        if (_thread != -1)
+        {
+            throw new InvalidOperationException("the world is already running: Run was called from inside it");
+        }
+
         SynchronizationContext? previous = Current;
         SetSynchronizationContext(this);
         _thread = Environment.CurrentManagedThreadId;
