@@ -120,7 +120,7 @@ public sealed class Simulation : IDisposable
 
         foreach (SimNode node in cluster.Nodes)
         {
-            cluster.Log(node.Index, $"final height {Checker.Height(node.Index)}, {(node.Runtime?.Snapshot is { } s ? $"view {s.View}, mempool {s.MempoolSize}" : "down")}, byzantine={node.Byzantine?.Mode.ToString() ?? "no"}");
+            cluster.Log(node.Index, $"final height {Checker.Height(node.Index)}, {(node.Runtime?.Snapshot is { } s ? $"view {s.View}{(s.InViewChange ? " (changing)" : "")}, mempool {s.MempoolSize}" : "down")}, byzantine={node.Byzantine?.Mode.ToString() ?? "no"}");
         }
 
         return new SimulationResult(

@@ -85,6 +85,7 @@ public class SimulationTests
     [Theory]
     [InlineData(9)]
     [InlineData(54)]
+    [InlineData(64)]
     [InlineData(90)]
     [InlineData(348)]
     [InlineData(692)]
