@@ -1,6 +1,7 @@
 using System.Globalization;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
+using Aegis.Node.Identity;
 
 namespace Aegis.Cli.Testnet;
 
