@@ -48,6 +48,13 @@ public sealed partial class NodeRuntime
         {
             s.Writes.Writer.TryComplete();
             s.Inbox.Writer.TryComplete();
+
+            // What the failed step did not answer yet (answered ones keep their answer) and what never got a turn.
+            foreach (NodeInput stepped in batch)
+            {
+                Refuse(stepped);
+            }
+
             while (s.Inbox.Reader.TryRead(out NodeInput? left))
             {
                 Refuse(left);
