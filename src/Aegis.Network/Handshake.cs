@@ -92,6 +92,10 @@ internal sealed class Handshake
 
             PeerRole role = _settings.Authorize(remote)
                 ?? await RefuseAsync(send, HandshakeFailure.Unauthorized, $"identity {remote.Fingerprint.ToShortString()} is not allowed to connect by this node's peer policy", ct);
+            if (_settings.Veto?.Invoke(remote) is { } veto)
+            {
+                await RefuseAsync(send, HandshakeFailure.Unauthorized, veto, ct);
+            }
 
             _awaiting = "READY";
             await FrameWriter.WriteSealedAsync(_stream, send, ReadyMessage.Ready, ct);

@@ -27,6 +27,12 @@ public sealed class SecureTransport
     private readonly TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(5);
     private readonly int _maxFrameBytes = DefaultMaxFrameBytes;
 
+    /// <summary>Every value of aegis_auth_failures_total's <c>reason</c> label (one per <see cref="HandshakeFailure"/>).</summary>
+    public static IReadOnlyList<string> AuthFailureReasons => NetworkMetrics.ReasonLabels;
+
+    // Taken at construction so the counter is published (and exported at zero) before the first failed handshake.
+    private readonly System.Diagnostics.Metrics.Counter<long> _authFailures = NetworkMetrics.AuthFailures;
+
     /// <param name="chainId">Peers on another chain are refused in HELLO.</param>
     /// <param name="identity">This node's long-term identity key, proven to every peer in AUTH.</param>
     /// <param name="authorize">Decides each proven peer's role, or refuses it (see <see cref="PeerPolicy"/>).</param>
@@ -64,6 +70,9 @@ public sealed class SecureTransport
             _handshakeTimeout = value;
         }
     }
+
+    /// <summary>Consulted after the authorizer on every handshake this transport runs; see <see cref="PeerVeto"/>.</summary>
+    public PeerVeto? Veto { get; init; }
 
     /// <summary>The largest sealed frame either side may send or accept, tag included. Default 32 MiB.</summary>
     public int MaxFrameBytes
@@ -139,14 +148,14 @@ public sealed class SecureTransport
         var reader = new FrameReader(stream);
         try
         {
-            var settings = new HandshakeSettings(ChainId, _identity, _authorize, _handshakeTimeout);
+            var settings = new HandshakeSettings(ChainId, _identity, _authorize, _handshakeTimeout, Veto);
             HandshakeResult session = await Handshake.RunAsync(stream, reader, settings, initiator, remote, expectedRemote, ct);
             _logger.HandshakeCompleted(Direction(initiator), remote, session.RemoteIdentity.Fingerprint.ToShortString(), session.Role, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new SecureChannel(stream, reader, session, remote, _maxFrameBytes, _logger);
         }
         catch (HandshakeException ex)
         {
-            NetworkMetrics.AuthFailures.Add(1);
+            _authFailures.Add(1, new KeyValuePair<string, object?>("reason", NetworkMetrics.ReasonLabel(ex.Reason)));
             _logger.HandshakeFailed(Direction(initiator), remote, ex.Reason, ex.Detail);
             if (ex.PeerWasTold)
             {

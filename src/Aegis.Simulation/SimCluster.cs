@@ -38,8 +38,12 @@ public sealed class SimCluster : IDisposable
         var rng = new SimRandom(options.Seed);
         _signers = SimKeys.OwnSigners(n);
         PublicKey[] keys = SimKeys.PublicKeys(n);
-        var validators = new ValidatorSet([.. keys.Select((k, i) => new Validator((ushort)i, $"node-{i}", k, $"sim:{i}"))]);
-        Genesis = new Genesis("aegis-sim", 1_700_000_000_000, validators, options.Parameters);
+        Genesis = options.Genesis ?? new Genesis("aegis-sim", 1_700_000_000_000, new ValidatorSet([.. keys.Select((k, i) => new Validator((ushort)i, $"node-{i}", k, $"sim:{i}"))]), options.Parameters);
+        if (Genesis.Validators.Count != n || Enumerable.Range(0, n).Any(i => !Genesis.Validators[i].PublicKey.Equals(keys[i])))
+        {
+            throw new ArgumentException($"a simulated genesis must name the simulator's {n} validator keys (SimKeys), in order", nameof(options));
+        }
+
         Clock = new SimClock(Scheduler, DateTimeOffset.FromUnixTimeMilliseconds(Genesis.GenesisTimeMs));
         _verifier = new CachingVerifier(Genesis);
         Network = new SimNetwork(Scheduler, rng.Fork(), options.Profile, n);
@@ -312,6 +316,12 @@ public sealed record SimClusterOptions
     public ulong Seed { get; init; } = 1;
 
     public ConsensusParameters Parameters { get; init; } = new() { CheckpointInterval = 8, PipelineDepth = 3, DedupHorizonBlocks = 8 };
+
+    /// <summary>
+    /// A genesis of the caller's instead of the simulator's own (which uses <see cref="Parameters"/>): for output that
+    /// must verify under a fixed chain, such as the fuzz seed corpus. Its validators must be <see cref="SimKeys"/>' keys.
+    /// </summary>
+    public Genesis? Genesis { get; init; }
 
     public ReplicaOptions Replica { get; init; } = new() { MaxBlockTxs = 8, ViewChangeTimeoutTicks = 40, RetransmitTicks = 10 };
 

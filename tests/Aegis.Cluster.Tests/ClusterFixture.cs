@@ -12,11 +12,11 @@ public sealed class TestCluster : IAsyncDisposable
     // Below Linux's ephemeral range (32768+), so no outgoing connection can already hold a port we want to listen on.
     private static int _nextPort = 20000 + (Environment.ProcessId % 40 * 300);
 
-    public TestCluster(int validators = 4, string storage = "sqlite")
+    public TestCluster(int validators = 4, string storage = "sqlite", bool tls = false)
     {
         Dir = Path.Combine(Path.GetTempPath(), "aegis-cluster-" + Guid.NewGuid().ToString("N")[..8]);
         BasePort = Interlocked.Add(ref _nextPort, 100);
-        TestnetGenerator.Write(Dir, validators, BasePort, storage, PostgresFactAttribute.Url);
+        TestnetGenerator.Write(Dir, validators, BasePort, storage, PostgresFactAttribute.Url, tls: tls);
         Processes = new LocalClusterProcess(Dir, validators, BasePort);
         if (storage == "postgresql")
         {
@@ -28,7 +28,7 @@ public sealed class TestCluster : IAsyncDisposable
             }
         }
 
-        Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        Http = Aegis.Node.Security.ApiHttp.Create(Processes.CaCertFile, TimeSpan.FromSeconds(30));
     }
 
     public string Dir { get; }

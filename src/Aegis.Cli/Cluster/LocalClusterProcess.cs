@@ -1,3 +1,4 @@
+using Aegis.Node.Security;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -13,7 +14,7 @@ namespace Aegis.Cli.Cluster;
 public sealed class LocalClusterProcess : IAsyncDisposable
 {
     private readonly Process?[] _processes;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly HttpClient _http;
 
     public LocalClusterProcess(string dir, int validators, int basePort)
     {
@@ -21,7 +22,12 @@ public sealed class LocalClusterProcess : IAsyncDisposable
         Validators = validators;
         BasePort = basePort;
         _processes = new Process?[validators];
+        CaCertFile = TestnetGenerator.HasTls(Dir) ? Path.Combine(Dir, Tls.LocalCertificateAuthority.CaCertFile) : null;
+        _http = Aegis.Node.Security.ApiHttp.Create(CaCertFile, TimeSpan.FromSeconds(5));
     }
+
+    /// <summary>The testnet's CA (DIR/ca.crt) when its nodes serve TLS; null for plain HTTP.</summary>
+    public string? CaCertFile { get; }
 
     public string Dir { get; }
 
@@ -31,7 +37,7 @@ public sealed class LocalClusterProcess : IAsyncDisposable
 
     public Dictionary<string, string> Environment { get; } = [];
 
-    public string ApiUrl(int i) => $"http://127.0.0.1:{TestnetGenerator.ApiPort(BasePort, i)}";
+    public string ApiUrl(int i) => $"{(CaCertFile is null ? "http" : "https")}://127.0.0.1:{TestnetGenerator.ApiPort(BasePort, i)}";
 
     public string LogPath(int i) => Path.Combine(Dir, $"node{i}", "node.log");
 

@@ -1,3 +1,4 @@
+using Aegis.Node.Security;
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
@@ -25,7 +26,9 @@ public static class BenchCommand
         var wait = new Option<bool>("--no-wait") { Description = "do not wait for commit (measures admission only)" };
         var batch = new Option<int>("--batch") { Description = "transactions per request through POST /v1/txs (1 = POST /v1/tx)", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
-        var command = new Command("bench", "load a running cluster and report throughput and latency") { urls, clients, duration, warmup, size, rate, keys, wait, batch, json };
+        var cacert = new Option<string?>("--cacert") { Description = "PEM CA certificate for TLS nodes (DIR/ca.crt of 'aegis testnet --tls')" };
+        var token = new Option<string?>("--token") { Description = "bearer token when the nodes require authentication" };
+        var command = new Command("bench", "load a running cluster and report throughput and latency") { urls, clients, duration, warmup, size, rate, keys, wait, batch, json, cacert, token };
         command.SetAction(async (parse, outer) =>
         {
             using var stop = new ShutdownSignal(outer);
@@ -66,7 +69,7 @@ public static class BenchCommand
                 return CliErrors.Report("bench", problems);
             }
 
-            var settings = new BenchRun.Settings(targets, parse.GetValue(clients), length, warm, parse.GetValue(size), parse.GetValue(rate), parse.GetValue(keys), !parse.GetValue(wait), parse.GetValue(batch));
+            var settings = new BenchRun.Settings(targets, parse.GetValue(clients), length, warm, parse.GetValue(size), parse.GetValue(rate), parse.GetValue(keys), !parse.GetValue(wait), parse.GetValue(batch), parse.GetValue(cacert), parse.GetValue(token));
             BenchRun.Report report = await BenchRun.RunAsync(settings, parse.GetValue(json) ? null : Console.Error, stop.Token);
             Console.WriteLine(parse.GetValue(json) ? report.ToJson() : report.ToText());
             return report.Succeeded > 0 ? CliApp.Ok : CliApp.Failure;
@@ -78,7 +81,7 @@ public static class BenchCommand
 /// <summary>One bounded benchmark run and its report.</summary>
 public static class BenchRun
 {
-    public sealed record Settings(string[] Urls, int Clients, TimeSpan Duration, TimeSpan Warmup, int ValueSize, int Rate, int Keys, bool WaitForCommit, int Batch = 1);
+    public sealed record Settings(string[] Urls, int Clients, TimeSpan Duration, TimeSpan Warmup, int ValueSize, int Rate, int Keys, bool WaitForCommit, int Batch = 1, string? CaCert = null, string? Token = null);
 
     public sealed record Report(Settings Settings, double Seconds, long Succeeded, IReadOnlyDictionary<string, long> Errors, double[] LatencyMs, IReadOnlyDictionary<string, long> CommittedPerNode)
     {
@@ -127,8 +130,12 @@ public static class BenchRun
 
     public static async Task<Report> RunAsync(Settings s, TextWriter? progress, CancellationToken ct)
     {
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(s.Clients, 64), PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        using HttpClient http = Aegis.Node.Security.ApiHttp.Create(s.CaCert, TimeSpan.FromSeconds(60), Math.Max(s.Clients, 64));
+        if (s.Token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", s.Token);
+        }
+
         string value = new('x', s.ValueSize);
         string runId = Guid.NewGuid().ToString("N")[..8];
         var latencies = new ConcurrentBag<double>();

@@ -25,6 +25,7 @@ public static class CliApp
             TokenCommand.Create(),
             BenchCommand.Create(),
             SimCommand.Create(),
+            Chat.ChatCommands.Create(),
         };
 
         ParseResult parse = root.Parse(args);

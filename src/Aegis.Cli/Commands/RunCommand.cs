@@ -47,6 +47,10 @@ public static class RunCommand
                 await NodeHost.RunAsync(loaded.Config!, genesis!, signer!, ct);
                 return CliApp.Ok;
             }
+            catch (IdentityConflictException ex)
+            {
+                return CliErrors.Fail(name, ex.Message);
+            }
             catch (StorageException ex)
             {
                 return CliErrors.Fail(name, ex.Message);

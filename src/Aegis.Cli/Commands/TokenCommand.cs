@@ -1,18 +1,23 @@
 using System.CommandLine;
-using Aegis.Node.Api;
+using Aegis.Node.Security;
 using Aegis.Node.Configuration;
 
 namespace Aegis.Cli.Commands;
 
-/// <summary>`aegis token --config FILE [--ttl 1h] [--subject NAME]`: a JWT signed with the node's configured secret.</summary>
+/// <summary>
+/// `aegis token --config FILE [--ttl 1h] [--subject NAME] [--role read|write|admin] [--key PEM]`: a JWT the node accepts.
+/// HS256 with the node's jwt_secret; RS256/ES256 with the private key (--key) matching its jwt_public_key_file.
+/// </summary>
 public static class TokenCommand
 {
     public static Command Create()
     {
         var config = new Option<string>("--config", "-c") { Description = "path of config.yaml", Required = true };
         var ttl = new Option<string>("--ttl") { Description = "lifetime, e.g. 30m, 1h, 7d", DefaultValueFactory = _ => "1h" };
-        var subject = new Option<string>("--subject") { Description = "who the token is for", DefaultValueFactory = _ => "client" };
-        var command = new Command("token", "mint a JWT for clients when authentication is on") { config, ttl, subject };
+        var subject = new Option<string>("--subject") { Description = "who the token is for (the rate limiter's partition)", DefaultValueFactory = _ => "client" };
+        var role = new Option<string[]>("--role") { Description = "read, write or admin (repeatable); write may also read, admin may do both", DefaultValueFactory = _ => [ApiRoles.Write], AllowMultipleArgumentsPerToken = true };
+        var key = new Option<string?>("--key") { Description = "PEM private key (RSA or EC P-256) matching security.jwt_public_key_file, for RS256/ES256 tokens" };
+        var command = new Command("token", "mint a JWT for clients when authentication is on") { config, ttl, subject, role, key };
         command.SetAction(parse =>
         {
             ConfigResult loaded = ConfigLoader.Load(parse.GetValue(config)!, ConfigLoader.ProcessEnvironment());
@@ -21,17 +26,23 @@ public static class TokenCommand
                 return CliErrors.Report("token", loaded.Problems);
             }
 
-            if (System.Text.Encoding.UTF8.GetByteCount(loaded.Config!.Security.JwtSecret) < 32)
-            {
-                return CliErrors.Report("token", ["security.jwt_secret: (redacted) — needs at least 32 bytes (or AEGIS_JWT_SECRET)"]);
-            }
-
+            var problems = new List<string>();
             if (!Durations.TryParse(parse.GetValue(ttl)!, out TimeSpan lifetime))
             {
-                return CliErrors.Report("token", [$"--ttl: {parse.GetValue(ttl)} — expected a duration such as 30s, 15m, 1h or 7d"]);
+                problems.Add($"--ttl: {parse.GetValue(ttl)} — expected a duration such as 30s, 15m, 1h or 7d");
             }
 
-            Console.WriteLine(JwtHs256.Mint(loaded.Config.Security.JwtSecret, parse.GetValue(subject)!, lifetime, DateTimeOffset.UtcNow));
+            string[] roles = parse.GetValue(role)!;
+            problems.AddRange(roles.Where(r => !ApiRoles.All.Contains(r)).Select(r => $"--role: {r} — expected read, write or admin"));
+            SecuritySection security = loaded.Config!.Security;
+            Microsoft.IdentityModel.Tokens.SigningCredentials? credentials = JwtKeys.Signing(security, parse.GetValue(key), problems);
+            if (problems.Count > 0 || credentials is null)
+            {
+                return CliErrors.Report("token", problems);
+            }
+
+            Console.WriteLine(TokenMinter.Mint(credentials, parse.GetValue(subject)!, [.. roles.Distinct()], lifetime, security.JwtIssuer, security.JwtAudience, DateTime.UtcNow));
+            (credentials.Key as IDisposable)?.Dispose();
             return CliApp.Ok;
         });
         return command;

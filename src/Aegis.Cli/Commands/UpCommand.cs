@@ -20,7 +20,8 @@ public static class UpCommand
         Option<int> basePort = TestnetCommand.BasePort();
         Option<string> storage = TestnetCommand.Storage();
         var readyTimeout = new Option<int>("--ready-timeout") { Description = "seconds to wait for every node to be ready", DefaultValueFactory = _ => 60 };
-        var command = new Command("up", "start a local cluster (default 4 validators on SQLite) and show its live status") { validators, dir, basePort, storage, readyTimeout };
+        Option<bool> tls = TestnetCommand.Tls();
+        var command = new Command("up", "start a local cluster (default 4 validators on SQLite) and show its live status") { validators, dir, basePort, storage, readyTimeout, tls };
         command.SetAction(async (parse, outer) =>
         {
             using var stop = new ShutdownSignal(outer);
@@ -41,7 +42,7 @@ public static class UpCommand
             }
             else
             {
-                TestnetGenerator.Write(path, n, port, parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"));
+                TestnetGenerator.Write(path, n, port, parse.GetValue(storage)!, Environment.GetEnvironmentVariable("AEGIS_DATABASE_URL"), tls: parse.GetValue(tls));
                 Console.WriteLine($"generated a {n}-validator testnet in {Path.GetFullPath(path)}");
             }
 
@@ -77,7 +78,7 @@ public static class UpCommand
                 Console.WriteLine($"  node-{i}: {cluster.ApiUrl(i)}");
             }
 
-            Console.WriteLine("try: aegis tx put hello world --wait --url " + cluster.ApiUrl(0));
+            Console.WriteLine("try: aegis tx put hello world --wait --url " + cluster.ApiUrl(0) + (cluster.CaCertFile is null ? "" : " --cacert " + cluster.CaCertFile));
             Console.WriteLine("press Ctrl+C to stop all nodes");
             await ShowStatusAsync(cluster, ct);
             Console.WriteLine("stopping all nodes ...");
@@ -92,7 +93,9 @@ public static class UpCommand
     {
         var previous = new Dictionary<int, (long Txs, double At)>();
         var clock = Stopwatch.StartNew();
-        bool interactive = !Console.IsOutputRedirected;
+        // A live display redraws in place only where the cursor can move back up (ANSI). Elsewhere — output to a file or
+        // a pipe, TERM=dumb or no TERM — Spectre would print a fresh copy of the table every second, so plain lines it is.
+        bool interactive = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Ansi && AnsiConsole.Profile.Capabilities.Interactive;
         var table = new Table().AddColumns("node", "height", "view", "leader", "peers", "mempool", "tx/s", "status");
         try
         {

@@ -13,10 +13,16 @@ internal sealed class KeyFileDocument
     public string? Algorithm { get; set; }
 
     [JsonPropertyName("private_key")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? PrivateKey { get; set; }
 
     [JsonPropertyName("public_key")]
     public string? PublicKey { get; set; }
+
+    /// <summary>Instead of private_key when the file is encrypted (see <see cref="KeyFileEncryption"/>).</summary>
+    [JsonPropertyName("encrypted_private_key")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public EncryptedKeyDocument? EncryptedPrivateKey { get; set; }
 }
 
 // Source-generated so that reading a key file needs no reflection (trimming and AOT stay possible for the CLI).

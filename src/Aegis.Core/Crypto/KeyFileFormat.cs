@@ -17,16 +17,31 @@ public static class KeyFileFormat
     // The relaxed encoder leaves '+' in base64 as is (the default writes \u002B): the file is read by people too.
     private static readonly KeyFileJsonContext Indented = new(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
-    /// <summary>The file's content for <paramref name="signer"/>'s key (UTF-8 JSON).</summary>
-    public static byte[] Serialize(IExportableSigner signer)
+    /// <summary>The file's content for <paramref name="signer"/>'s key (UTF-8 JSON), the private key in the clear.</summary>
+    public static byte[] Serialize(IExportableSigner signer) => Serialize(signer, null, [], []);
+
+    /// <summary>
+    /// The file's content with the private key sealed under <paramref name="passphrase"/> (<see cref="KeyFileEncryption"/>),
+    /// never in the clear. <paramref name="salt"/> and <paramref name="nonce"/> are fresh randomness from the caller
+    /// (<see cref="KeyFileEncryption.SaltBytes"/>, <see cref="KeyFileEncryption.NonceBytes"/>).
+    /// </summary>
+    public static byte[] SerializeSealed(IExportableSigner signer, string passphrase, byte[] salt, byte[] nonce)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(passphrase);
+        return Serialize(signer, passphrase, salt, nonce);
+    }
+
+    private static byte[] Serialize(IExportableSigner signer, string? passphrase, byte[] salt, byte[] nonce)
     {
         byte[] privateKey = signer.ExportPrivateKey();
         try
         {
+            string algorithm = PublicKey.AlgorithmName(signer.PublicKey.Algorithm);
             var doc = new KeyFileDocument
             {
-                Algorithm = PublicKey.AlgorithmName(signer.PublicKey.Algorithm),
-                PrivateKey = Convert.ToBase64String(privateKey),
+                Algorithm = algorithm,
+                PrivateKey = passphrase is null ? Convert.ToBase64String(privateKey) : null,
+                EncryptedPrivateKey = passphrase is null ? null : KeyFileEncryption.Seal(privateKey, passphrase, algorithm, signer.PublicKey.ToString(), salt, nonce),
                 PublicKey = signer.PublicKey.ToString(),
             };
             return JsonSerializer.SerializeToUtf8Bytes(doc, Indented.KeyFileDocument);
@@ -40,8 +55,10 @@ public static class KeyFileFormat
     /// <summary>
     /// Reads a key of either algorithm from a file's content. Every failure is a <see cref="FormatException"/> that
     /// names <paramref name="source"/> (the path) and the field. The caller owns the result (dispose it if it is <see cref="IDisposable"/>).
+    /// An encrypted file needs <paramref name="passphrase"/> (AEGIS_ENCRYPTION_KEY); without it, or with the wrong one, a
+    /// <see cref="FormatException"/> says so.
     /// </summary>
-    public static IExportableSigner Parse(ReadOnlySpan<byte> content, string source)
+    public static IExportableSigner Parse(ReadOnlySpan<byte> content, string source, string? passphrase = null)
     {
         if (content.Length > MaxBytes)
         {
@@ -65,7 +82,11 @@ public static class KeyFileFormat
 
         KeyAlgorithm algorithm = Field(source, "algorithm", () => PublicKey.ParseAlgorithm(doc.Algorithm ?? throw new FormatException("missing (ecdsa-p256 or ed25519)")));
         PublicKey recorded = Field(source, "public_key", () => PublicKey.Parse(doc.PublicKey ?? throw new FormatException("missing")));
-        byte[] privateKey = Field(source, "private_key", () => DecodeBase64(doc.PrivateKey));
+        byte[] privateKey = doc.EncryptedPrivateKey is { } sealedKey
+            ? string.IsNullOrEmpty(passphrase)
+                ? throw new FormatException($"key file {source} is encrypted; set AEGIS_ENCRYPTION_KEY to its passphrase")
+                : Field(source, "encrypted_private_key", () => KeyFileEncryption.Open(sealedKey, passphrase, doc.Algorithm!, doc.PublicKey!))
+            : Field(source, "private_key", () => DecodeBase64(doc.PrivateKey));
         IExportableSigner signer;
         try
         {

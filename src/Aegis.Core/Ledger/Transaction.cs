@@ -7,6 +7,15 @@ public enum TxOp : byte
 {
     Put = 1,
     Delete = 2,
+
+    /// <summary>Content store: keep the DAG under the CID in <see cref="Transaction.Key"/> on every validator (value empty).</summary>
+    ContentPin = 3,
+
+    /// <summary>Content store: drop the cluster-wide pin of the CID in the key (value empty).</summary>
+    ContentUnpin = 4,
+
+    /// <summary>SecureChat: a signed <see cref="ChatEnvelope"/> (value) for the room whose 32-byte id is the key.</summary>
+    Chat = 5,
 }
 
 /// <summary>
@@ -17,6 +26,9 @@ public enum TxOp : byte
 public sealed class Transaction : IEquatable<Transaction>
 {
     private const byte Version = 1;
+
+    /// <summary>Bound on a pinned CID's binary form (a CIDv1 prefix plus a 128-byte digest).</summary>
+    public const int MaxCidBytes = 160;
 
     private readonly byte[] _key;
     private readonly byte[] _value;
@@ -87,9 +99,19 @@ public sealed class Transaction : IEquatable<Transaction>
     /// <summary>Returns null when the fields are within bounds, otherwise a sentence naming the field.</summary>
     public static string? Validate(TxOp op, int keyLength, int valueLength, int clientIdLength)
     {
-        if (op is not (TxOp.Put or TxOp.Delete))
+        if (op is not (TxOp.Put or TxOp.Delete or TxOp.ContentPin or TxOp.ContentUnpin or TxOp.Chat))
         {
-            return $"op: expected put or del, got {(byte)op}";
+            return $"op: expected put, del, pin, unpin or chat, got {(byte)op}";
+        }
+
+        if (op is TxOp.ContentPin or TxOp.ContentUnpin && (keyLength is < 2 or > MaxCidBytes || valueLength != 0))
+        {
+            return $"key: a pin names one CID of 2 to {MaxCidBytes} bytes and carries no value";
+        }
+
+        if (op == TxOp.Chat && (keyLength != ChatEnvelope.RoomIdSize || valueLength == 0))
+        {
+            return $"key: a chat transaction names a {ChatEnvelope.RoomIdSize}-byte room id and carries an envelope";
         }
 
         if (keyLength == 0)
@@ -172,7 +194,12 @@ public sealed class Transaction : IEquatable<Transaction>
 
     public override int GetHashCode() => Hash.GetHashCode();
 
-    public override string ToString() => Op == TxOp.Put ? $"put {KeyString}={ValueString}" : $"del {KeyString}";
+    public override string ToString() => Op switch
+    {
+        TxOp.Put => $"put {KeyString}={ValueString}",
+        TxOp.Delete => $"del {KeyString}",
+        _ => $"{Op} {Convert.ToHexString(_key)}",
+    };
 
     private static byte[] Utf8(string s) => System.Text.Encoding.UTF8.GetBytes(s);
 }

@@ -44,11 +44,25 @@ public static class BlockExecutor
                 continue;
             }
 
+            if (tx.Op == TxOp.Chat && ChatEnvelope.Check(tx.Key, tx.Value, out _) is not null)
+            {
+                outcomes[i] = TxOutcome.Rejected;
+                effects.WriteU8((byte)TxOutcome.Rejected);
+                continue;
+            }
+
             outcomes[i] = TxOutcome.Applied;
             effects.WriteU8((byte)TxOutcome.Applied);
             effects.WriteU8((byte)tx.Op);
             effects.WriteBytes16(tx.Key);
             effects.WriteBytes32(tx.Value);
+
+            // Pins and chat operations live in the ledger itself: the content and chat projections read them from the
+            // committed blocks in order. Only put and del change the key-value state.
+            if (tx.Op is not (TxOp.Put or TxOp.Delete))
+            {
+                continue;
+            }
 
             string mapKey = Convert.ToBase64String(tx.Key);
             if (!changes.ContainsKey(mapKey))

@@ -9,6 +9,9 @@ public enum TxOutcome : byte
 
     /// <summary>An earlier block already applied a transaction with the same hash; this copy changed nothing.</summary>
     Duplicate = 2,
+
+    /// <summary>The transaction is well formed but proves nothing (a chat envelope whose signature does not verify); it changed nothing.</summary>
+    Rejected = 3,
 }
 
 /// <summary>What executing one block produced: the new state root, the per-key changes to store, each transaction's outcome.</summary>

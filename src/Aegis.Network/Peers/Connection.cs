@@ -40,6 +40,9 @@ internal sealed class Connection : IAsyncDisposable
 
     public void Touch() => Interlocked.Exchange(ref _lastSeen, Stopwatch.GetTimestamp());
 
+    /// <summary>Whether the peer sent anything within <paramref name="window"/> (heartbeats arrive every second).</summary>
+    public bool SeenWithin(TimeSpan window) => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastSeen)) < window;
+
     public void RecordRtt(long sentTimestamp) => _rtt = Stopwatch.GetElapsedTime(sentTimestamp).TotalSeconds;
 
     public PeerInfo Info() => new(Id, Validator?.Index ?? -1, Channel.RemoteEndPoint.ToString(), Channel.Role == PeerRole.Validator ? "validator" : "observer", Outbound, _rtt, Channel.BytesSent, Channel.BytesReceived);

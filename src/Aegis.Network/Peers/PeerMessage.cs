@@ -12,6 +12,8 @@ public enum PeerMessageKind : byte
     SyncResponse = 4,
     Ping = 5,
     Pong = 6,
+    ContentWant = 7,
+    ContentBlocks = 8,
 }
 
 /// <summary>
@@ -51,6 +53,8 @@ public abstract record PeerMessage
             PeerMessageKind.SyncResponse => SyncResponse.Read(ref r),
             PeerMessageKind.Ping => new Ping(r.ReadU64("ping.nonce"), r.ReadI64("ping.sent_ticks")),
             PeerMessageKind.Pong => new Pong(r.ReadU64("pong.nonce"), r.ReadI64("pong.sent_ticks")),
+            PeerMessageKind.ContentWant => ContentWant.Read(ref r),
+            PeerMessageKind.ContentBlocks => ContentBlocks.Read(ref r),
             _ => throw new CodecException($"peer_message.kind: unknown kind {(byte)kind}"),
         };
         r.EnsureEnd($"peer message {kind}");

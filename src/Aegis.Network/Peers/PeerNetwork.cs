@@ -35,6 +35,8 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
     private SecureListener? _listener;
 
     private IPeerMessageHandler? _handler;
+    private readonly TaskCompletionSource<string> _identityConflict = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _firstConflict;
 
     public PeerNetwork(Genesis genesis, ISigner identity, IPEndPoint listen, IReadOnlyList<string> bootstrap, bool allowObservers, PeerMetrics metrics, ILogger<PeerNetwork> logger)
     {
@@ -45,8 +47,15 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         // The transport logs (and counts) failed handshakes itself, with the endpoint and reason as fields.
-        _transport = new SecureTransport(genesis.ChainId, identity, PeerPolicy.ForValidators(genesis.Validators, allowObservers), logger);
+        _transport = new SecureTransport(genesis.ChainId, identity, PeerPolicy.ForValidators(genesis.Validators, allowObservers), logger) { Veto = IdentityInUse };
     }
+
+    /// <summary>
+    /// Completes (never faults) when this node finds that another live process holds its validator key: peers keep
+    /// refusing it because the identity is already connected from elsewhere. The host then stops rather than fight that
+    /// process for connections (and double-sign).
+    /// </summary>
+    public Task<string> IdentityConflict => _identityConflict.Task;
 
     public int ConnectedValidators => _validators.Count;
 
@@ -54,6 +63,9 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
         [.. _validators.Values.Concat(_observers.Values).Select(c => c.Info())];
 
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint;
+
+    /// <summary>Takes the content store's block exchange (<see cref="ContentWant"/>, <see cref="ContentBlocks"/>); those are dropped while unset.</summary>
+    public IPeerMessageHandler? ContentHandler { get; set; }
 
     public void Start(IPeerMessageHandler handler)
     {
@@ -181,6 +193,10 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
                 attempt = 0;
                 await RunConnectionAsync(channel, outbound: true, ct);
             }
+            catch (HandshakeException ex) when (ex.Reason == HandshakeFailure.RefusedByPeer && ex.Detail.Contains(IdentityInUseText, StringComparison.Ordinal))
+            {
+                NoteIdentityConflict(address, ex.Detail);
+            }
             catch (Exception ex) when (ex is HandshakeException or SocketException or IOException or PeerProtocolException or ObjectDisposedException or FormatException)
             {
                 if (ex is not HandshakeException)
@@ -213,6 +229,7 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
             }
 
             _validators[validator.Index] = connection;
+            Interlocked.Exchange(ref _firstConflict, 0);
         }
         else
         {
@@ -306,6 +323,13 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
                     connection.RecordRtt(p.SentTicks);
                     _metrics.PeerRtt.Record(connection.RttSeconds ?? 0, new KeyValuePair<string, object?>("peer", connection.Id));
                     break;
+                case ContentWant or ContentBlocks:
+                    if (ContentHandler is { } content)
+                    {
+                        await content.HandleAsync(info, message, ct);
+                    }
+
+                    break;
                 default:
                     await _handler!.HandleAsync(info, message, ct);
                     break;
@@ -328,6 +352,51 @@ public sealed partial class PeerNetwork : IPeerNetwork, IAsyncDisposable
         {
         }
     }
+
+    /// <summary>The words every identity-in-use refusal contains; the refused node recognises its situation by them.</summary>
+    internal const string IdentityInUseText = "is already connected from";
+
+    /// <summary>
+    /// A live connection (traffic within three heartbeats) already carries this validator's identity: a second process
+    /// holds the key. A reconnect after a crash is not refused for long: the dead connection goes silent and the
+    /// next attempt passes.
+    /// </summary>
+    private static readonly TimeSpan LiveWindow = 3 * HeartbeatInterval;
+
+    /// <summary>How long a node keeps being refused as a duplicate, with no validator connection at all, before it gives up.</summary>
+    private static readonly TimeSpan ConflictGrace = 2 * LiveWindow;
+
+    private string? IdentityInUse(PublicKey remote)
+    {
+        Validator? v = _genesis.Validators.FindByKey(remote);
+        if (v is null)
+        {
+            return null;
+        }
+
+        if (v.Index == _self)
+        {
+            LogOwnIdentity(v.Id);
+            return $"identity of validator {v.Id} {IdentityInUseText} this node itself; another process holds this node's key";
+        }
+
+        return _validators.TryGetValue(v.Index, out Connection? live) && live.SeenWithin(LiveWindow)
+            ? $"validator {v.Id} {IdentityInUseText} {live.Channel.RemoteEndPoint}; another process holds its key"
+            : null;
+    }
+
+    private void NoteIdentityConflict(string address, string detail)
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        long first = Interlocked.CompareExchange(ref _firstConflict, now, 0);
+        if (first != 0 && _validators.IsEmpty && System.Diagnostics.Stopwatch.GetElapsedTime(first) > ConflictGrace)
+        {
+            _identityConflict.TrySetResult($"refusing to run as this validator: the peer at {address} says {detail}. Stop the other process or give this node its own key.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "a peer proved this node's own validator identity ({Validator}): another process holds this node's key")]
+    private partial void LogOwnIdentity(string validator);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "p2p dial {Address} failed: {Reason}")]
     private partial void LogDialFailed(string address, string reason);

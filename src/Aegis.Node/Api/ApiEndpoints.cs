@@ -8,11 +8,16 @@ using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Prometheus;
 
 namespace Aegis.Node.Api;
 
-/// <summary>What the API reads from: the runtime, the peers, the metrics exporter and who we are.</summary>
-public sealed record NodeServices(NodeRuntime Runtime, IPeerNetwork Network, PrometheusExporter Exporter, string NodeId, TimeSpan CommitWaitTimeout);
+/// <summary>What the API reads from: the runtime, the peers, readiness, the metrics registry and who we are.</summary>
+public sealed record NodeServices(NodeRuntime Runtime, IPeerNetwork Network, NodeReadiness Readiness, CollectorRegistry Metrics, string NodeId, TimeSpan CommitWaitTimeout)
+{
+    /// <summary>How long a read with ?min_height waits for this node to apply that height (api.min_height_wait_ms).</summary>
+    public TimeSpan MinHeightWait { get; init; } = TimeSpan.FromSeconds(5);
+}
 
 /// <summary>The REST surface in the contract. Every error is {"error","message"} with the matching status.</summary>
 public static class ApiEndpoints
@@ -22,10 +27,12 @@ public static class ApiEndpoints
         app.MapGet("/health", () => Results.Json(new HealthResponse("healthy"), ApiJsonContext.Default.HealthResponse));
         app.MapGet("/ready", () => Ready(node));
         app.MapGet("/status", () => Results.Json(Status(node), ApiJsonContext.Default.StatusResponse));
-        app.MapGet("/metrics", () => Results.Text(node.Exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        // A route handler (not prometheus-net's MapMetrics middleware endpoint) so /metrics is described in the OpenAPI
+        // document like every other route; prometheus-net still renders the exposition.
+        app.MapGet("/metrics", (HttpContext http, CancellationToken ct) => MetricsAsync(http, node.Metrics, ct));
         app.MapPost("/v1/tx", (HttpContext http, CancellationToken ct) => SubmitAsync(http, node, ct));
         app.MapPost("/v1/txs", (HttpContext http, CancellationToken ct) => BatchEndpoint.SubmitAsync(http, node, ct));
-        app.MapGet("/v1/kv/{*key}", (string key, CancellationToken ct) => GetKvAsync(node, key, ct));
+        app.MapGet("/v1/kv/{**key}", (HttpContext http, CancellationToken ct) => KvEndpoint.GetAsync(http, node, ct));
         app.MapGet("/v1/tx/{hash}", (string hash, CancellationToken ct) => GetTxAsync(node, hash, ct));
         app.MapGet("/v1/blocks/{height}", (string height, CancellationToken ct) => GetBlockAsync(node, height, ct));
         app.MapGet("/v1/peers", () => Results.Json(
@@ -34,23 +41,23 @@ public static class ApiEndpoints
         app.MapGet("/v1/events", (HttpContext http, CancellationToken ct) => EventsAsync(http, node, ct));
     }
 
-    public static IResult Error(int status, string code, string message) =>
-        Results.Json(new ErrorResponse(code, message), ApiJsonContext.Default.ErrorResponse, statusCode: status);
+    private static async Task MetricsAsync(HttpContext http, CollectorRegistry registry, CancellationToken ct)
+    {
+        http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await registry.CollectAndExportAsTextAsync(http.Response.Body, ct);
+    }
 
-    private static string SyncStatus(NodeServices node) =>
-        node.Runtime.Snapshot is var s && s.HighestPeerHeight > s.Height + 2 ? "syncing" : "synced";
+    public static IResult Error(int status, string code, string message) =>
+        Results.Json(new ErrorResponse(code, message), ErrorJson.TypeInfo, statusCode: status);
+
+    private static string SyncStatus(NodeServices node) => node.Readiness.SyncStatus();
 
     private static IResult Ready(NodeServices node)
     {
-        NodeSnapshot s = node.Runtime.Snapshot;
-        string sync = SyncStatus(node);
-        string? reason = !node.Runtime.Started ? "storage not open"
-            : sync == "syncing" ? $"syncing: at height {s.Height}, peers at {s.HighestPeerHeight}"
-            : node.Network.Peers.Count(p => p.Role == "validator") + 1 < node.Runtime.Genesis.Validators.Quorum.Size ? $"no quorum: {node.Network.Peers.Count(p => p.Role == "validator") + 1} of {node.Runtime.Genesis.Validators.Quorum.Size} validators reachable"
-            : null;
-        return reason is null
-            ? Results.Json(new ReadyResponse("ready", null, sync), ApiJsonContext.Default.ReadyResponse)
-            : Results.Json(new ReadyResponse("not_ready", reason, sync), ApiJsonContext.Default.ReadyResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+        ReadinessState r = node.Readiness.Evaluate();
+        return r.IsReady
+            ? Results.Json(new ReadyResponse("ready", null, r.SyncStatus), ApiJsonContext.Default.ReadyResponse)
+            : Results.Json(new ReadyResponse("not_ready", r.Message, r.SyncStatus), ApiJsonContext.Default.ReadyResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     private static StatusResponse Status(NodeServices node)
@@ -79,20 +86,20 @@ public static class ApiEndpoints
         TxRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync(http.Request.Body, ApiJsonContext.Default.TxRequest, ct);
+            using JsonDocument body = await JsonDocument.ParseAsync(http.Request.Body, TxBody.Options, ct);
+            (request, string? shape) = TxBody.Read(body.RootElement);
+            if (request is null)
+            {
+                return Error(400, "bad_request", "body is not a valid transaction: " + shape);
+            }
         }
         catch (JsonException ex)
         {
-            return Error(400, "bad_request", $"body is not a valid transaction: {ex.Message}");
+            return Error(400, "bad_request", "body is not a valid transaction: " + TxBody.Syntax(ex));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return Error(413, "too_large", ex.Message);
-        }
-
-        if (request is null)
-        {
-            return Error(400, "bad_request", "body must be a JSON object such as {\"op\":\"put\",\"key\":\"k\",\"value\":\"v\"}");
         }
 
         (Transaction? tx, string? problem) = TxRequests.ToTransaction(request);
@@ -137,20 +144,6 @@ public static class ApiEndpoints
         {
             return Error(504, "commit_timeout", $"transaction {tx.Hash} accepted but not committed within {node.CommitWaitTimeout.TotalSeconds:0}s; poll GET /v1/tx/{tx.Hash}");
         }
-    }
-
-    private static async Task<IResult> GetKvAsync(NodeServices node, string key, CancellationToken ct)
-    {
-        byte[] keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
-        if (keyBytes.Length is 0 or > LedgerLimits.MaxKeyBytes)
-        {
-            return Error(400, "bad_request", $"key: expected 1 to {LedgerLimits.MaxKeyBytes} bytes");
-        }
-
-        KvEntry? entry = await node.Runtime.Store.GetAsync(keyBytes, ct);
-        return entry is null
-            ? Error(404, "not_found", $"key '{key}' is not set")
-            : Results.Json(new KvResponse(key, System.Text.Encoding.UTF8.GetString(entry.Value), entry.Height), ApiJsonContext.Default.KvResponse);
     }
 
     private static async Task<IResult> GetTxAsync(NodeServices node, string hash, CancellationToken ct)

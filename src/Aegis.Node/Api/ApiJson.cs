@@ -101,7 +101,6 @@ public sealed record TxBatchResponse([property: JsonPropertyName("accepted")] in
 
 [JsonSourceGenerationOptions(UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(TxRequest))]
-[JsonSerializable(typeof(List<TxRequest>))]
 [JsonSerializable(typeof(TxBatchResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
@@ -115,3 +114,10 @@ public sealed record TxBatchResponse([property: JsonPropertyName("accepted")] in
 [JsonSerializable(typeof(List<PeerJson>))]
 [JsonSerializable(typeof(BlockEventJson))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;
+
+/// <summary>Error bodies are read by people: quotes and '&lt;' stay as they are (the default encoder writes \u0027, which is safe only for HTML).</summary>
+internal static class ErrorJson
+{
+    public static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<ErrorResponse> TypeInfo =
+        new ApiJsonContext(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).ErrorResponse;
+}

@@ -23,35 +23,44 @@ public static class BatchEndpoint
             limit.MaxRequestBodySize = MaxBatchBodyBytes;
         }
 
-        List<TxRequest>? requests;
+        JsonDocument body;
         try
         {
-            requests = await JsonSerializer.DeserializeAsync(http.Request.Body, ApiJsonContext.Default.ListTxRequest, ct);
+            body = await JsonDocument.ParseAsync(http.Request.Body, TxBody.Options, ct);
         }
         catch (JsonException ex)
         {
-            return ApiEndpoints.Error(400, "bad_request", $"body is not a JSON array of transactions: {ex.Message}");
+            return ApiEndpoints.Error(400, "bad_request", "body is not a JSON array of transactions: " + TxBody.Syntax(ex));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return ApiEndpoints.Error(413, "too_large", ex.Message);
         }
 
-        if (requests is null || requests.Count == 0)
+        using (body)
         {
-            return ApiEndpoints.Error(400, "bad_request", "body must be a non-empty JSON array of transactions");
-        }
+            if (body.RootElement.ValueKind != JsonValueKind.Array || body.RootElement.GetArrayLength() == 0)
+            {
+                return ApiEndpoints.Error(400, "bad_request", "body must be a non-empty JSON array of transactions");
+            }
 
-        if (requests.Count > MaxBatch)
-        {
-            return ApiEndpoints.Error(413, "too_large", $"{requests.Count} transactions in one batch; at most {MaxBatch}");
-        }
+            int count = body.RootElement.GetArrayLength();
+            if (count > MaxBatch)
+            {
+                return ApiEndpoints.Error(413, "too_large", $"{count} transactions in one batch; at most {MaxBatch}");
+            }
 
+            return await SubmitAsync(http, node, [.. body.RootElement.EnumerateArray().Select(TxBody.Read)], ct);
+        }
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext http, NodeServices node, List<(TxRequest? Request, string? Problem)> requests, CancellationToken ct)
+    {
         var items = new TxBatchItem?[requests.Count];
         var valid = new List<(int Index, Transaction Tx)>(requests.Count);
         for (int i = 0; i < requests.Count; i++)
         {
-            (Transaction? tx, string? problem) = TxRequests.ToTransaction(requests[i]);
+            (Transaction? tx, string? problem) = requests[i].Request is { } request ? TxRequests.ToTransaction(request) : (null, requests[i].Problem);
             if (tx is null)
             {
                 items[i] = new TxBatchItem(null, null, null, "bad_request", $"[{i}] {problem}");

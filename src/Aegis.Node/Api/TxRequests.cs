@@ -7,6 +7,12 @@ public static class TxRequests
 {
     public static (Transaction? Tx, string? Problem) ToTransaction(TxRequest r)
     {
+        // Values and ids are opaque text, but text all the same: an unpaired surrogate would be stored as U+FFFD, not as sent.
+        if (HasLoneSurrogate(r.Value) || HasLoneSurrogate(r.Id))
+        {
+            return (null, $"{(HasLoneSurrogate(r.Value) ? "value" : "id")}: not valid Unicode (an unpaired surrogate)");
+        }
+
         TxOp op;
         switch (r.Op)
         {
@@ -32,18 +38,26 @@ public static class TxRequests
                 return (null, $"op: '{r.Op}' — expected put or del");
         }
 
-        if (string.IsNullOrEmpty(r.Key))
+        if (KeyAlphabet.Problem(r.Key ?? "") is { } keyProblem)
         {
-            return (null, "key: required and must not be empty");
+            return (null, keyProblem);
         }
 
-        byte[] key = System.Text.Encoding.UTF8.GetBytes(r.Key);
+        byte[] key = System.Text.Encoding.UTF8.GetBytes(r.Key!);
         byte[] value = r.Value is null ? [] : System.Text.Encoding.UTF8.GetBytes(r.Value);
         byte[] id = r.Id is null ? [] : System.Text.Encoding.UTF8.GetBytes(r.Id);
         string? problem = Transaction.Validate(op, key.Length, value.Length, id.Length);
         return problem is null ? (Transaction.Create(op, key, value, id), null) : (null, problem);
     }
 
-    public static TxJson ToJson(Transaction tx) =>
-        new(tx.Op == TxOp.Put ? "put" : "del", tx.KeyString, tx.Op == TxOp.Put ? tx.ValueString : null, tx.ClientIdString, tx.Hash.ToString());
+    private static bool HasLoneSurrogate(string? text) => text is not null && KeyAlphabet.UnpairedSurrogate(text) >= 0;
+
+
+    /// <summary>Pin and chat transactions (SecureChat) have binary keys and values: shown in hex, op pin/unpin/chat.</summary>
+    public static TxJson ToJson(Transaction tx) => tx.Op switch
+    {
+        TxOp.Put => new("put", tx.KeyString, tx.ValueString, tx.ClientIdString, tx.Hash.ToString()),
+        TxOp.Delete => new("del", tx.KeyString, null, tx.ClientIdString, tx.Hash.ToString()),
+        _ => new(tx.Op switch { TxOp.ContentPin => "pin", TxOp.ContentUnpin => "unpin", _ => "chat" }, Convert.ToHexString(tx.Key).ToLowerInvariant(), tx.Value.IsEmpty ? null : Convert.ToHexString(tx.Value).ToLowerInvariant(), tx.ClientIdString, tx.Hash.ToString()),
+    };
 }

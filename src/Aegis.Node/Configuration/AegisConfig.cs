@@ -25,6 +25,8 @@ public sealed class AegisConfig
     public LoggingSection Logging { get; set; } = new();
 
     public MempoolSection Mempool { get; set; } = new();
+
+    public DashboardSection Dashboard { get; set; } = new();
 }
 
 public sealed class NodeSection
@@ -94,6 +96,30 @@ public sealed class ApiSection
     public int Port { get; set; } = 8080;
 
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>TLS for the API and metrics listeners; off while cert_file is empty.</summary>
+    public TlsSection Tls { get; set; } = new();
+
+    /// <summary>Open connections one client IP may hold at once (API and metrics listeners); beyond it a new connection is closed at once.</summary>
+    public int MaxConnectionsPerIp { get; set; } = 256;
+
+    /// <summary>Open connections in total; a bound on file descriptors that a flood from many addresses cannot pass.</summary>
+    public int MaxConnections { get; set; } = 8192;
+
+    /// <summary>A client must send its request headers within this time (a slow-header client is dropped after it).</summary>
+    public int RequestHeadersTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>How long a read with <c>?min_height=H</c> may wait for this node to apply H before it answers 503.</summary>
+    public int MinHeightWaitMs { get; set; } = 5_000;
+}
+
+public sealed class TlsSection
+{
+    public string CertFile { get; set; } = "";
+
+    public string KeyFile { get; set; } = "";
+
+    public string MinVersion { get; set; } = "1.2";
 }
 
 public sealed class MonitoringSection
@@ -108,7 +134,18 @@ public sealed class SecuritySection
     [Secret]
     public string JwtSecret { get; set; } = "";
 
+    /// <summary>During a rotation: the secret being retired, still accepted (never used to mint) until it is removed.</summary>
+    [Secret]
+    public string JwtPreviousSecret { get; set; } = "";
+
     public string JwtPublicKeyFile { get; set; } = "";
+
+    public string JwtIssuer { get; set; } = "";
+
+    public string JwtAudience { get; set; } = "";
+
+    /// <summary>With authentication on, reads (GET /v1/...) also need a token with the read role; writes always need write.</summary>
+    public bool ProtectReads { get; set; }
 
     /// <summary>Set from AEGIS_ENCRYPTION_KEY (or the file); kept here so every secret has one redacted home.</summary>
     [Secret]

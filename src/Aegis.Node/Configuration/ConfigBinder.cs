@@ -26,7 +26,7 @@ internal sealed class ConfigBinder(IReadOnlyDictionary<string, string?> environm
             {
                 string parent = keys[0].Parent is { } p ? p.Path + "." : "";
                 string? suggestion = KeySuggester.Suggest(key, keys);
-                Problems.Add($"{parent}{key}: unknown key{(suggestion is null ? "" : $" (did you mean {suggestion}?)")} at {YamlDocumentReader.Where(keyNode.Start)}");
+                Problems.Add($"{parent}{ProblemText.Printable(key)}: unknown key{(suggestion is null ? "" : $" (did you mean {suggestion}?)")} at {YamlDocumentReader.Where(keyNode.Start)}");
                 continue;
             }
 

@@ -13,6 +13,9 @@ internal static class ConfigPaths
         config.GenesisFile = Against(configDirectory, config.GenesisFile);
         config.Logging.File = Against(configDirectory, config.Logging.File);
         config.Security.JwtPublicKeyFile = Against(configDirectory, config.Security.JwtPublicKeyFile);
+        config.Api.Tls.CertFile = Against(configDirectory, config.Api.Tls.CertFile);
+        config.Api.Tls.KeyFile = Against(configDirectory, config.Api.Tls.KeyFile);
+        config.Dashboard.PeerCaFile = Against(configDirectory, config.Dashboard.PeerCaFile);
     }
 
     // Empty stays empty: "no file" must not turn into "the config directory".

@@ -19,8 +19,10 @@ public static partial class ConfigValidator
         CheckConsensus(config.Consensus, p);
         CheckStorage(config, p);
         CheckSecurity(config, p);
+        CheckApiPerimeter(config.Api, p);
         CheckLogging(config.Logging, p);
         CheckMempool(config.Mempool, p);
+        CheckDashboard(config.Dashboard, p);
         return p.Lines;
     }
 

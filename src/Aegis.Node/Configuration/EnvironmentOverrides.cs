@@ -21,6 +21,7 @@ internal static class EnvironmentOverrides
         ("AEGIS_METRICS_PORT", "monitoring.metrics_port"),
         ("AEGIS_ENCRYPTION_KEY", "security.encryption_key"),
         ("AEGIS_JWT_SECRET", "security.jwt_secret"),
+        ("AEGIS_JWT_PREVIOUS_SECRET", "security.jwt_previous_secret"),
     ];
 
     /// <summary>Sets every override present; a value of the wrong type is a problem naming the variable. An override also clears the key's unset-variable record: the file's value no longer matters.</summary>

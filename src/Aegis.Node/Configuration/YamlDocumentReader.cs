@@ -31,6 +31,13 @@ internal static partial class YamlDocumentReader
             problem = $"config: YAML error at {Where(ex.Start)} — {BareMessage(ex)}";
             return null;
         }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet's tree builder throws this for event sequences it does not model, after the streaming parser
+            // accepted them (found by fuzzing: fuzz/regressions/config-yaml).
+            problem = $"config: YAML structure the config reader cannot represent (an entry with no key, such as ': value', is one) — {ProblemText.Printable(ex.Message.Split(" (Parameter", 2)[0].TrimEnd('.'))}";
+            return null;
+        }
 
         if (stream.Documents.Count > 1)
         {
@@ -65,6 +72,13 @@ internal static partial class YamlDocumentReader
             while (parser.MoveNext())
             {
                 ParsingEvent e = parser.Current!;
+                if (e is AnchorAlias alias)
+                {
+                    // YamlDotNet resolves aliases recursively, and an alias standing for a node that contains it (a
+                    // 62-byte file the fuzzer found) overflows the stack: an uncatchable crash. A config has no need for them.
+                    return $"config: alias *{ProblemText.Printable(alias.Value.Value)} at {Where(e.Start)} — aliases are not supported in config.yaml; write the value out";
+                }
+
                 if (e is MappingStart or SequenceStart && ++depth > MaxDepth)
                 {
                     return $"config: nested deeper than {MaxDepth} levels at {Where(e.Start)} — expected sections of key: value pairs";
@@ -79,6 +93,11 @@ internal static partial class YamlDocumentReader
         catch (YamlException ex)
         {
             return $"config: YAML syntax error at {Where(ex.Start)} — {BareMessage(ex)}";
+        }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet's parser throws this, not a YamlException, for a malformed tag such as !<> (found by fuzzing).
+            return $"config: YAML syntax error after {Where(lastGood)} — {ProblemText.Printable(ex.Message.Split(" (Parameter", 2)[0].TrimEnd('.'))}";
         }
         catch (InvalidOperationException)
         {
@@ -96,7 +115,7 @@ internal static partial class YamlDocumentReader
             message = inner.Message;
         }
 
-        return message.TrimEnd('.');
+        return ProblemText.Printable(message.TrimEnd('.'));
     }
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]

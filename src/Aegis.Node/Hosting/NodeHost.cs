@@ -1,19 +1,19 @@
 using System.Net;
-using System.Threading.RateLimiting;
+using System.Security.Cryptography.X509Certificates;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Network;
 using Aegis.Node.Api;
 using Aegis.Node.Configuration;
+using Aegis.Node.Dashboard;
 using Aegis.Node.Identity;
 using Aegis.Node.Monitoring;
 using Aegis.Node.Runtime;
+using Aegis.Node.Security;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -43,7 +43,7 @@ public static class NodeHost
 
         try
         {
-            signer = KeyFile.Read(config.Node.KeyFile);
+            signer = KeyFile.Read(config.Node.KeyFile, string.IsNullOrEmpty(config.Security.EncryptionKey) ? null : config.Security.EncryptionKey);
         }
         catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
         {
@@ -54,6 +54,10 @@ public static class NodeHost
         {
             problems.AddRange(GenesisAgreement.Check(config.Consensus, genesis.Parameters, config.GenesisFile));
         }
+
+        // Load (and drop) what the API listeners will need, so 'config check' reports a bad key or certificate too.
+        (config.Security.Authentication ? JwtKeys.Load(config.Security, problems) : null)?.Dispose();
+        TlsCertificate.Load(config.Api.Tls, problems)?.Dispose();
 
         if (genesis is not null && signer is not null && genesis.Validators.FindByKey(signer.PublicKey) is null)
         {
@@ -68,29 +72,19 @@ public static class NodeHost
         Validator self = genesis.Validators.FindByKey(signer.PublicKey)!;
         string nodeId = string.IsNullOrEmpty(config.Node.Id) ? self.Id : config.Node.Id;
 
+        var perimeterProblems = new List<string>();
+        using JwtKeys? jwtKeys = config.Security.Authentication ? JwtKeys.Load(config.Security, perimeterProblems) : null;
+        using X509Certificate2? certificate = TlsCertificate.Load(config.Api.Tls, perimeterProblems);
+        if (perimeterProblems.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join("; ", perimeterProblems));
+        }
+
+        using var apiMetrics = new ApiMetrics(config.Security.RateLimitPerMinute, config.Api.MaxConnectionsPerIp);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         ConfigureLogging(builder.Logging, config);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxRequestBodySize = config.Api.MaxBodyBytes;
-            k.Listen(ParseHost(config.Api.Host), config.Api.Port);
-            if (config.Monitoring.MetricsPort > 0)
-            {
-                k.Listen(ParseHost(ListenAddresses.MetricsHost(config)), config.Monitoring.MetricsPort);
-            }
-        });
-        builder.Services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = async (context, token) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "60";
-                await ApiEndpoints.Error(429, "rate_limited", $"more than {config.Security.RateLimitPerMinute} requests per minute from this client").ExecuteAsync(context.HttpContext);
-            };
-            o.AddPolicy("per-client", http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Request.Headers.Authorization.FirstOrDefault() ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = config.Security.RateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
+        builder.AddAegisPerimeter(config, jwtKeys, certificate, apiMetrics);
+        builder.Services.AddAegisOpenApi();
 
         await using WebApplication app = builder.Build();
         ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
@@ -99,25 +93,33 @@ public static class NodeHost
         // Every log line of this node (including the consensus loop and peer tasks started below) carries node_id.
         using IDisposable? scope = log.BeginScope("node_id={NodeId}", nodeId);
 
-        await using INodeStore store = StoreFactory.Create(new StorageOptions
-        {
-            Type = config.Storage.Type,
-            DataDirectory = config.Node.DataDir,
-            ConnectionString = config.Storage.ConnectionString,
-            Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
-            GenesisHash = genesis.Hash,
-        });
+        NodeRuntime? runtimeRef = null;
+        PeerNetwork? networkRef = null;
+        NodeReadiness? readinessRef = null;
+        using var exporter = new NodeMetricsRegistry(AegisMetrics.Series(genesis.Validators.All.Select(v => v.Id)), loggers.CreateLogger("Aegis.Node.Monitoring"));
+        using var metrics = new AegisMetrics(
+            nodeId,
+            () =>
+            {
+                NodeSnapshot s = runtimeRef?.Snapshot ?? new NodeSnapshot(0, default, 0, 0, false, 0, 0, 0, 0, default);
+                return new NodeGauges((long)s.Height, (long)s.View, s.MempoolSize, networkRef?.ConnectedValidators ?? 0, genesis.Validators.Count, genesis.Validators.Quorum.Size);
+            },
+            () => readinessRef?.Evaluate() ?? new ReadinessState(ReadinessState.Starting, "storage not open", "syncing"));
+        var storageHealth = new StorageHealth(metrics);
+
+        await using INodeStore store = new MonitoredNodeStore(
+            StoreFactory.Create(new StorageOptions
+            {
+                Type = config.Storage.Type,
+                DataDirectory = config.Node.DataDir,
+                ConnectionString = config.Storage.ConnectionString,
+                Schema = string.IsNullOrEmpty(config.Storage.Schema) ? null : config.Storage.Schema,
+                GenesisHash = genesis.Hash,
+            }),
+            storageHealth);
         await store.InitializeAsync(ct);
         log.LogInformation("storage open: {Store}", store.Description);
 
-        NodeRuntime? runtimeRef = null;
-        PeerNetwork? networkRef = null;
-        using var metrics = new AegisMetrics(nodeId, () =>
-        {
-            NodeSnapshot s = runtimeRef?.Snapshot ?? new NodeSnapshot(0, default, 0, 0, false, 0, 0, 0, 0, default);
-            return new NodeGauges((long)s.Height, (long)s.View, s.MempoolSize, networkRef?.ConnectedValidators ?? 0);
-        });
-        using var exporter = new PrometheusExporter("Aegis");
         var options = new NodeRuntimeOptions
         {
             NodeId = nodeId,
@@ -133,53 +135,29 @@ public static class NodeHost
             },
         };
         var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);
-        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, peerMetrics, loggers.CreateLogger<PeerNetwork>());
+        await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ApiPerimeter.ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.P2p.AllowObservers, peerMetrics, loggers.CreateLogger<PeerNetwork>());
         networkRef = network;
         var runtimeMetrics = new RuntimeMetrics(metrics.ViewChanges, metrics.Failures, metrics.TxsCommitted, metrics.CommitLatency, metrics.StorageCommit);
         await using var runtime = new NodeRuntime(genesis, signer, options, store, network, runtimeMetrics, loggers.CreateLogger<NodeRuntime>());
         runtimeRef = runtime;
+        readinessRef = new NodeReadiness(runtime, network, storageHealth);
 
         // The runtime starts the network once it can take the peers' messages.
         await runtime.StartAsync(ct);
 
-        var services = new NodeServices(runtime, network, exporter, nodeId, TimeSpan.FromSeconds(30));
-        app.UseRateLimiter();
-        if (config.Security.Authentication)
-        {
-            app.Use(async (http, next) =>
-            {
-                if (HttpMethods.IsPost(http.Request.Method))
-                {
-                    string? header = http.Request.Headers.Authorization.FirstOrDefault();
-                    string? problem = header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal)
-                        ? "missing 'Authorization: Bearer <token>' (mint one with 'aegis token')"
-                        : JwtHs256.Validate(header["Bearer ".Length..], config.Security.JwtSecret, DateTimeOffset.UtcNow);
-                    if (problem is not null)
-                    {
-                        await ApiEndpoints.Error(401, "unauthorized", problem).ExecuteAsync(http);
-                        return;
-                    }
-                }
+        var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromSeconds(30)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };
+        app.UseAegisPerimeter(config);
 
-                await next(http);
-            });
-        }
-
+        await using Aegis.Chat.Hosting.SecureChatNode secureChat = await app.StartSecureChatAsync(config, genesis, runtime, network, loggers, ct);
         app.MapAegisApi(services);
-        app.Use(async (http, next) =>
-        {
-            await next(http);
-            if (http.Response.StatusCode == 404 && !http.Response.HasStarted)
-            {
-                await ApiEndpoints.Error(404, "not_found", $"no endpoint {http.Request.Method} {http.Request.Path}").ExecuteAsync(http);
-            }
-        });
-
+        app.MapAegisOpenApi();
+        await using DashboardService? dashboard = app.MapDashboard(services, self.Index, config, loggers);
         log.LogInformation("node {NodeId} (validator {Index} of {Count}) serving API on {ApiHost}:{ApiPort}, p2p on {P2pHost}:{P2pPort}, metrics on {MetricsPort}", nodeId, self.Index, genesis.Validators.Count, config.Api.Host, config.Api.Port, config.P2p.Host, config.P2p.Port, config.Monitoring.MetricsPort);
         await app.StartAsync(ct);
 
-        // Until Ctrl+C or SIGTERM, or until consensus stops for good on a broken invariant (then the process fails).
-        await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), runtime.Stopped);
+        // Until Ctrl+C or SIGTERM, until consensus stops for good on a broken invariant (then the process fails), or
+        // until the network finds this validator's key live in another process.
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), runtime.Stopped, network.IdentityConflict);
 
         log.LogInformation("node {NodeId} stopping", nodeId);
         await app.StopAsync(CancellationToken.None);
@@ -187,10 +165,12 @@ public static class NodeHost
         {
             await runtime.Stopped;
         }
-    }
 
-    private static IPAddress ParseHost(string host) =>
-        host is "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out IPAddress? ip) ? ip : Dns.GetHostAddresses(host)[0];
+        if (network.IdentityConflict.IsCompleted && !ct.IsCancellationRequested)
+        {
+            throw new IdentityConflictException(await network.IdentityConflict);
+        }
+    }
 
     private static void ConfigureLogging(ILoggingBuilder logging, AegisConfig config)
     {
@@ -219,3 +199,6 @@ public static class NodeHost
         }
     }
 }
+
+/// <summary>This node's validator key is live in another process; running too would fight it for connections and risk double-signing.</summary>
+public sealed class IdentityConflictException(string message) : Exception(message);

@@ -19,7 +19,8 @@ public static class KeyFile
     /// file is never briefly readable by others and never half-written). Refuses to replace an existing file unless
     /// <paramref name="overwrite"/>: overwriting a key file destroys that identity.
     /// </summary>
-    public static void Write(string path, IExportableSigner signer, bool overwrite = false)
+    /// <remarks>With a <paramref name="passphrase"/> the private key is stored sealed (<see cref="KeyFileEncryption"/>), never in the clear.</remarks>
+    public static void Write(string path, IExportableSigner signer, bool overwrite = false, string? passphrase = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!overwrite && File.Exists(path))
@@ -27,7 +28,9 @@ public static class KeyFile
             throw new IOException($"key file {path} already exists; refusing to overwrite an identity");
         }
 
-        byte[] content = KeyFileFormat.Serialize(signer);
+        byte[] content = string.IsNullOrEmpty(passphrase)
+            ? KeyFileFormat.Serialize(signer)
+            : KeyFileFormat.SerializeSealed(signer, passphrase, RandomNumberGenerator.GetBytes(KeyFileEncryption.SaltBytes), RandomNumberGenerator.GetBytes(KeyFileEncryption.NonceBytes));
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null)
         {
@@ -69,7 +72,8 @@ public static class KeyFile
     /// <see cref="UnauthorizedAccessException"/> when group or others have any access (Unix), <see cref="FormatException"/>
     /// for content that is not a consistent key. The caller owns the result (dispose it if it is <see cref="IDisposable"/>).
     /// </summary>
-    public static IExportableSigner ReadSigner(string path)
+    /// <remarks>An encrypted file needs <paramref name="passphrase"/> (AEGIS_ENCRYPTION_KEY); without it, or with the wrong one, a <see cref="FormatException"/> says so.</remarks>
+    public static IExportableSigner ReadSigner(string path, string? passphrase = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -90,7 +94,7 @@ public static class KeyFile
         byte[] content = File.ReadAllBytes(path);
         try
         {
-            return KeyFileFormat.Parse(content, path);
+            return KeyFileFormat.Parse(content, path, passphrase);
         }
         finally
         {
@@ -99,9 +103,9 @@ public static class KeyFile
     }
 
     /// <summary>Reads a key file that must hold an ECDSA P-256 key (for callers typed to <see cref="EcdsaP256Signer"/>).</summary>
-    public static EcdsaP256Signer Read(string path)
+    public static EcdsaP256Signer Read(string path, string? passphrase = null)
     {
-        IExportableSigner signer = ReadSigner(path);
+        IExportableSigner signer = ReadSigner(path, passphrase);
         if (signer is EcdsaP256Signer ecdsa)
         {
             return ecdsa;

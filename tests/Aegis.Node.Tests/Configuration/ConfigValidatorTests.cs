@@ -10,6 +10,8 @@ public sealed class ConfigValidatorTests
     private static readonly Dictionary<string, (Action<AegisConfig> Break, string Line)> Rules = new()
     {
         ["p2p port range"] = (c => c.P2p.Port = 70000, "p2p.port: 70000 — expected a port 1-65535"),
+        ["dashboard peer url with a path"] = (c => c.Dashboard.PeerApiUrls = ["http://127.0.0.1:26611", "http://127.0.0.1:26621/status"], "dashboard.peer_api_urls[1]: http://127.0.0.1:26621/status — expected a node's API base URL such as http://127.0.0.1:26611 (no path, no credentials)"),
+        ["dashboard peer url scheme"] = (c => c.Dashboard.PeerApiUrls = ["ftp://127.0.0.1:26611"], "dashboard.peer_api_urls[0]: ftp://127.0.0.1:26611 — expected a node's API base URL such as http://127.0.0.1:26611 (no path, no credentials)"),
         ["api port range"] = (c => c.Api.Port = 0, "api.port: 0 — expected a port 1-65535"),
         ["metrics port range"] = (c => c.Monitoring.MetricsPort = -1, "monitoring.metrics_port: -1 — expected a port 1-65535 (or 0 for no separate metrics listener)"),
         ["api and p2p share a port on overlapping hosts"] = (c => c.Api.Port = 8000, "api.port: 8000 — expected a port other than p2p.port (api.host 127.0.0.1 and p2p.host 0.0.0.0 overlap)"),
@@ -43,7 +45,11 @@ public sealed class ConfigValidatorTests
         ["rate limit"] = (c => c.Security.RateLimitPerMinute = 0, "security.rate_limit_per_minute: 0 — expected a positive number of requests"),
         ["auth without a secret"] = (c => c.Security.Authentication = true, "security.jwt_secret: (empty) — expected at least 32 bytes when authentication is on (or set AEGIS_JWT_SECRET)"),
         ["auth with a short secret"] = (c => (c.Security.Authentication, c.Security.JwtSecret) = (true, "hunter2"), "security.jwt_secret: (redacted) — expected at least 32 bytes when authentication is on (or set AEGIS_JWT_SECRET)"),
-        ["auth with a public key only"] = (c => (c.Security.Authentication, c.Security.JwtSecret, c.Security.JwtPublicKeyFile) = (true, Secret32, "/etc/aegis/jwt.pem"), "security.jwt_public_key_file: /etc/aegis/jwt.pem — RS256/ES256 tokens are not supported yet; expected jwt_secret (HS256) instead"),
+        ["auth with a secret and a public key"] = (c => (c.Security.Authentication, c.Security.JwtSecret, c.Security.JwtPublicKeyFile) = (true, Secret32, "/etc/aegis/jwt.pem"), "security.jwt_public_key_file: /etc/aegis/jwt.pem — expected either jwt_secret (HS256) or jwt_public_key_file (RS256/ES256), not both"),
+        ["short previous secret"] = (c => (c.Security.JwtSecret, c.Security.JwtPreviousSecret) = (Secret32, "old"), "security.jwt_previous_secret: (redacted) — expected at least 32 bytes (or leave it empty once the rotation is over)"),
+        ["tls key without cert"] = (c => c.Api.Tls.KeyFile = "/etc/aegis/tls.key", "api.tls.cert_file: (empty) — expected a PEM certificate next to api.tls.key_file"),
+        ["tls version"] = (c => c.Api.Tls.MinVersion = "1.1", "api.tls.min_version: 1.1 — expected \"1.2\" or \"1.3\""),
+        ["connections per ip"] = (c => c.Api.MaxConnectionsPerIp = 0, "api.max_connections_per_ip: 0 — expected 1-100000"),
         ["production without auth"] = (c => (c.Node.Environment, c.Api.Host) = ("production", "10.0.0.5"), "security.authentication: false — expected true in production"),
         ["mempool txs"] = (c => c.Mempool.MaxTxs = 0, "mempool.max_txs: 0 — expected a positive number of transactions"),
         ["mempool bytes"] = (c => c.Mempool.MaxBytes = -1, "mempool.max_bytes: -1 — expected a positive number of bytes"),

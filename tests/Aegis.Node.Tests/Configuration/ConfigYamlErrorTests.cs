@@ -65,7 +65,7 @@ public sealed class ConfigYamlErrorTests : TempConfig
                 "p2p.port: eighty — expected a whole number at line 2, column 9",
                 "p2p.allow_observers: maybe — expected true or false at line 3, column 20",
                 "p2p.bootstrap_nodes: a section — expected a list of strings at line 4, column 20",
-                "api: a single value — expected a section with keys host, port, max_body_bytes at line 5, column 6",
+                "api: a single value — expected a section with keys host, port, max_body_bytes, tls, max_connections_per_ip, max_connections, request_headers_timeout_ms, min_height_wait_ms at line 5, column 6",
                 "consensus.tick_ms: a list — expected a whole number at line 7, column 12",
             ],
             r.Problems);

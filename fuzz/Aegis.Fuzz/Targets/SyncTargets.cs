@@ -1,0 +1,96 @@
+using Aegis.Core.Consensus;
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Core.State;
+using Aegis.Network;
+
+namespace Aegis.Fuzz.Targets;
+
+/// <summary>
+/// A state-sync chunk from a peer, end to end: decoded as the body of a SyncResponse, then every block fed to a fresh
+/// replica at genesis exactly as the node runtime does (SyncedBlock, store and execute what it commits, Executed).
+/// A lying chunk must be refused block by block; nothing in it may throw.
+/// </summary>
+public static class SyncTargets
+{
+    public static IEnumerable<FuzzTarget> All =>
+    [
+        new("sync-chunk", "sync", "SyncResponse body → Replica.SyncedBlock for each block", SyncChunk),
+    ];
+
+    // Backup files (issue 10) get their own family here, "backup", once the backup format lands: decode the file,
+    // check it against the genesis, restore into a scratch store.
+
+    private static void SyncChunk(ReadOnlySpan<byte> input) => AcceptedBlocks(input);
+
+    /// <summary>Runs one chunk body; returns how many of its blocks the replica accepted (-1 when it does not decode).</summary>
+    public static int AcceptedBlocks(ReadOnlySpan<byte> input)
+    {
+        byte[] frame = new byte[input.Length + 1];
+        frame[0] = (byte)PeerMessageKind.SyncResponse;
+        input.CopyTo(frame.AsSpan(1));
+        if (Canonical.Decode(frame, b => (SyncResponse)PeerMessage.FromBytes(b), c => c.ToBytes(), _ => "sync chunk") is not { } chunk)
+        {
+            return -1;
+        }
+
+        var replica = new Replica(FuzzChain.Genesis, FuzzChain.Signer(1), new ReplicaOptions());
+        var store = new ChunkLedger();
+        int accepted = 0;
+        foreach (CommittedBlock b in chunk.Blocks)
+        {
+            ulong before = replica.CommittedHeight;
+            Apply(replica, store, replica.SyncedBlock(b.Block, b.Certificate));
+            if (replica.CommittedHeight != before + 1 || replica.CommittedHeight != b.Height)
+            {
+                // Refused: the runtime stops at the first block that is not a valid continuation.
+                break;
+            }
+
+            // Accepted blocks must be exactly what their certificate proves.
+            if (b.Verify(FuzzChain.Genesis.Validators, FuzzChain.ChainId) is { } problem)
+            {
+                throw new FuzzOracleException($"sync chunk: the replica accepted block {b.Height} whose certificate does not verify: {problem}");
+            }
+
+            accepted++;
+        }
+
+        return accepted;
+    }
+
+    private static void Apply(Replica replica, ChunkLedger store, IReadOnlyList<ReplicaOutput> outputs)
+    {
+        var work = new Queue<ReplicaOutput>(outputs);
+        while (work.TryDequeue(out ReplicaOutput? output))
+        {
+            if (output is CommitBlock c)
+            {
+                foreach (ReplicaOutput more in replica.Executed(c.Block.Height, store.Commit(c.Block)))
+                {
+                    work.Enqueue(more);
+                }
+            }
+        }
+    }
+
+    /// <summary>What executing the accepted blocks needs: the tx index and the state root they chain from.</summary>
+    private sealed class ChunkLedger : IStateView
+    {
+        private readonly HashSet<Hash32> _applied = [];
+        private Hash32 _root = BlockExecutor.GenesisStateRoot;
+
+        public bool IsTxApplied(Hash32 txHash) => _applied.Contains(txHash);
+
+        public Hash32 Commit(Block block)
+        {
+            _root = BlockExecutor.Execute(block, _root, this).StateRoot;
+            foreach (Transaction tx in block.Transactions)
+            {
+                _applied.Add(tx.Hash);
+            }
+
+            return _root;
+        }
+    }
+}

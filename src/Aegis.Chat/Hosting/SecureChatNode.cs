@@ -1,0 +1,134 @@
+using Aegis.Chat.Api;
+using Aegis.Chat.Rooms;
+using Aegis.Chat.Ui;
+using Aegis.Content;
+using Aegis.Content.Ledger;
+using Aegis.Content.Replication;
+using Aegis.Content.Rpc;
+using Aegis.Content.Storage;
+using Aegis.Storage;
+using Aegis.Storage.Auxiliary;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace Aegis.Chat.Hosting;
+
+/// <summary>
+/// SecureChat on one node: the content store (tables, Kubo RPC, pins through the ledger, replication) and the chat
+/// rooms (projection, REST, push, UI), started beside the node's runtime and stopped with it. The node gives it a
+/// <see cref="ILedgerGateway"/> and its storage options; nothing else crosses the seam.
+/// </summary>
+public sealed class SecureChatNode : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private readonly BlockFollower _pinFollower;
+    private readonly BlockFollower _chatFollower;
+
+    private SecureChatNode(ContentStore contentStore, ChatStore chatStore, ContentService content, KuboRpcContext rpc, ChatService chat, BlockFollower pinFollower, BlockFollower chatFollower, Replicator replicator)
+    {
+        ContentStore = contentStore;
+        ChatStore = chatStore;
+        Content = content;
+        Rpc = rpc;
+        Chat = chat;
+        _pinFollower = pinFollower;
+        _chatFollower = chatFollower;
+        Replicator = replicator;
+    }
+
+    public ContentStore ContentStore { get; }
+
+    public ChatStore ChatStore { get; }
+
+    public ContentService Content { get; }
+
+    public KuboRpcContext Rpc { get; }
+
+    public ChatService Chat { get; }
+
+    public Replicator Replicator { get; }
+
+    public static async Task<SecureChatNode> StartAsync(StorageOptions storage, ContentOptions options, ILedgerGateway ledger, Func<ContentStore, IBlockFetcher>? fetcher, ILoggerFactory loggers, CancellationToken ct)
+    {
+        ContentStore contentStore = ContentStore.Create(storage);
+        await contentStore.InitializeAsync(ct).ConfigureAwait(false);
+        ChatStore chatStore = ChatStore.Create(storage);
+        await chatStore.InitializeAsync(ct).ConfigureAwait(false);
+
+        var content = new ContentService(contentStore) { Fetcher = fetcher?.Invoke(contentStore) };
+        var replicator = new Replicator(content, loggers.CreateLogger<Replicator>());
+        var pins = new LedgerPins(ledger, contentStore, replicator);
+        content.Ledger = pins;
+        var pinFollower = new BlockFollower(ledger.Store, await pins.LoadHeightAsync(ct).ConfigureAwait(false), pins.ApplyAsync);
+
+        var hub = new ChatHub();
+        BlockFollower? chatFollower = null;
+        chatFollower = new BlockFollower(ledger.Store, await chatStore.LoadHeightAsync(ct).ConfigureAwait(false), async (block, token) =>
+            hub.Publish(await chatStore.ApplyBlockAsync(block, token).ConfigureAwait(false)));
+        var chat = new ChatService(chatStore, content, ledger, chatFollower, hub);
+        StoreIdentity identity = await StoreIdentity.LoadOrCreateAsync(contentStore, ct).ConfigureAwait(false);
+        var node = new SecureChatNode(contentStore, chatStore, content, new KuboRpcContext(content, identity, options), chat, pinFollower, chatFollower, replicator);
+
+        // Ledger pins whose DAG may be incomplete here (a crash mid-fetch) are walked again; complete ones cost one read per block.
+        foreach (PinRecord pin in await contentStore.ListPinsAsync(ct).ConfigureAwait(false))
+        {
+            if (pin.Source == PinSource.Ledger)
+            {
+                replicator.Enqueue(pin.Cid);
+            }
+        }
+
+        node._loops.Add(Task.Run(() => pinFollower.RunAsync(node._stop.Token), CancellationToken.None));
+        node._loops.Add(Task.Run(() => chatFollower.RunAsync(node._stop.Token), CancellationToken.None));
+        node._loops.Add(Task.Run(() => replicator.RunAsync(node._stop.Token), CancellationToken.None));
+        node._loops.Add(Task.Run(() => node.PumpCommitsAsync(ledger, node._stop.Token), CancellationToken.None));
+        return node;
+    }
+
+    /// <summary>Adds the endpoints: Kubo RPC under /ipfs-api/api/v0, chat under /v1/chat, room events on /v1/events?room=, the UI at /chat/.</summary>
+    public void Map(WebApplication app)
+    {
+        app.UseChatEvents(Chat);
+        app.MapKuboRpc(Rpc);
+        app.MapChatApi(Chat);
+        app.MapChatUi();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (Task loop in _loops)
+        {
+            try
+            {
+                await loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _pinFollower.Dispose();
+        _chatFollower.Dispose();
+        Content.Dispose();
+        await ContentStore.DisposeAsync().ConfigureAwait(false);
+        await ChatStore.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task PumpCommitsAsync(ILedgerGateway ledger, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (ulong _ in ledger.CommitsAsync(ct).ConfigureAwait(false))
+            {
+                _pinFollower.Notify();
+                _chatFollower.Notify();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

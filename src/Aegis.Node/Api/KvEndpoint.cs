@@ -1,0 +1,112 @@
+using System.Globalization;
+using Aegis.Core.Ledger;
+using Aegis.Node.Runtime;
+using Aegis.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Aegis.Node.Api;
+
+/// <summary>
+/// GET /v1/kv/{key}[?min_height=H]. The key is decoded once from the request target as the client sent it, so '/',
+/// '%', '?' and '#' in a key survive (the router keeps %2F encoded and resolves dot segments). With min_height the
+/// answer waits until this node has applied height H — a client that wrote at H on one node reads its own write on any
+/// other — for at most api.min_height_wait_ms, then 503 with Retry-After.
+/// </summary>
+internal static class KvEndpoint
+{
+    private const string Prefix = "/v1/kv/";
+
+    public static async Task<IResult> GetAsync(HttpContext http, NodeServices node, CancellationToken ct)
+    {
+        string key = KeyFromTarget(http);
+        if (KeyAlphabet.Problem(key) is { } problem)
+        {
+            return ApiEndpoints.Error(400, "bad_request", problem);
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(key) > LedgerLimits.MaxKeyBytes)
+        {
+            return ApiEndpoints.Error(400, "bad_request", $"key: expected 1 to {LedgerLimits.MaxKeyBytes} bytes");
+        }
+
+        if (http.Request.Query.TryGetValue("min_height", out var minText))
+        {
+            if (!ulong.TryParse(minText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong minHeight))
+            {
+                return ApiEndpoints.Error(400, "bad_request", $"min_height: '{minText}' — expected a block height (a non-negative integer)");
+            }
+
+            if (!await WaitForHeightAsync(node.Runtime, minHeight, node.MinHeightWait, ct))
+            {
+                http.Response.Headers.RetryAfter = "1";
+                return ApiEndpoints.Error(503, "behind", $"this node has applied height {node.Runtime.Snapshot.Height}, not min_height {minHeight}, within {node.MinHeightWait.TotalMilliseconds:0} ms; retry, or read from another node");
+            }
+        }
+
+        KvEntry? entry = await node.Runtime.Store.GetAsync(System.Text.Encoding.UTF8.GetBytes(key), ct);
+        return entry is null
+            ? ApiEndpoints.Error(404, "not_found", $"key '{key}' is not set")
+            : Results.Json(new KvResponse(key, System.Text.Encoding.UTF8.GetString(entry.Value), entry.Height), ApiJsonContext.Default.KvResponse);
+    }
+
+    /// <summary>The key as the client encoded it: the raw target after /v1/kv/, without its query, percent-decoded once.</summary>
+    internal static string KeyFromTarget(HttpContext http)
+    {
+        string raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
+        int query = raw.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            raw = raw[..query];
+        }
+
+        // An absolute-form target (http://host/v1/kv/…) or a differently spelled prefix falls back to the routed path.
+        string encoded = raw.StartsWith(Prefix, StringComparison.Ordinal) ? raw[Prefix.Length..] : (http.Request.RouteValues["key"] as string ?? "");
+        return Uri.UnescapeDataString(encoded);
+    }
+
+    /// <summary>
+    /// True once the node has applied <paramref name="height"/>. Subscribes to committed blocks before looking at the
+    /// height, so a block that lands in between is not missed; never longer than <paramref name="limit"/>.
+    /// </summary>
+    private static async Task<bool> WaitForHeightAsync(NodeRuntime runtime, ulong height, TimeSpan limit, CancellationToken ct)
+    {
+        if (runtime.Snapshot.Height >= height)
+        {
+            return true;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(limit);
+        IAsyncEnumerator<BlockEvent> blocks = runtime.SubscribeAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        // The first MoveNextAsync registers the subscription before it waits, so the check after it cannot race a commit.
+        Task<bool> next = blocks.MoveNextAsync().AsTask();
+        try
+        {
+            while (runtime.Snapshot.Height < height && await next)
+            {
+                next = blocks.MoveNextAsync().AsTask();
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // An iterator is disposed only when no MoveNextAsync is pending: cancel it, let it finish, then dispose.
+            await timeout.CancelAsync();
+            try
+            {
+                await next;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await blocks.DisposeAsync();
+        }
+
+        return runtime.Snapshot.Height >= height;
+    }
+}
