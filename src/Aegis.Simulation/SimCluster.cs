@@ -26,6 +26,9 @@ public sealed class SimCluster : IDisposable
 
     private readonly SimClusterOptions _options;
     private readonly EcdsaP256Signer[] _signers;
+
+    // What the hosts sign with: the run's signers, their signatures entered in the genesis keys' memos.
+    private readonly ISigner[] _signing;
     private readonly CachingVerifier _verifier;
     private readonly List<ConsensusMessage>[] _sent;
     private readonly List<Evidence>[] _evidence;
@@ -37,12 +40,14 @@ public sealed class SimCluster : IDisposable
         int n = options.Replicas;
         var rng = new SimRandom(options.Seed);
         _signers = SimKeys.OwnSigners(n);
-        PublicKey[] keys = SimKeys.PublicKeys(n);
+        PublicKey[] keys = SimKeys.OwnPublicKeys(n);
         Genesis = options.Genesis ?? new Genesis("aegis-sim", 1_700_000_000_000, new ValidatorSet([.. keys.Select((k, i) => new Validator((ushort)i, $"node-{i}", k, $"sim:{i}"))]), options.Parameters);
         if (Genesis.Validators.Count != n || Enumerable.Range(0, n).Any(i => !Genesis.Validators[i].PublicKey.Equals(keys[i])))
         {
             throw new ArgumentException($"a simulated genesis must name the simulator's {n} validator keys (SimKeys), in order", nameof(options));
         }
+
+        _signing = options.Genesis is null ? [.. _signers.Select((signer, i) => keys[i].RememberSignaturesOf(signer))] : _signers;
 
         Clock = new SimClock(Scheduler, DateTimeOffset.FromUnixTimeMilliseconds(Genesis.GenesisTimeMs));
         _verifier = new CachingVerifier(Genesis);
@@ -50,7 +55,7 @@ public sealed class SimCluster : IDisposable
         Nodes = new SimNode[n];
         for (int i = 0; i < n; i++)
         {
-            ByzantineWire? wire = options.Byzantine.TryGetValue(i, out ByzantineMode mode) ? new ByzantineWire(i, mode, rng.Fork(), _signers[i], Genesis, Scheduler) : null;
+            ByzantineWire? wire = options.Byzantine.TryGetValue(i, out ByzantineMode mode) ? new ByzantineWire(i, mode, rng.Fork(), _signing[i], Genesis, Scheduler) : null;
             Nodes[i] = new SimNode(i, new SimDisk(i, Scheduler, rng.Fork(), options.Profile, Genesis.Hash), wire);
         }
 
@@ -89,7 +94,7 @@ public sealed class SimCluster : IDisposable
     public int Count => Nodes.Length;
 
     /// <summary>Signs a message as validator <paramref name="index"/> would (for tests that craft messages).</summary>
-    public ISigner Signer(int index) => _signers[index];
+    public ISigner Signer(int index) => _signing[index];
 
     /// <summary>Every write group as it becomes durable on a node's disk (after the checker has seen it).</summary>
     public Action<int, WriteGroup>? OnDurable { get; set; }
@@ -266,7 +271,7 @@ public sealed class SimCluster : IDisposable
             UnsafeIgnoreTxIndex = _options.Bug == PlantedBug.IgnoreTxIndex,
         };
         ILogger<NodeRuntime> logger = _options.Log is null ? NullLogger<NodeRuntime>.Instance : new TraceLogger<NodeRuntime>(this, node.Index);
-        var runtime = new NodeRuntime(Genesis, _signers[node.Index], options, store, endpoint, Metrics, logger, Clock);
+        var runtime = new NodeRuntime(Genesis, _signing[node.Index], options, store, endpoint, Metrics, logger, Clock);
         node.Runtime = runtime;
         Log(node.Index, $"start (process {node.Incarnation})");
         _ = BootAsync(node, node.Incarnation, store, runtime);

@@ -12,18 +12,18 @@ public static class SimKeys
 {
     private static readonly ConcurrentDictionary<int, ISigner> Cache = new();
 
-    private static readonly ConcurrentDictionary<int, PublicKey> Memoized = new();
-
     public static ISigner[] For(int count) => [.. Enumerable.Range(0, count).Select(i => Cache.GetOrAdd(i, Derive))];
 
     /// <summary>Signers over the same keys as <see cref="For"/>, for one run alone: runs in parallel never queue on one signing lock. Dispose them after the run.</summary>
     public static EcdsaP256Signer[] OwnSigners(int count) => [.. Enumerable.Range(0, count).Select(i => EcdsaP256Signer.FromPrivateKey(Scalar(i)))];
 
     /// <summary>
-    /// The validator keys of a simulated genesis: each remembers the signatures it verified, so a vote is checked once
-    /// however many certificates, view changes and sync chunks bring it back (the verdict is the same every time).
+    /// The validator keys of one run's genesis: each remembers the signatures it verified, so a vote is checked once
+    /// however many certificates, view changes and sync chunks bring it back (the verdict is the same every time), and,
+    /// through <see cref="PublicKey.RememberSignaturesOf"/>, the ones its own signer made. Per run: a run's signatures are
+    /// its own (ECDSA is randomized), so a shared memo only made parallel runs queue on each other's tables.
     /// </summary>
-    public static PublicKey[] PublicKeys(int count) => [.. Enumerable.Range(0, count).Select(i => Memoized.GetOrAdd(i, j => Cache.GetOrAdd(j, Derive).PublicKey.WithVerificationMemo(1 << 18)))];
+    public static PublicKey[] OwnPublicKeys(int count) => [.. Enumerable.Range(0, count).Select(i => Cache.GetOrAdd(i, Derive).PublicKey.WithVerificationMemo(1 << 16))];
 
     private static EcdsaP256Signer Derive(int index) => EcdsaP256Signer.FromPrivateKey(Scalar(index));
 
