@@ -5,13 +5,14 @@ using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Fuzz.Targets;
 using Aegis.Network;
+using Aegis.Node.Identity;
 using Aegis.Simulation;
 
 namespace Aegis.Fuzz;
 
 /// <summary>
 /// Writes the seed corpus: small valid inputs for every target, made by the real encoders. Consensus traffic, record
-/// entries, blocks and certificates come from four real replicas (the simulator's LocalCluster) driven through commits,
+/// entries, blocks and certificates come from four production hosts (the simulator's SimCluster) driven through commits,
 /// a checkpoint and a view change, so every message type is represented with real signatures.
 /// </summary>
 public static class SeedWriter
@@ -49,42 +50,37 @@ public static class SeedWriter
 
     private static Trace RunCluster()
     {
-        var cluster = new LocalCluster(4, FuzzChain.Parameters);
-        if (cluster.Genesis.Hash != FuzzChain.Genesis.Hash)
+        var record = new List<RecordEntry>();
+        using var cluster = new SimCluster(new SimClusterOptions
         {
-            throw new InvalidOperationException("LocalCluster's genesis differs from FuzzChain's: seeds would not verify in the targets");
-        }
-
+            Genesis = FuzzChain.Genesis,
+            Replica = new ReplicaOptions { MaxBlockTxs = 1, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 },
+            KeepSent = true,
+        });
+        cluster.OnDurable = (_, group) => record.AddRange(group.Record.Select(e => RecordEntry.FromBytes(e.Data)));
+        cluster.StartAll();
         for (int i = 0; i < 6; i++)
         {
             cluster.Submit(Transaction.Put($"key-{i}", $"value-{i}", i % 2 == 0 ? null : $"id-{i}"));
-            cluster.Tick(3);
+            cluster.Run(TimeSpan.FromMilliseconds(100));
         }
 
         cluster.Submit(Transaction.Delete("key-0"));
-        cluster.Tick(3);
+        cluster.Run(TimeSpan.FromMilliseconds(100));
 
         // Primary of view 0 goes down with work pending: the others change view (VIEW-CHANGE, NEW-VIEW).
-        cluster.Down.Add(0);
+        cluster.Crash(0);
         cluster.Submit(Transaction.Put("after", "view-change"), 1, 2, 3);
-        cluster.Tick(200);
+        cluster.Run(TimeSpan.FromSeconds(4));
 
-        var messages = new List<ConsensusMessage>();
-        var records = new List<RecordEntry>();
-        for (int node = 0; node < 4; node++)
+        List<ConsensusMessage> messages = [.. Enumerable.Range(0, cluster.Count).SelectMany(cluster.Sent)];
+        List<CommittedBlock> blocks = [.. cluster.Chain(1).Select(b => new CommittedBlock(b.Block, b.Certificate))];
+        if (blocks.Count < 4 || !messages.OfType<NewView>().Any() || cluster.Checker.Violations.Count > 0)
         {
-            messages.AddRange(cluster.OutputsOf<Send>(node).Select(s => s.Message));
-            messages.AddRange(cluster.OutputsOf<Broadcast>(node).Select(b => b.Message));
-            records.AddRange(cluster.OutputsOf<PersistRecord>(node).Select(p => p.Entry));
+            throw new InvalidOperationException($"the seed cluster committed {blocks.Count} blocks, {(messages.OfType<NewView>().Any() ? "did" : "did not")} change view, {cluster.Checker.Violations.Count} violations");
         }
 
-        List<CommittedBlock> blocks = [.. cluster.Storage[1].Chain.Select(c => new CommittedBlock(c.Block, c.Certificate))];
-        if (blocks.Count < 4 || !messages.OfType<NewView>().Any())
-        {
-            throw new InvalidOperationException($"the seed cluster committed {blocks.Count} blocks and {(messages.OfType<NewView>().Any() ? "did" : "did not")} change view");
-        }
-
-        return new Trace(messages, records, blocks);
+        return new Trace(messages, record, blocks);
     }
 
     private static void AddCodec(Dictionary<string, List<byte[]>> seeds, Trace trace)

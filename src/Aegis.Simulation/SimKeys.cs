@@ -14,12 +14,25 @@ public static class SimKeys
 
     public static ISigner[] For(int count) => [.. Enumerable.Range(0, count).Select(i => Cache.GetOrAdd(i, Derive))];
 
-    private static EcdsaP256Signer Derive(int index)
+    /// <summary>Signers over the same keys as <see cref="For"/>, for one run alone: runs in parallel never queue on one signing lock. Dispose them after the run.</summary>
+    public static EcdsaP256Signer[] OwnSigners(int count) => [.. Enumerable.Range(0, count).Select(i => EcdsaP256Signer.FromPrivateKey(Scalar(i)))];
+
+    /// <summary>
+    /// The validator keys of one run's genesis: each remembers the signatures it verified, so a vote is checked once
+    /// however many certificates, view changes and sync chunks bring it back (the verdict is the same every time), and,
+    /// through <see cref="PublicKey.RememberSignaturesOf"/>, the ones its own signer made. Per run: a run's signatures are
+    /// its own (ECDSA is randomized), so a shared memo only made parallel runs queue on each other's tables.
+    /// </summary>
+    public static PublicKey[] OwnPublicKeys(int count) => [.. Enumerable.Range(0, count).Select(i => Cache.GetOrAdd(i, Derive).PublicKey.WithVerificationMemo(1 << 16))];
+
+    private static EcdsaP256Signer Derive(int index) => EcdsaP256Signer.FromPrivateKey(Scalar(index));
+
+    private static byte[] Scalar(int index)
     {
         byte[] d = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"aegis-sim-validator-{index}"));
 
         // Keep the scalar below the P-256 group order.
         d[0] &= 0x7F;
-        return EcdsaP256Signer.FromPrivateKey(d);
+        return d;
     }
 }

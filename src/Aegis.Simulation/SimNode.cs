@@ -1,28 +1,71 @@
 using Aegis.Core.Consensus;
+using Aegis.Node.Runtime;
 
 namespace Aegis.Simulation;
 
-/// <summary>One simulated validator: its replica (lost on a crash), its durable storage (kept), and its fault role.</summary>
-public sealed class SimNode(int index, ByzantineMode? byzantine, SimRandom rng)
+/// <summary>One simulated validator: its disk (kept across crashes), its current process (the production host), its fault role.</summary>
+internal sealed class SimNode(int index, SimDisk disk, ByzantineWire? byzantine)
 {
     public int Index { get; } = index;
 
-    public ByzantineMode? Byzantine { get; } = byzantine;
+    public SimDisk Disk { get; } = disk;
 
-    public bool IsByzantine => Byzantine is not null;
+    public ByzantineWire? Byzantine { get; } = byzantine;
 
     public bool IsHonest => Byzantine is null;
 
-    public SimRandom Rng { get; } = rng;
+    /// <summary>The running process; null while the node is down.</summary>
+    public NodeRuntime? Runtime { get; set; }
 
-    public Replica? Replica { get; set; }
+    /// <summary>Counts processes started, so events from a dead one are told apart.</summary>
+    public int Incarnation { get; set; }
 
-    public SimStorage Storage { get; } = new();
+    public bool Down => Runtime is null;
+}
 
-    public bool Crashed { get; set; }
+/// <summary>Forwards one process's runtime events to the checker and the trace, ignoring a dead process's last words.</summary>
+internal sealed class NodeObserver(SimCluster simulation, SimNode node, int incarnation) : IRuntimeObserver
+{
+    private bool Current => node.Incarnation == incarnation && !node.Down;
 
-    public long RestartAt { get; set; }
+    public void OnEvidence(Evidence evidence)
+    {
+        if (Current)
+        {
+            simulation.Checker.OnEvidence(node.Index, evidence);
+            simulation.RecordEvidence(node.Index, evidence);
+            simulation.Log(node.Index, $"evidence {evidence.Kind} against {evidence.Validator}: {evidence.Description}");
+        }
+    }
 
-    /// <summary>Payloads a Byzantine node has received, for replay attacks.</summary>
-    public List<byte[]> Seen { get; } = [];
+    public void OnSyncRejected(int peer, ulong height, string reason)
+    {
+        if (Current)
+        {
+            simulation.Checker.OnSyncRejected(node.Index, peer, height, reason);
+            simulation.Log(node.Index, $"sync chunk from {peer} rejected at {height}: {reason}");
+        }
+    }
+
+    public void OnTrace(string message)
+    {
+    }
+
+    public void OnRecovering(Exception failure)
+    {
+        if (Current)
+        {
+            simulation.Checker.OnRecovering();
+            simulation.Log(node.Index, $"storage failed, recovering: {failure.Message}");
+        }
+    }
+
+    public void OnStopped(Exception failure)
+    {
+        if (Current)
+        {
+            simulation.Checker.OnStopped(node.Index, failure);
+            simulation.Log(node.Index, $"STOPPED: {failure.Message}");
+        }
+    }
 }

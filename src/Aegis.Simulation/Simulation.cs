@@ -1,423 +1,346 @@
 using System.Security.Cryptography;
 using Aegis.Core.Consensus;
-using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Crypto;
-using Aegis.Core.Encoding;
 using Aegis.Core.Ledger;
+using Aegis.Node.Runtime;
+using Aegis.Storage;
 
 namespace Aegis.Simulation;
 
 /// <summary>
-/// Runs n real <see cref="Replica"/> instances in one process on a simulated network driven by one seed. Every
-/// message crosses the network as bytes (so the codec is exercised on every hop), every fault is drawn from the seed,
-/// and the <see cref="InvariantChecker"/> looks at every commit and every evidence report as it happens.
+/// One seeded execution over a <see cref="SimCluster"/>: n production hosts on simulated disks, network and time, all
+/// on one thread, so the seed fixes everything that happens. Clients submit through the same calls the REST endpoints
+/// make and wait for commits the same way; faults come from the seed's <see cref="FaultProfile"/> until
+/// <see cref="SimulationOptions.FaultTime"/>, then heal, and every transaction must then commit within
+/// <see cref="SimulationOptions.LivenessBound"/>. The <see cref="InvariantChecker"/> watches everything as it happens.
 /// </summary>
-public sealed partial class Simulation
+public sealed class Simulation : IDisposable
 {
-    private const int ClientResendTicks = 60;
-    private const int SyncChunk = 16;
+    private const int TickMs = 20;
+    private static readonly TimeSpan FaultTick = TimeSpan.FromMilliseconds(TickMs);
 
     private readonly ulong _seed;
     private readonly SimulationOptions _options;
-    private readonly SimRandom _rng;
     private readonly SimRandom _faultRng;
-    private readonly Genesis _genesis;
-    private readonly ISigner[] _signers;
-    private readonly MessageVerifier _verifier;
-    private readonly ReplicaOptions _replicaOptions;
-    private readonly SimNode[] _nodes;
-    private readonly PriorityQueue<Envelope, (long Tick, long Seq)> _network = new();
-    private readonly Dictionary<Hash32, VerifiedMessage?> _verified = [];
-    private readonly InvariantChecker _checker;
+    private readonly SimRandom _clientRng;
+    private readonly SimCluster _cluster;
     private readonly IncrementalHash _trace = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly List<ClientTx> _clients = [];
-
-    private long _seq;
-    private long _tick;
-    private int[]? _partition;
-    private long _partitionEnds;
-    private long _delivered;
-    private long _dropped;
-    private long _rejected;
+    private readonly List<Transaction> _transactions = [];
+    private readonly TimeSpan _wipeAt;
+    private bool _faulty = true;
     private int _crashes;
     private int _partitions;
+    private int _diskFailures;
+    private TimeSpan _partitionEnds;
 
     public Simulation(ulong seed, SimulationOptions options)
     {
         _seed = seed;
         _options = options;
-        _rng = new SimRandom(seed);
-        _faultRng = _rng.Fork();
-        _signers = SimKeys.For(options.Replicas);
-        var validators = new ValidatorSet([.. _signers.Select((s, i) => new Validator((ushort)i, $"node-{i}", s.PublicKey, $"sim:{i}"))]);
-        _genesis = new Genesis("aegis-sim", 1_700_000_000_000, validators, new ConsensusParameters { CheckpointInterval = options.CheckpointInterval, PipelineDepth = options.PipelineDepth });
-        _verifier = new MessageVerifier(_genesis);
-        _replicaOptions = new ReplicaOptions
+        var rng = new SimRandom(seed);
+        _faultRng = rng.Fork();
+        _clientRng = rng.Fork();
+        int f = new Quorum(options.Replicas).F;
+        Profile = FaultProfile.Draw(rng.Fork(), options.Faults, f);
+        var byzantine = new Dictionary<int, ByzantineMode>();
+        while (byzantine.Count < Profile.Byzantine)
         {
-            MaxBlockTxs = 8,
-            ViewChangeTimeoutTicks = 40,
-            RetransmitTicks = 10,
-            UnsafeQuorumOverride = options.UnsafeQuorumOverride,
+            byzantine.TryAdd(rng.Next(options.Replicas), (ByzantineMode)rng.Next(Enum.GetValues<ByzantineMode>().Length));
+        }
+
+        _cluster = new SimCluster(new SimClusterOptions
+        {
+            Replicas = options.Replicas,
+            Seed = rng.NextU64(),
+            Parameters = new ConsensusParameters { CheckpointInterval = options.CheckpointInterval, PipelineDepth = options.PipelineDepth, DedupHorizonBlocks = options.DedupHorizonBlocks },
+            Replica = new ReplicaOptions { MaxBlockTxs = options.MaxBlockTxs, ViewChangeTimeoutTicks = 40, RetransmitTicks = 10, UnsafeQuorumOverride = options.UnsafeQuorumOverride },
+            TickMs = TickMs,
+            Profile = Profile,
+            Byzantine = byzantine,
+            Bug = options.Bug,
+            Log = options.Log,
+        });
+        _cluster.RestartAllowed = () => _faulty;
+        _cluster.OnDurable = (node, group) =>
+        {
+            foreach (BlockWrite b in group.Blocks)
+            {
+                TraceEvent(node, 1, b.Block.Height, b.Block.Hash);
+            }
         };
 
-        var byzantine = new HashSet<int>();
-        if (options.Faults.HasFlag(FaultKinds.Byzantine))
-        {
-            while (byzantine.Count < validators.Quorum.F)
-            {
-                byzantine.Add(_rng.Next(options.Replicas));
-            }
-        }
-
-        _nodes = new SimNode[options.Replicas];
-        for (int i = 0; i < _nodes.Length; i++)
-        {
-            ByzantineMode? mode = byzantine.Contains(i) ? (ByzantineMode)_rng.Next(Enum.GetValues<ByzantineMode>().Length) : null;
-            _nodes[i] = new SimNode(i, mode, _rng.Fork());
-            _nodes[i].Replica = new Replica(_genesis, _signers[i], _replicaOptions);
-        }
-
-        _checker = new InvariantChecker(_genesis, _nodes.Select(n => n.IsHonest).ToArray());
         for (int i = 0; i < options.Transactions; i++)
         {
-            var tx = Transaction.Put($"key-{_rng.Next(options.Transactions)}", $"value-{seed}-{i}", clientId: $"client-{i}");
-            _clients.Add(new ClientTx(tx, _rng.Next(Math.Max(1, options.FaultTicks))));
-            _checker.Submitted.Add(tx.Hash);
+            _transactions.Add(Transaction.Put($"key-{_clientRng.Next(options.Transactions)}", $"value-{seed}-{i}", clientId: $"client-{i}"));
         }
+
+        _wipeAt = TimeSpan.FromTicks((long)(options.FaultTime.Ticks * (0.2 + (_faultRng.Next(400) / 1000.0))));
     }
 
+    public FaultProfile Profile { get; }
+
+    private InvariantChecker Checker => _cluster.Checker;
+
+    private SimScheduler Scheduler => _cluster.Scheduler;
+
+    /// <summary>Runs the execution once (and releases its signers: a simulation runs once).</summary>
     public SimulationResult Run()
     {
-        long end = _options.FaultTicks + _options.LivenessTicks;
-        bool done = false;
-        for (_tick = 0; _tick < end && !done; _tick++)
+        using SimCluster cluster = _cluster;
+        cluster.StartAll();
+        foreach (Transaction tx in _transactions)
         {
-            bool faulty = _tick < _options.FaultTicks;
-            if (faulty)
-            {
-                ScheduleFaults();
-            }
-            else if (_tick == _options.FaultTicks)
-            {
-                Heal();
-            }
-
-            SubmitClientTransactions();
-            DeliverDue();
-            foreach (SimNode node in _nodes)
-            {
-                if (!node.Crashed)
-                {
-                    Handle(node, node.Replica!.Tick(_tick * 10));
-                    ByzantineExtras(node);
-                }
-            }
-
-            done = !faulty && _checker.AllCommittedEverywhere();
+            var at = TimeSpan.FromMilliseconds(_clientRng.Next((int)_options.FaultTime.TotalMilliseconds));
+            int first = _clientRng.Next(cluster.Count);
+            Scheduler.At(at, () => _ = ClientAsync(tx, first));
         }
 
-        foreach (SimNode node in _nodes)
+        Scheduler.At(FaultTick, FaultStep);
+        Scheduler.At(_options.FaultTime, Heal);
+
+        bool Done() => !_faulty && Checker.AllCommitted();
+        try
         {
-            if (node.Replica is { } r)
-            {
-                Log(node.Index, $"final {r.Status} mempool {r.Mempool.PendingCount}+{r.Mempool.InFlightCount} byzantine={node.Byzantine?.ToString() ?? "no"}");
-            }
+            Scheduler.Run(_options.FaultTime + _options.LivenessBound, Done);
+        }
+        catch (Exception ex)
+        {
+            Checker.Fail($"simulator: the run threw {ex.GetType().Name}: {ex.Message}");
         }
 
-        if (!done)
+        if (!Done())
         {
-            _checker.Violations.Add(_checker.LivenessReport(_nodes.Where(n => n.IsHonest).Select(n => n.Storage), _tick));
+            Checker.Fail(Checker.LivenessReport(_options.FaultTime, _options.LivenessBound));
         }
 
-        ulong height = _nodes.Where(n => n.IsHonest).Select(n => n.Storage.Height).DefaultIfEmpty(0UL).Max();
+        if (Scheduler.Escapes > 0)
+        {
+            Checker.Fail($"determinism: {Scheduler.Escapes} work items were posted from outside the simulation thread");
+        }
+
+        foreach (SimNode node in cluster.Nodes)
+        {
+            cluster.Log(node.Index, $"final height {Checker.Height(node.Index)}, {(node.Runtime?.Snapshot is { } s ? $"view {s.View}{(s.InViewChange ? " (changing)" : "")}, mempool {s.MempoolSize}" : "down")}, byzantine={node.Byzantine?.Mode.ToString() ?? "no"}");
+        }
+
         return new SimulationResult(
             _seed,
             _options,
-            _checker.Violations,
-            (int)_tick,
-            _clients.Count,
-            _checker.CommittedTxCount,
-            height,
-            _delivered,
-            _dropped,
-            _rejected,
-            _nodes.Where(n => n.IsHonest).Select(n => (int)n.Replica!.Status.ViewChanges).DefaultIfEmpty(0).Max(),
+            Profile,
+            Checker.Violations,
+            Scheduler.Elapsed,
+            Checker.Submitted,
+            Checker.Acknowledged,
+            Checker.WorstTimeToCommit,
+            cluster.Nodes.Where(n => n.IsHonest).Select(n => Checker.Height(n.Index)).DefaultIfEmpty(0UL).Max(),
+            cluster.Network.Delivered,
+            cluster.Network.Dropped,
+            cluster.Network.Malformed,
+            cluster.Nodes.Select(n => (int)(n.Runtime?.Snapshot.ViewChanges ?? 0)).DefaultIfEmpty(0).Max(),
             _crashes,
             _partitions,
-            _checker.EvidenceReports,
+            _diskFailures,
+            Checker.Recoveries,
+            cluster.Nodes.Sum(n => n.Disk.GroupsLostInCrashes),
+            Checker.EvidenceReports,
             Convert.ToHexStringLower(_trace.GetHashAndReset()));
     }
 
-    private void SubmitClientTransactions()
+    public void Dispose() => _cluster.Dispose();
+
+    private void Crash(SimNode node, TimeSpan downtime, bool wipe = false)
     {
-        foreach (ClientTx c in _clients)
+        if (node.Down)
         {
-            if (c.SubmitTick > _tick || c.Acknowledged)
-            {
-                continue;
-            }
-
-            if (c.SubmitTick == _tick || (_tick - c.SubmitTick) % ClientResendTicks == 0)
-            {
-                if (_checker.CommittedOnWeakQuorum(c.Tx.Hash))
-                {
-                    // f+1 replicas would have answered the client: it stops resending.
-                    c.Acknowledged = true;
-                    continue;
-                }
-
-                foreach (SimNode node in _nodes)
-                {
-                    Enqueue(new Envelope(-1, node.Index, null, c.Tx, null), ClientLinkDelay());
-                }
-            }
-        }
-    }
-
-    private long ClientLinkDelay()
-    {
-        if (_tick < _options.FaultTicks && _options.Faults.HasFlag(FaultKinds.Loss) && _faultRng.Chance(_options.LossRate * 2))
-        {
-            return -1;
-        }
-
-        return 1 + _faultRng.Next(3);
-    }
-
-    private void DeliverDue()
-    {
-        while (_network.TryPeek(out Envelope? envelope, out (long Tick, long Seq) when) && when.Tick <= _tick)
-        {
-            _network.Dequeue();
-            SimNode node = _nodes[envelope.To];
-            if (node.Crashed)
-            {
-                _dropped++;
-                continue;
-            }
-
-            _delivered++;
-            if (envelope.Tx is not null)
-            {
-                Handle(node, node.Replica!.SubmitTransactions([envelope.Tx]));
-            }
-            else if (envelope.Sync is not null)
-            {
-                foreach ((Block block, CommitCertificate certificate) in envelope.Sync)
-                {
-                    Handle(node, node.Replica!.SyncedBlock(block, certificate));
-                }
-            }
-            else
-            {
-                DeliverMessage(node, envelope.Payload!);
-            }
-        }
-    }
-
-    private void DeliverMessage(SimNode node, byte[] payload)
-    {
-        if (node.IsByzantine)
-        {
-            node.Seen.Add(payload);
-            if (node.Seen.Count > 512)
-            {
-                node.Seen.RemoveAt(node.Rng.Next(node.Seen.Count));
-            }
-        }
-
-        Hash32 key = Hash32.Compute(payload);
-        if (!_verified.TryGetValue(key, out VerifiedMessage? verified))
-        {
-            try
-            {
-                verified = _verifier.Verify(ConsensusMessage.FromBytes(payload), out _);
-            }
-            catch (CodecException)
-            {
-                verified = null;
-            }
-
-            _verified[key] = verified;
-        }
-
-        if (verified is null)
-        {
-            _rejected++;
             return;
         }
 
-        Handle(node, node.Replica!.Receive(verified));
+        _crashes++;
+        TraceEvent(node.Index, wipe ? (byte)5 : (byte)3, (ulong)downtime.Ticks, default);
+        _cluster.CrashNow(node.Index, downtime, wipe);
     }
 
-    private void Handle(SimNode node, IReadOnlyList<ReplicaOutput> outputs)
+    /// <summary>One step of the fault schedule: crashes, a wipe, partitions, failing disks, Byzantine extras.</summary>
+    private void FaultStep()
     {
-        var work = new Queue<ReplicaOutput>(outputs);
-        while (work.TryDequeue(out ReplicaOutput? output))
+        if (!_faulty)
         {
-            switch (output)
+            return;
+        }
+
+        FaultProfile p = Profile;
+        TimeSpan now = Scheduler.Elapsed;
+        SimNode[] nodes = _cluster.Nodes;
+        int f = _cluster.Genesis.Validators.Quorum.F;
+        if (p.Kinds.HasFlag(FaultKinds.Crash) && _faultRng.Chance(TickMs / p.CrashEveryMs) && nodes.Count(n => n.Down) < Math.Max(1, f))
+        {
+            Crash(nodes[_faultRng.Next(nodes.Length)], Millis(_faultRng, 20, p.MaxDowntimeMs));
+        }
+
+        if (p.Wipe && now >= _wipeAt && now < _wipeAt + FaultTick)
+        {
+            Crash(_faultRng.Pick(nodes.Where(n => n.IsHonest).ToList()), Millis(_faultRng, 10, 200), wipe: true);
+        }
+
+        if (_partitionEnds != default && now >= _partitionEnds)
+        {
+            _cluster.Network.HealPartitions();
+            _partitionEnds = default;
+            _cluster.Log(-1, "partition healed");
+        }
+
+        if (p.Kinds.HasFlag(FaultKinds.Partition) && _partitionEnds == default && nodes.Length > 1 && _faultRng.Chance(TickMs / p.PartitionEveryMs))
+        {
+            Partition();
+            _partitionEnds = now + Millis(_faultRng, 20, p.MaxPartitionMs);
+        }
+
+        if (p.Kinds.HasFlag(FaultKinds.Disk) && _faultRng.Chance(TickMs / p.DiskFailureEveryMs))
+        {
+            SimNode victim = nodes[_faultRng.Next(nodes.Length)];
+            victim.Disk.FailingUntil = (now + Millis(_faultRng, 10, p.MaxDiskFailureMs)).Ticks;
+            _diskFailures++;
+            _cluster.Log(victim.Index, $"disk fails writes until {TimeSpan.FromTicks(victim.Disk.FailingUntil).TotalMilliseconds:F0} ms");
+        }
+
+        foreach (SimNode node in nodes)
+        {
+            if (node.Byzantine is { } wire && !node.Down)
             {
-                case Send s:
-                    Transmit(node, s.To, s.Message);
-                    break;
-                case Broadcast b:
-                    foreach (SimNode other in _nodes)
+                foreach ((int to, byte[] payload) in wire.Extras(nodes.Length))
+                {
+                    if (to != node.Index)
                     {
-                        if (other.Index != node.Index)
+                        _cluster.Network.Transmit(node.Index, to, payload, null);
+                    }
+                }
+            }
+        }
+
+        Scheduler.At(FaultTick, FaultStep);
+    }
+
+    /// <summary>A symmetric split, one node cut off, or one-way cuts (a node that can send but not hear, or random directed links).</summary>
+    private void Partition()
+    {
+        int n = _cluster.Count;
+        string kind;
+        switch (_faultRng.Next(4))
+        {
+            case 0:
+                int[] side = [.. Enumerable.Range(0, n).Select(_ => _faultRng.Next(2))];
+                ForEachLink((a, b) => side[a] != side[b]);
+                kind = $"split {string.Join("", side)}";
+                break;
+            case 1:
+                int alone = _faultRng.Next(n);
+                ForEachLink((a, b) => a == alone || b == alone);
+                kind = $"node {alone} isolated";
+                break;
+            case 2:
+                int deaf = _faultRng.Next(n);
+                ForEachLink((_, b) => b == deaf);
+                kind = $"node {deaf} hears nothing (one-way)";
+                break;
+            default:
+                ForEachLink((_, _) => _faultRng.Chance(0.3));
+                kind = "random one-way cuts";
+                break;
+        }
+
+        _partitions++;
+        _cluster.Log(-1, $"partition: {kind}");
+        TraceEvent(-1, 6, (ulong)_partitions, default);
+    }
+
+    private void ForEachLink(Func<int, int, bool> cut)
+    {
+        for (int a = 0; a < _cluster.Count; a++)
+        {
+            for (int b = 0; b < _cluster.Count; b++)
+            {
+                if (a != b && cut(a, b))
+                {
+                    _cluster.Network.Cut(a, b);
+                }
+            }
+        }
+    }
+
+    /// <summary>Faults end: links reliable, partitions gone, disks healthy, every node running.</summary>
+    private void Heal()
+    {
+        _faulty = false;
+        _cluster.Network.Faulty = false;
+        _cluster.Network.HealPartitions();
+        foreach (SimNode node in _cluster.Nodes)
+        {
+            node.Disk.FailingUntil = 0;
+        }
+
+        _cluster.StartDown();
+        _cluster.Log(-1, "faults healed");
+    }
+
+    /// <summary>
+    /// A client: submits to one node (as POST /v1/tx?wait=commit does), waits for the commit, and on a timeout, a refusal
+    /// or a dead node tries the next one, until some node tells it the transaction committed.
+    /// </summary>
+    private async Task ClientAsync(Transaction tx, int first)
+    {
+        Checker.OnSubmitted(tx.Hash, Scheduler.Elapsed);
+        for (int attempt = 0; ; attempt++)
+        {
+            SimNode node = _cluster.Nodes[(first + attempt) % _cluster.Count];
+            NodeRuntime? runtime = node.Runtime;
+            if (runtime is not null)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _cluster.Clock);
+                try
+                {
+                    SubmitStatus status = await runtime.SubmitAsync(tx, timeout.Token);
+                    _cluster.Log(node.Index, $"client: {tx.Hash.ToShortString()} {status}");
+                    if (status is SubmitStatus.Accepted or SubmitStatus.Duplicate)
+                    {
+                        CommitInfo info = await runtime.WaitForCommitAsync(tx.Hash, timeout.Token);
+                        _cluster.Log(node.Index, $"client: {tx.Hash.ToShortString()} committed at {info.Height}");
+                        if (node.Runtime == runtime)
                         {
-                            Transmit(node, other.Index, b.Message);
+                            Checker.OnAcknowledged(node.Index, tx.Hash, info.Height, info.BlockHash, Scheduler.Elapsed);
+                            return;
                         }
                     }
-
-                    break;
-                case PersistRecord p:
-                    node.Storage.AppendRecord(p.Entry);
-                    break;
-                case TruncateRecord t:
-                    node.Storage.TruncateRecord(t.BelowHeight);
-                    break;
-                case CommitBlock c:
-                    _checker.OnCommit(node.Index, node.Storage, c.Block, c.Certificate);
-                    Hash32 root = node.Storage.Commit(c.Block, c.Certificate);
-                    _checker.OnExecuted(node.Index, c.Block.Height, root);
-                    TraceEvent(node.Index, 1, c.Block.Height, c.Block.Hash);
-                    Log(node.Index, $"commit {c.Block.Height} {c.Block.Hash.ToShortString()} view {c.Certificate.View} txs {c.Block.Transactions.Count}");
-                    foreach (ReplicaOutput more in node.Replica!.Executed(c.Block.Height, root))
-                    {
-                        work.Enqueue(more);
-                    }
-
-                    break;
-                case ViewChanged v:
-                    TraceEvent(node.Index, 2, v.View, default);
-                    Log(node.Index, $"installed view {v.View} (primary {v.Primary})");
-                    break;
-                case ReplicaTrace t:
-                    Log(node.Index, t.Message);
-                    break;
-                case RequestSync r:
-                    ServeSync(node.Index, r.Peer, r.FromHeight);
-                    break;
-                case EvidenceFound e:
-                    Log(node.Index, $"evidence {e.Evidence.Kind} against {e.Evidence.Validator}: {e.Evidence.Description}");
-                    _checker.OnEvidence(node.Index, e.Evidence);
-                    break;
-            }
-        }
-    }
-
-    private void Transmit(SimNode from, int to, ConsensusMessage message)
-    {
-        if (from.IsByzantine)
-        {
-            ByzantineTransmit(from, to, message);
-            return;
-        }
-
-        Send(from.Index, to, message.ToBytes());
-    }
-
-    /// <summary>Puts bytes on the simulated wire, applying the seed's loss, delay, duplication, reordering and partitions.</summary>
-    private void Send(int from, int to, byte[] payload)
-    {
-        long delay = LinkDelay(from, to);
-        if (delay < 0)
-        {
-            _dropped++;
-            return;
-        }
-
-        Enqueue(new Envelope(from, to, payload, null, null), delay);
-        if (_tick < _options.FaultTicks && _options.Faults.HasFlag(FaultKinds.Duplicate) && _faultRng.Chance(_options.DuplicateRate))
-        {
-            Enqueue(new Envelope(from, to, payload, null, null), 1 + _faultRng.Next(_options.MaxDelayTicks * 2));
-        }
-    }
-
-    private long LinkDelay(int from, int to)
-    {
-        if (_tick >= _options.FaultTicks)
-        {
-            return 1;
-        }
-
-        FaultKinds f = _options.Faults;
-        if (_partition is not null && _partition[from] != _partition[to])
-        {
-            return -1;
-        }
-
-        if (f.HasFlag(FaultKinds.Loss) && _faultRng.Chance(_options.LossRate))
-        {
-            return -1;
-        }
-
-        long delay = f.HasFlag(FaultKinds.Delay) ? 1 + _faultRng.Next(_options.MaxDelayTicks) : 1;
-        if (f.HasFlag(FaultKinds.Reorder) && _faultRng.Chance(0.1))
-        {
-            delay += _faultRng.Next(3 * _options.MaxDelayTicks);
-        }
-
-        return delay;
-    }
-
-    private void Enqueue(Envelope envelope, long delay)
-    {
-        if (delay < 0)
-        {
-            _dropped++;
-            return;
-        }
-
-        _network.Enqueue(envelope, (_tick + delay, _seq++));
-    }
-
-    /// <summary>State sync: the peer answers from its durable chain (a Byzantine peer may corrupt the answer).</summary>
-    private void ServeSync(int requester, int peer, ulong fromHeight)
-    {
-        SimNode server = _nodes[peer];
-        if (server.Crashed || fromHeight == 0 || fromHeight > server.Storage.Height)
-        {
-            return;
-        }
-
-        var chunk = new List<(Block, CommitCertificate)>();
-        for (ulong h = fromHeight; h <= server.Storage.Height && chunk.Count < SyncChunk; h++)
-        {
-            (Block block, CommitCertificate cert, _) = server.Storage.Chain[(int)h - 1];
-            if (server.IsByzantine && server.Rng.Chance(0.5))
-            {
-                block = CorruptBlock(block);
+                }
+                catch (OperationCanceledException)
+                {
+                    _cluster.Log(node.Index, $"client: {tx.Hash.ToShortString()} timed out");
+                }
+                catch (StorageException ex)
+                {
+                    // The process died under the request (an HTTP client would see the connection drop).
+                    _cluster.Log(node.Index, $"client: {tx.Hash.ToShortString()} failed: {ex.Message}");
+                }
+                catch (Exception ex)
+                {
+                    Checker.Fail($"client: the API of node {node.Index} threw {ex.GetType().Name}: {ex.Message}");
+                    return;
+                }
             }
 
-            chunk.Add((block, cert));
+            await Task.Delay(TimeSpan.FromMilliseconds(50 + _clientRng.Next(200)), _cluster.Clock);
         }
-
-        long delay = LinkDelay(peer, requester);
-        Enqueue(new Envelope(peer, requester, null, null, chunk), delay < 0 ? -1 : delay + 1);
     }
 
-    private void Log(int node, string message) => _options.Log?.WriteLine($"t={_tick} n{node}: {message}");
+    private static TimeSpan Millis(SimRandom rng, double min, double max) => TimeSpan.FromMilliseconds(min + (rng.Next(1000) / 1000.0 * Math.Max(0, max - min)));
 
     private void TraceEvent(int node, byte kind, ulong number, Hash32 hash)
     {
         Span<byte> buffer = stackalloc byte[8 + 4 + 1 + 8 + 32];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(buffer, _tick);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(buffer, Scheduler.Now);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(buffer[8..], node);
         buffer[12] = kind;
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(buffer[13..], number);
         hash.CopyTo(buffer[21..]);
         _trace.AppendData(buffer);
-    }
-
-    private sealed record Envelope(int From, int To, byte[]? Payload, Transaction? Tx, List<(Block, CommitCertificate)>? Sync);
-
-    private sealed class ClientTx(Transaction tx, int submitTick)
-    {
-        public Transaction Tx { get; } = tx;
-
-        public int SubmitTick { get; } = submitTick;
-
-        public bool Acknowledged { get; set; }
     }
 }

@@ -20,9 +20,11 @@ public sealed class ProofVerifyCliTests : IDisposable
     /// <summary>A real committed block's header, re-rooted on a tree and certified by validators 0, 1 and 3 over the replicas' COMMIT sign bytes.</summary>
     private (string Genesis, KvProof Present, KvProof Absent, int Depth) Fixture()
     {
-        var cluster = new LocalCluster(4);
+        using var cluster = new SimCluster(new SimClusterOptions());
+        cluster.StartAll();
         cluster.Submit(Transaction.Put("k", "v"));
-        CommitBlock commit = cluster.OutputsOf<CommitBlock>(0).Single();
+        Assert.True(cluster.RunUntil(() => cluster.Height(0) >= 1, TimeSpan.FromSeconds(5)), "the simulated cluster committed nothing");
+        Aegis.Storage.StoredBlock commit = cluster.Chain(0)[0];
         var store = new InMemoryTreeNodeStore();
         TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, [.. Enumerable.Range(0, 64).Select(i => new StateChange(B($"cfg/{i}"), B($"on-{i}")))]);
         store.Apply(u, 1);
@@ -31,7 +33,7 @@ public sealed class ProofVerifyCliTests : IDisposable
         var certificate = new CommitCertificate(header.Height, header.Hash, 0, [.. new[] { 0, 1, 3 }.Select(i =>
         {
             var signature = new byte[Signature.Size];
-            cluster.Signers[i].Sign(message, signature);
+            cluster.Signer(i).Sign(message, signature);
             return new ValidatorSignature((ushort)i, signature);
         })]);
         string genesis = Path.Combine(_dir, "genesis.json");

@@ -7,6 +7,7 @@ using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Network;
+using Aegis.Node.Identity;
 using static Aegis.Perimeter.Tests.Support.Perimeter;
 
 namespace Aegis.Perimeter.Tests;

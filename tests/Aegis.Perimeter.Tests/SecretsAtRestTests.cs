@@ -1,5 +1,6 @@
 using Aegis.Cluster.Tests;
 using Aegis.Core.Crypto;
+using Aegis.Node.Identity;
 using static Aegis.Perimeter.Tests.Support.Perimeter;
 
 namespace Aegis.Perimeter.Tests;

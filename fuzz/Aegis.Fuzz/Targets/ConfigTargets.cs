@@ -1,6 +1,7 @@
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Node.Configuration;
+using Aegis.Node.Identity;
 
 namespace Aegis.Fuzz.Targets;
 

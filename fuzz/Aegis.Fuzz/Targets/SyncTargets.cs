@@ -1,7 +1,8 @@
 using Aegis.Core.Consensus;
+using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
+using Aegis.Core.State;
 using Aegis.Network;
-using Aegis.Simulation;
 
 namespace Aegis.Fuzz.Targets;
 
@@ -34,7 +35,7 @@ public static class SyncTargets
         }
 
         var replica = new Replica(FuzzChain.Genesis, FuzzChain.Signer(1), new ReplicaOptions());
-        var store = new SimStorage();
+        var store = new ChunkLedger();
         int accepted = 0;
         foreach (CommittedBlock b in chunk.Blocks)
         {
@@ -58,18 +59,38 @@ public static class SyncTargets
         return accepted;
     }
 
-    private static void Apply(Replica replica, SimStorage store, IReadOnlyList<ReplicaOutput> outputs)
+    private static void Apply(Replica replica, ChunkLedger store, IReadOnlyList<ReplicaOutput> outputs)
     {
         var work = new Queue<ReplicaOutput>(outputs);
         while (work.TryDequeue(out ReplicaOutput? output))
         {
             if (output is CommitBlock c)
             {
-                foreach (ReplicaOutput more in replica.Executed(c.Block.Height, store.Commit(c.Block, c.Certificate)))
+                foreach (ReplicaOutput more in replica.Executed(c.Block.Height, store.Commit(c.Block)))
                 {
                     work.Enqueue(more);
                 }
             }
+        }
+    }
+
+    /// <summary>What executing the accepted blocks needs: the tx index and the state root they chain from.</summary>
+    private sealed class ChunkLedger : IStateView
+    {
+        private readonly HashSet<Hash32> _applied = [];
+        private Hash32 _root = BlockExecutor.GenesisStateRoot;
+
+        public bool IsTxApplied(Hash32 txHash) => _applied.Contains(txHash);
+
+        public Hash32 Commit(Block block)
+        {
+            _root = BlockExecutor.Execute(block, _root, this).StateRoot;
+            foreach (Transaction tx in block.Transactions)
+            {
+                _applied.Add(tx.Hash);
+            }
+
+            return _root;
         }
     }
 }

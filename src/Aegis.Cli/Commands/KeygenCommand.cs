@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Aegis.Core.Crypto;
+using Aegis.Node.Identity;
 
 namespace Aegis.Cli.Commands;
 

@@ -55,6 +55,10 @@ public static class RunCommand
             {
                 return CliErrors.Fail(name, ex.Message);
             }
+            catch (Aegis.Core.Consensus.InvariantViolationException ex)
+            {
+                return CliErrors.Fail(name, $"consensus stopped: {ex.Message}");
+            }
             catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
                 return CliErrors.Fail(name, $"a port is already in use: {ex.Message}");

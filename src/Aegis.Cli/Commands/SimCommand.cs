@@ -3,22 +3,24 @@ using Aegis.Simulation;
 
 namespace Aegis.Cli.Commands;
 
-/// <summary>`aegis sim`: the deterministic simulator over the real consensus code.</summary>
+/// <summary>`aegis sim`: the deterministic simulator over the production host.</summary>
 public static class SimCommand
 {
     public static Command Create()
     {
         var seeds = new Option<int>("--seeds") { Description = "how many seeds to run", DefaultValueFactory = _ => 100 };
-        var seed = new Option<ulong?>("--seed") { Description = "first seed (with --seeds 1: replay exactly this seed)" };
+        var seed = new Option<ulong?>("--seed") { Description = "first seed (with --seeds 1, or alone: replay exactly this seed)" };
         var replicas = new Option<int>("--replicas") { Description = "validators per run", DefaultValueFactory = _ => 4 };
-        var faults = new Option<string>("--faults") { Description = "all, none, or a list of: loss, delay, dup, reorder, partition, crash, byzantine", DefaultValueFactory = _ => "all" };
+        var faults = new Option<string>("--faults") { Description = "all, none, or a list of: loss, delay, dup, reorder, partition, crash, byzantine, fsync, disk, wipe (each seed draws its own subset and rates)", DefaultValueFactory = _ => "all" };
         var txs = new Option<int>("--txs") { Description = "client transactions per run", DefaultValueFactory = _ => new SimulationOptions().Transactions };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "one line per seed with its statistics" };
-        var trace = new Option<bool>("--trace") { Description = "with a single seed: print the run's event trace (commits, view changes, faults)" };
+        var unsafeQuorum = new Option<int?>("--unsafe-quorum") { Description = "fault injection: replicas count this many votes as a quorum (breaks safety on purpose)" };
+        var bug = new Option<string>("--plant-bug") { Description = "fault injection: plant a bug in every node's host: none, release-before-durable, ignore-tx-index", DefaultValueFactory = _ => "none" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "one line per seed with its statistics and fault profile" };
+        var trace = new Option<bool>("--trace") { Description = "with a single seed: print the run's event trace (faults, commits, view changes, replica decisions)" };
 
-        var command = new Command("sim", "run the deterministic simulator: all replicas in one process under seeded faults; last line 'N seeds, V violations'")
+        var command = new Command("sim", "run the deterministic simulator: every validator's production host on simulated disks, network and time, under seeded faults; last line 'N seeds, V violations'")
         {
-            seeds, seed, replicas, faults, txs, verbose, trace,
+            seeds, seed, replicas, faults, txs, unsafeQuorum, bug, verbose, trace,
         };
 
         command.SetAction(parse =>
@@ -36,6 +38,16 @@ public static class SimCommand
                 problems.Add($"--seeds: {count} — expected at least 1");
             }
 
+            if (parse.GetValue(txs) < 0)
+            {
+                problems.Add($"--txs: {parse.GetValue(txs)} — expected 0 or more");
+            }
+
+            if (parse.GetValue(unsafeQuorum) is < 1)
+            {
+                problems.Add($"--unsafe-quorum: {parse.GetValue(unsafeQuorum)} — expected at least 1");
+            }
+
             FaultKinds kinds = FaultKinds.None;
             try
             {
@@ -44,6 +56,16 @@ public static class SimCommand
             catch (FormatException ex)
             {
                 problems.Add($"--faults: {ex.Message}");
+            }
+
+            PlantedBug planted = PlantedBug.None;
+            try
+            {
+                planted = PlantedBugs.Parse(parse.GetValue(bug)!);
+            }
+            catch (FormatException ex)
+            {
+                problems.Add($"--plant-bug: {ex.Message}");
             }
 
             if (problems.Count > 0)
@@ -56,11 +78,19 @@ public static class SimCommand
                 return CliApp.BadUsage;
             }
 
-            var options = new SimulationOptions { Replicas = n, Faults = kinds, Transactions = parse.GetValue(txs), Log = parse.GetValue(trace) && count == 1 ? Console.Out : null };
+            var options = new SimulationOptions
+            {
+                Replicas = n,
+                Faults = kinds,
+                Transactions = parse.GetValue(txs),
+                UnsafeQuorumOverride = parse.GetValue(unsafeQuorum),
+                Bug = planted,
+                Log = parse.GetValue(trace) && count == 1 ? Console.Out : null,
+            };
             ulong first = parse.GetValue(seed) ?? 1;
-            SimRunner.Summary summary = SimRunner.Run(first, count, options, Console.Out, parse.GetValue(verbose));
-            Console.Error.WriteLine($"{summary.Seeds / Math.Max(summary.Elapsed.TotalSeconds, 1e-9):F1} seeds/s over {summary.Elapsed.TotalSeconds:F1}s; faults: {FaultKindsParser.Format(kinds)}; {summary.Commits} blocks committed, {summary.ViewChanges} view changes, {summary.Crashes} crashes, {summary.Partitions} partitions, {summary.Dropped} messages dropped, {summary.Rejected} rejected");
-            return summary.Violations == 0 ? CliApp.Ok : CliApp.Failure;
+            SimRunner.Summary s = SimRunner.Run(first, count, options, Console.Out, parse.GetValue(verbose));
+            Console.Error.WriteLine($"{s.SeedsPerSecond:F1} seeds/s over {s.Elapsed.TotalSeconds:F1}s; faults: {FaultKindsParser.Format(kinds)}; {s.Commits} blocks committed, worst time to commit {s.WorstTimeToCommit.TotalSeconds:F2} s (simulated), {s.ViewChanges} view changes, {s.Crashes} crashes ({s.GroupsLostInCrashes} write groups lost), {s.Partitions} partitions, {s.DiskFailures} disk failures ({s.Recoveries} recoveries), {s.Dropped} messages dropped, {s.Malformed} malformed, {s.EvidenceReports} evidence reports");
+            return s.Violations == 0 ? CliApp.Ok : CliApp.Failure;
         });
 
         return command;

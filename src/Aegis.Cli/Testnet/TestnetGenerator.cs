@@ -2,6 +2,7 @@ using System.Globalization;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Cli.Tls;
+using Aegis.Node.Identity;
 
 namespace Aegis.Cli.Testnet;
 

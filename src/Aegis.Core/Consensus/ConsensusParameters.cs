@@ -17,7 +17,11 @@ public sealed record ConsensusParameters
 
     public const int MaxPipelineDepth = 64;
 
-    /// <summary>A transaction hash committed within this many blocks may not be proposed again; older repeats are caught at execution by the tx index.</summary>
+    /// <summary>
+    /// How many recent heights' transactions every replica keeps in memory. No transaction is ever committed twice:
+    /// a replica checks anything older against its host's exact tx index (see <c>TxHistory</c>), and its writer never
+    /// lags more than half this window behind its tip, so the two always meet.
+    /// </summary>
     public int DedupHorizonBlocks { get; init; } = 256;
 
     /// <summary>Heights accepted above the stable checkpoint (PBFT's high watermark).</summary>

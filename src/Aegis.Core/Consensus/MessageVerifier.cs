@@ -8,7 +8,7 @@ namespace Aegis.Core.Consensus;
 /// Stateless, thread-safe checks of everything in a message that does not depend on the replica's state:
 /// the sender is a validator, every signature is valid, embedded blocks are internally consistent, sizes are in range.
 /// </summary>
-public sealed class MessageVerifier
+public sealed class MessageVerifier : IMessageVerifier
 {
     private readonly Genesis _genesis;
 

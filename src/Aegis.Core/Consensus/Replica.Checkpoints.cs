@@ -66,7 +66,9 @@ public sealed partial class Replica
         _stable = certificate;
         if (certificate.Height <= _executedHeight && _stateRoots.TryGetValue(certificate.Height, out Hash32 mine) && mine != certificate.StateRoot)
         {
-            ReportEvidence(EvidenceKind.StateDivergence, _me, _view, certificate.Height, $"our state root {mine.ToShortString()} differs from the quorum's {certificate.StateRoot.ToShortString()}");
+            // Our state is not the one a quorum signed: everything we would serve or sign from here on is wrong.
+            var evidence = new Evidence(EvidenceKind.StateDivergence, _me, _view, certificate.Height, $"our state root {mine.ToShortString()} after height {certificate.Height} differs from the one a quorum signed ({certificate.StateRoot.ToShortString()}, by {string.Join(",", certificate.Signatures.Select(s => s.Validator))})");
+            throw new InvariantViolationException($"state: {evidence.Description}", evidence);
         }
 
         foreach (ulong h in _slots.Keys.Where(h => h <= certificate.Height && h <= _committedHeight).ToList())
@@ -91,8 +93,20 @@ public sealed partial class Replica
             _stateRoots.Remove(h);
         }
 
-        // The record only needs what lies above the new low watermark, plus where we are now.
+        // The record only needs what lies above the new low watermark, plus where we are now — including the view
+        // change we are in, or the new view we installed: their entries carry an older tag and go with the truncation,
+        // and a replica restarted without them would neither resend nor count its own view change (a cluster that
+        // cannot leave the view), nor be able to hand lagging peers the new view it is in.
         Persist(new RecordEntry(RecordKind.ViewState, certificate.Height, View: _view, InViewChange: _inViewChange, Stable: certificate));
+        if (_inViewChange && _myViewChange is { } vc && vc.NewViewNumber == _view)
+        {
+            Persist(new RecordEntry(RecordKind.ViewChangeStarted, certificate.Height, Message: vc));
+        }
+        else if (!_inViewChange && _installedNewView is { } nv && nv.View == _view)
+        {
+            Persist(new RecordEntry(RecordKind.NewViewInstalled, certificate.Height, Message: nv));
+        }
+
         Emit(new TruncateRecord(certificate.Height));
 
         if (_committedHeight < certificate.Height)

@@ -1,6 +1,7 @@
 using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
+using Aegis.Core.Mempool;
 
 namespace Aegis.Core.Consensus;
 
@@ -48,9 +49,10 @@ public sealed partial class Replica
                 return;
             }
 
-            ulong minHeight = DedupMinHeight(h);
+            // The mempool never admits a transaction the chain holds (SubmitTransactions checks the tx index) and drops
+            // each one that commits; this filter is the second line, against the recent window and the blocks in flight.
             HashSet<Hash32> ancestors = InFlightAncestorTxs(h, _view);
-            List<Transaction> txs = _mempool.TakeBatch(_options.MaxBlockTxs, _options.MaxBlockBytes, hash => _recent.CommittedSince(hash, minHeight) || ancestors.Contains(hash));
+            List<Transaction> txs = _mempool.TakeBatch(_options.MaxBlockTxs, _options.MaxBlockBytes, hash => _recent.Contains(hash) || ancestors.Contains(hash));
             if (txs.Count == 0)
             {
                 return;
@@ -73,7 +75,7 @@ public sealed partial class Replica
         }
     }
 
-    private void OnPrePrepare(PrePrepare pp)
+    private void OnPrePrepare(PrePrepare pp, TxHistory history)
     {
         if (pp.View != _view || _inViewChange || !InWindow(pp.Height) || pp.Height <= _committedHeight)
         {
@@ -104,17 +106,23 @@ public sealed partial class Replica
             slot.ProposalByView[pp.View] = pp;
         }
 
-        Consider(slot, pp);
+        CheckHistory(history, pp.Height);
+        Consider(slot, pp, history);
     }
 
+    /// <summary>The host promises a history that reaches this replica's recent window (its writer never lags further).</summary>
+    private void CheckHistory(TxHistory history, ulong height) =>
+        InvariantViolationException.Assert(_recent.Covers(history.IndexedThrough), () => $"tx history: the host's tx index answer for the proposal at height {height} covers heights up to {history.IndexedThrough}, the recent window starts at {_recent.CompleteFrom}; a repeated transaction could pass unseen");
+
     /// <summary>Validates a proposal for the current view and accepts it, buffers it, or rejects it.</summary>
-    private void Consider(Slot slot, PrePrepare pp)
+    private void Consider(Slot slot, PrePrepare pp, TxHistory history)
     {
-        Verdict verdict = CheckProposal(pp, out string reason);
+        Verdict verdict = CheckProposal(pp, history, out string reason);
         switch (verdict)
         {
             case Verdict.Valid:
                 slot.Buffered = null;
+                slot.BufferedHistory = null;
                 Accept(slot, pp);
                 TryPrepared(slot.Height);
                 TryCommitted(slot.Height);
@@ -122,6 +130,7 @@ public sealed partial class Replica
                 break;
             case Verdict.Wait:
                 slot.Buffered = pp;
+                slot.BufferedHistory = history;
                 break;
             case Verdict.Invalid:
                 slot.Buffered = null;
@@ -133,7 +142,7 @@ public sealed partial class Replica
         }
     }
 
-    private Verdict CheckProposal(PrePrepare pp, out string reason)
+    private Verdict CheckProposal(PrePrepare pp, TxHistory history, out string reason)
     {
         reason = "";
         BlockHeader header = pp.Block.Header;
@@ -182,11 +191,13 @@ public sealed partial class Replica
             return Verdict.Invalid;
         }
 
-        ulong minHeight = DedupMinHeight(pp.Height);
+        // Exactly "not in the chain below this height": the tx index up to the history's height, the recent window from
+        // there to our tip (together they leave no gap: see CheckHistory), and the blocks in flight between our tip and
+        // this one. Every honest replica computes the same answer, whatever its own height.
         HashSet<Hash32> ancestors = InFlightAncestorTxs(pp.Height, pp.View);
         foreach (Transaction tx in pp.Block.Transactions)
         {
-            if (_recent.CommittedSince(tx.Hash, minHeight) || ancestors.Contains(tx.Hash))
+            if (_recent.Contains(tx.Hash) || history.Committed.Contains(tx.Hash) || ancestors.Contains(tx.Hash))
             {
                 reason = $"transaction {tx.Hash.ToShortString()} is already committed or in an earlier block";
                 return Verdict.Invalid;
@@ -301,6 +312,7 @@ public sealed partial class Replica
 
             int primary = _validators.PrimaryOf(_view);
             ValidatorSignature[] prepares = [.. votes.Where(kv => kv.Key != primary).OrderBy(kv => kv.Key).Take(_quorum.Size - 1).Select(kv => new ValidatorSignature(kv.Key, kv.Value))];
+            InvariantViolationException.Assert(prepares.Length + 1 >= _quorum.Size, () => $"quorum: a prepared certificate for height {height} would carry {prepares.Length} prepares and the pre-prepare, the quorum of {_validators.Count} is {_quorum.Size}");
             slot.Prepared = new PreparedCertificate(_view, height, slot.Block, slot.PrimarySignature!, prepares);
             Persist(new RecordEntry(RecordKind.Prepared, height, Prepared: slot.Prepared));
             Vote? commit = SignOnce(new Vote(_me, MessageType.Commit, _view, height, hash));
@@ -338,6 +350,7 @@ public sealed partial class Replica
             }
 
             ValidatorSignature[] signatures = [.. votes.OrderBy(kv => kv.Key).Take(_quorum.Size).Select(kv => new ValidatorSignature(kv.Key, kv.Value))];
+            InvariantViolationException.Assert(signatures.Length >= _quorum.Size, () => $"quorum: a commit certificate for height {height} would carry {signatures.Length} signatures, the quorum of {_validators.Count} is {_quorum.Size}");
             slot.Certificate = new CommitCertificate(height, hash, view, signatures);
             slot.CommittedBlock = block;
             AdvanceCommits();
@@ -356,8 +369,8 @@ public sealed partial class Replica
             if (block.Header.PreviousHash != _committedHash)
             {
                 // Two certificates for conflicting chains: more than f validators are faulty. Stop rather than fork.
-                ReportEvidence(EvidenceKind.StateDivergence, _me, _view, block.Height, $"committed block {block.Hash.ToShortString()} does not extend our tip {_committedHash.ToShortString()}");
-                return;
+                var evidence = new Evidence(EvidenceKind.StateDivergence, _me, slot.Certificate.View, block.Height, $"certified block {block.Hash.ToShortString()} (view {slot.Certificate.View}, signed by {string.Join(",", slot.Certificate.Signatures.Select(s => s.Validator))}) does not extend our committed tip {_committedHash.ToShortString()} at height {_committedHeight}");
+                throw new InvariantViolationException($"hash chain: {evidence.Description}", evidence);
             }
 
             _committedHeight = block.Height;
@@ -371,9 +384,9 @@ public sealed partial class Replica
 
         if (advanced)
         {
-            if (_committedHeight > (ulong)_params.DedupHorizonBlocks)
+            if (_committedHeight > RecentWindow)
             {
-                _recent.EvictBelow(_committedHeight - (ulong)_params.DedupHorizonBlocks);
+                _recent.EvictBelow(_committedHeight - RecentWindow + 1);
             }
 
             _consecutiveViewChanges = 0;
@@ -393,7 +406,18 @@ public sealed partial class Replica
         {
             if (slot.Buffered is { } pp && pp.View == _view && !slot.HasAccepted(_view))
             {
-                Consider(slot, pp);
+                TxHistory history = slot.BufferedHistory ?? TxHistory.None;
+                if (!_recent.Covers(history.IndexedThrough))
+                {
+                    // We moved on too far since it arrived (a long sync) for its tx-index answer to be exact: drop it.
+                    // A retransmission brings it back with a fresh answer; its commit votes still find it in ProposalByView.
+                    slot.Buffered = null;
+                    slot.BufferedHistory = null;
+                    Emit(new ReplicaTrace($"buffered proposal at {pp.Height} dropped: its tx history is older than the recent window"));
+                    continue;
+                }
+
+                Consider(slot, pp, history);
             }
         }
     }
@@ -427,11 +451,12 @@ public sealed partial class Replica
         return _stateRoots.TryGetValue(source, out root) && source <= _executedHeight;
     }
 
-    private ulong DedupMinHeight(ulong height)
-    {
-        ulong horizon = (ulong)_params.DedupHorizonBlocks;
-        return height > horizon + 1 ? height - 1 - horizon : 0;
-    }
+    /// <summary>
+    /// How many committed heights' transactions stay in memory. Beyond the dedup horizon, the watermark window: a
+    /// proposal buffered at a height above our tip is re-checked later with the history it came with, and that history
+    /// must still reach the window then (the host lags at most half the horizon behind our tip).
+    /// </summary>
+    private ulong RecentWindow => (ulong)_params.DedupHorizonBlocks + (ulong)_params.WatermarkWindow;
 
     private HashSet<Hash32> InFlightAncestorTxs(ulong height, ulong view)
     {

@@ -119,6 +119,12 @@ public sealed partial class Replica
 
         if (height > _stable.Height)
         {
+            if (_mySigned.TryGetValue((message.Type, view, height), out ConsensusMessage? earlier) && SignedHash(earlier) != SignedHash(message))
+            {
+                // The record says we signed two different blocks at one view and height: we equivocated once already.
+                throw new InvariantViolationException($"signed once: the consensus record holds two different {message.Type} messages for view {view} and height {height} ({SignedHash(earlier).ToShortString()} and {SignedHash(message).ToShortString()})");
+            }
+
             _mySigned[(message.Type, view, height)] = message;
             if (message is PrePrepare pp2 && pp2.View == _view && height >= _nextProposal)
             {
@@ -126,4 +132,11 @@ public sealed partial class Replica
             }
         }
     }
+
+    private static Crypto.Hash32 SignedHash(ConsensusMessage message) => message switch
+    {
+        PrePrepare pp => pp.Block.Hash,
+        Vote v => v.BlockHash,
+        _ => default,
+    };
 }

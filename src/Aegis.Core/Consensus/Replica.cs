@@ -30,7 +30,7 @@ public sealed partial class Replica
     private readonly Dictionary<ulong, Dictionary<ushort, ViewChange>> _viewChanges = [];
     private readonly Dictionary<ushort, StatusMessage> _peerStatus = [];
     private readonly Mempool.Mempool _mempool;
-    private readonly RecentTransactions _recent = new();
+    private readonly RecentTransactions _recent;
 
     private ulong _view;
     private bool _inViewChange;
@@ -74,6 +74,7 @@ public sealed partial class Replica
         _committedHash = position.BlockHash;
         _committedTimestamp = position.TimestampMs;
         _executedHeight = position.Height;
+        _recent = new RecentTransactions(position.RecentBlocks.Count > 0 ? position.RecentBlocks[0].Height : position.Height + 1);
         _stateRoots[0] = State.BlockExecutor.GenesisStateRoot;
         foreach ((ulong height, Hash32 root) in position.RecentStateRoots)
         {
@@ -113,7 +114,14 @@ public sealed partial class Replica
 
     // ---- inputs ----------------------------------------------------------------------------------------------
 
-    public IReadOnlyList<ReplicaOutput> Receive(VerifiedMessage verified)
+    public IReadOnlyList<ReplicaOutput> Receive(VerifiedMessage verified) => Receive(verified, TxHistory.None);
+
+    /// <summary>
+    /// A verified message; for a PRE-PREPARE, <paramref name="history"/> is what the host's tx index says about its
+    /// block's transactions, read just before this call (see <see cref="TxHistory"/>).
+    /// </summary>
+    /// <exception cref="InvariantViolationException">the history does not reach this replica's recent window.</exception>
+    public IReadOnlyList<ReplicaOutput> Receive(VerifiedMessage verified, TxHistory history)
     {
         ConsensusMessage m = verified.Message;
         if (m.Sender != _me)
@@ -121,7 +129,7 @@ public sealed partial class Replica
             switch (m)
             {
                 case PrePrepare pp:
-                    OnPrePrepare(pp);
+                    OnPrePrepare(pp, history);
                     break;
                 case Vote v when v.Kind == MessageType.Prepare:
                     OnPrepare(v);
@@ -147,12 +155,23 @@ public sealed partial class Replica
         return TakeOutputs();
     }
 
-    /// <summary>Transactions from the mempool front end (API and gossip); returns how each was taken.</summary>
-    public IReadOnlyList<ReplicaOutput> SubmitTransactions(IReadOnlyList<Transaction> txs, List<MempoolAddResult>? results = null)
+    /// <summary>Transactions from the mempool front end (API and gossip), with no tx index consulted; returns how each was taken.</summary>
+    public IReadOnlyList<ReplicaOutput> SubmitTransactions(IReadOnlyList<Transaction> txs, List<MempoolAddResult>? results = null) =>
+        SubmitTransactions(txs, TxHistory.None, results);
+
+    /// <summary>
+    /// Transactions from the mempool front end, with what the tx index said about them (it may be older than the
+    /// replica's window: those transactions come back <see cref="MempoolAddResult.Stale"/>). A transaction already in
+    /// the chain is a <see cref="MempoolAddResult.Duplicate"/>, so the mempool never holds one: what it proposes is new.
+    /// </summary>
+    public IReadOnlyList<ReplicaOutput> SubmitTransactions(IReadOnlyList<Transaction> txs, TxHistory history, List<MempoolAddResult>? results = null)
     {
+        bool covered = _recent.Covers(history.IndexedThrough);
         foreach (Transaction tx in txs)
         {
-            MempoolAddResult result = _recent.Contains(tx.Hash) ? MempoolAddResult.Duplicate : _mempool.TryAdd(tx);
+            MempoolAddResult result = _recent.Contains(tx.Hash) || history.Committed.Contains(tx.Hash) ? MempoolAddResult.Duplicate
+                : covered ? _mempool.TryAdd(tx)
+                : MempoolAddResult.Stale;
             results?.Add(result);
         }
 
@@ -171,12 +190,10 @@ public sealed partial class Replica
     }
 
     /// <summary>The host stored and executed the block at <paramref name="height"/>, reaching <paramref name="stateRoot"/>.</summary>
+    /// <exception cref="InvariantViolationException">the host executed a height out of order.</exception>
     public IReadOnlyList<ReplicaOutput> Executed(ulong height, Hash32 stateRoot)
     {
-        if (height != _executedHeight + 1 || height > _committedHeight)
-        {
-            throw new InvalidOperationException($"executed height {height} out of order (executed {_executedHeight}, committed {_committedHeight})");
-        }
+        InvariantViolationException.Assert(height == _executedHeight + 1 && height <= _committedHeight, () => $"commit order: the host executed height {height}, but executed is {_executedHeight} and committed {_committedHeight}");
 
         _executedHeight = height;
         _stateRoots[height] = stateRoot;
@@ -193,9 +210,8 @@ public sealed partial class Replica
     /// <summary>A committed block fetched by state sync. It is checked against its certificate and the chain before use.</summary>
     public IReadOnlyList<ReplicaOutput> SyncedBlock(Block block, CommitCertificate certificate)
     {
-        if (block.Height == _committedHeight + 1 && block.Header.PreviousHash == _committedHash
-            && block.Header.ChainId == _chainId && block.CheckIntegrity() is null
-            && certificate.Verify(_validators, _chainId, block) is null)
+        string? problem = CheckSyncedBlock(block, certificate);
+        if (problem is null)
         {
             Slot slot = GetOrCreateSlot(block.Height);
             slot.Certificate = certificate;
@@ -205,10 +221,31 @@ public sealed partial class Replica
         }
         else
         {
-            Emit(new ReplicaTrace($"sync block at {block.Height} rejected (committed {_committedHeight})"));
+            Emit(new ReplicaTrace($"sync block at {block.Height} rejected: {problem}"));
         }
 
         return TakeOutputs();
+    }
+
+    /// <summary>Null when <paramref name="block"/> is the next committed block for this replica; otherwise why not.</summary>
+    public string? CheckSyncedBlock(Block block, CommitCertificate certificate)
+    {
+        if (block.Height != _committedHeight + 1)
+        {
+            return $"height {block.Height} does not follow the committed tip {_committedHeight}";
+        }
+
+        if (block.Header.PreviousHash != _committedHash)
+        {
+            return $"previous hash {block.Header.PreviousHash.ToShortString()} is not the committed tip {_committedHash.ToShortString()}";
+        }
+
+        if (block.Header.ChainId != _chainId)
+        {
+            return $"chain '{block.Header.ChainId}'";
+        }
+
+        return block.CheckIntegrity() ?? certificate.Verify(_validators, _chainId, block);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------

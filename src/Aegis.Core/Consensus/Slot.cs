@@ -21,6 +21,9 @@ internal sealed class Slot(ulong height)
     /// <summary>A proposal for the current view that cannot be checked yet (its parent or state root is still missing).</summary>
     public PrePrepare? Buffered { get; set; }
 
+    /// <summary>The tx-index answer <see cref="Buffered"/> arrived with, for checking it when it can be checked.</summary>
+    public Mempool.TxHistory? BufferedHistory { get; set; }
+
     /// <summary>First proposal seen per view, to catch a primary that proposes twice.</summary>
     public Dictionary<ulong, PrePrepare> ProposalByView { get; } = [];
 
@@ -47,6 +50,7 @@ internal sealed class Slot(ulong height)
         PrimarySignature = null;
         TxSet = null;
         Buffered = null;
+        BufferedHistory = null;
     }
 
     /// <summary>Drops votes and proposals from views older than <paramref name="view"/>; certificates stay.</summary>

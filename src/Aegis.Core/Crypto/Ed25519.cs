@@ -22,7 +22,9 @@ public sealed class Ed25519Signer : IExportableSigner
     public PublicKey PublicKey { get; }
 
     /// <summary>Key generation is an operator action, not consensus input, so the platform RNG is fine here.</summary>
+#pragma warning disable RS0030 // Key generation needs the OS's randomness; a new key is never consensus input (BannedSymbols.txt).
     public static Ed25519Signer Generate() => new(RandomNumberGenerator.GetBytes(PrivateKeySize));
+#pragma warning restore RS0030
 
     public static Ed25519Signer FromPrivateKey(ReadOnlySpan<byte> seed) =>
         seed.Length == PrivateKeySize ? new Ed25519Signer(seed.ToArray()) : throw new FormatException($"an Ed25519 private key is {PrivateKeySize} bytes, got {seed.Length}");

@@ -4,7 +4,7 @@ namespace Aegis.Core.Crypto;
 
 /// <summary>
 /// The JSON shape of a key file. Property names are spelled out rather than derived by a naming policy so that renaming a C#
-/// property can never silently change the on-disk format. All fields are nullable: presence is checked by <see cref="KeyFile"/>,
+/// property can never silently change the on-disk format. All fields are nullable: presence is checked by <see cref="KeyFileFormat"/>,
 /// which can then say which field is missing.
 /// </summary>
 internal sealed class KeyFileDocument

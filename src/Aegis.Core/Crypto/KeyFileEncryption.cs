@@ -20,10 +20,23 @@ public static class KeyFileEncryption
     private const int MinIterations = 100_000;
     private const int MaxIterations = 10_000_000;
 
-    internal static EncryptedKeyDocument Seal(ReadOnlySpan<byte> privateKey, string passphrase, string algorithm, string publicKey, int iterations = DefaultIterations)
+    /// <summary>Bytes of fresh randomness <see cref="Seal"/> needs for the salt.</summary>
+    public const int SaltBytes = 16;
+
+    /// <summary>Bytes of fresh randomness <see cref="Seal"/> needs for the AES-GCM nonce.</summary>
+    public const int NonceBytes = 12;
+
+    /// <summary>
+    /// Seals <paramref name="privateKey"/>. The salt and nonce must be fresh randomness: Core draws none, so the host
+    /// (<c>Aegis.Node.Identity.KeyFile</c>) passes them in.
+    /// </summary>
+    internal static EncryptedKeyDocument Seal(ReadOnlySpan<byte> privateKey, string passphrase, string algorithm, string publicKey, byte[] salt, byte[] nonce, int iterations = DefaultIterations)
     {
-        byte[] salt = RandomNumberGenerator.GetBytes(16);
-        byte[] nonce = RandomNumberGenerator.GetBytes(AesGcm.NonceByteSizes.MaxSize);
+        if (salt.Length != SaltBytes || nonce.Length != NonceBytes)
+        {
+            throw new ArgumentException($"sealing a key file needs {SaltBytes} bytes of salt and {NonceBytes} of nonce");
+        }
+
         byte[] key = Derive(passphrase, salt, iterations);
         var ciphertext = new byte[privateKey.Length];
         var tag = new byte[AesGcm.TagByteSizes.MaxSize];

@@ -6,8 +6,14 @@ namespace Aegis.Core.Mempool;
 public enum MempoolAddResult
 {
     Added,
+
+    /// <summary>Already in the mempool, in a block in flight, or in the chain.</summary>
     Duplicate,
+
     Full,
+
+    /// <summary>The tx-index answer it came with is older than the replica's recent window: look it up again.</summary>
+    Stale,
 }
 
 /// <summary>

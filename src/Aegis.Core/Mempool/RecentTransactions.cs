@@ -4,15 +4,22 @@ using Aegis.Core.Ledger;
 namespace Aegis.Core.Mempool;
 
 /// <summary>
-/// Hashes of transactions committed in the last <c>DedupHorizonBlocks</c> heights with the height of each, so a
-/// proposal can be checked deterministically: every replica rejects the same repeats whatever its own height.
+/// Hashes of the transactions in the last committed heights: every block from <see cref="CompleteFrom"/> up to the
+/// committed tip. Together with a <see cref="TxHistory"/> that reaches <see cref="CompleteFrom"/> − 1 it answers exactly
+/// whether a transaction is in the chain; the window only bounds memory and how fresh a history must be.
 /// </summary>
 public sealed class RecentTransactions
 {
     private readonly Dictionary<Hash32, ulong> _heights = [];
     private readonly Queue<(ulong Height, Hash32[] Hashes)> _byHeight = new();
 
+    /// <param name="completeFrom">The first height whose transactions will be added (1 for a new chain).</param>
+    public RecentTransactions(ulong completeFrom = 1) => CompleteFrom = completeFrom;
+
     public int Count => _heights.Count;
+
+    /// <summary>Every committed block at this height or above has been added.</summary>
+    public ulong CompleteFrom { get; private set; }
 
     public void Add(ulong height, IReadOnlyList<Transaction> txs)
     {
@@ -26,13 +33,14 @@ public sealed class RecentTransactions
         _byHeight.Enqueue((height, hashes));
     }
 
-    /// <summary>True when <paramref name="hash"/> was committed at a height ≥ <paramref name="minHeight"/>.</summary>
-    public bool CommittedSince(Hash32 hash, ulong minHeight) => _heights.TryGetValue(hash, out ulong h) && h >= minHeight;
-
     public bool Contains(Hash32 hash) => _heights.ContainsKey(hash);
+
+    /// <summary>True when a history that indexed blocks up to <paramref name="indexedThrough"/> leaves no gap below this window.</summary>
+    public bool Covers(ulong indexedThrough) => indexedThrough + 1 >= CompleteFrom;
 
     public void EvictBelow(ulong height)
     {
+        CompleteFrom = Math.Max(CompleteFrom, height);
         while (_byHeight.Count > 0 && _byHeight.Peek().Height < height)
         {
             (ulong h, Hash32[] hashes) = _byHeight.Dequeue();

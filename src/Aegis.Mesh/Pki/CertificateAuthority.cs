@@ -1,4 +1,5 @@
 using Aegis.Core.Crypto;
+using Aegis.Node.Identity;
 
 namespace Aegis.Mesh.Pki;
 

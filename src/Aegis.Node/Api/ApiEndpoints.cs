@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
-using Aegis.Node.Monitoring;
 using Aegis.Network;
+using Aegis.Node.Monitoring;
 using Aegis.Node.Runtime;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;

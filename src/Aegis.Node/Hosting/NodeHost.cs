@@ -2,11 +2,12 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
+using Aegis.Network;
 using Aegis.Node.Api;
 using Aegis.Node.Configuration;
 using Aegis.Node.Dashboard;
+using Aegis.Node.Identity;
 using Aegis.Node.Monitoring;
-using Aegis.Network;
 using Aegis.Node.Runtime;
 using Aegis.Node.Security;
 using Aegis.Storage;
@@ -130,9 +131,10 @@ public static class NodeHost
         var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);
         await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ApiPerimeter.ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.PeerLimits(), peerMetrics, loggers.CreateLogger<PeerNetwork>());
         networkRef = network;
+        var runtimeMetrics = new RuntimeMetrics(metrics.ViewChanges, metrics.Failures, metrics.TxsCommitted, metrics.CommitLatency, metrics.StorageCommit);
         await using INodeRuntime runtime = self is null
             ? new ObserverRuntime(genesis, options, store, network, metrics, loggers.CreateLogger<ObserverRuntime>())
-            : new NodeRuntime(genesis, signer, options, store, network, metrics, loggers.CreateLogger<NodeRuntime>());
+            : new NodeRuntime(genesis, signer, options, store, network, runtimeMetrics, loggers.CreateLogger<NodeRuntime>());
         runtimeRef = runtime;
         readinessRef = new NodeReadiness(runtime, network, storageHealth);
 
@@ -148,11 +150,18 @@ public static class NodeHost
         await using DashboardService? dashboard = app.MapDashboard(services, self?.Index ?? -1, config, loggers);
         log.LogInformation("node {NodeId} ({Role} of {Count} validators) serving API on {ApiHost}:{ApiPort}, p2p on {P2pHost}:{P2pPort}, metrics on {MetricsPort}", nodeId, self is null ? "observer" : $"validator {self.Index}", genesis.Validators.Count, config.Api.Host, config.Api.Port, config.P2p.Host, config.P2p.Port, config.Monitoring.MetricsPort);
         await app.StartAsync(ct);
-        // Runs until stopped, or until the network finds this validator's key live in another process.
-        Task stopped = Task.Delay(Timeout.Infinite, ct);
-        await Task.WhenAny(stopped, network.IdentityConflict);
+
+        // Until Ctrl+C or SIGTERM, until consensus stops for good on a broken invariant (then the process fails), or
+        // until the network finds this validator's key live in another process.
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), runtime.Stopped, network.IdentityConflict);
+
         log.LogInformation("node {NodeId} stopping", nodeId);
         await app.StopAsync(CancellationToken.None);
+        if (runtime.Stopped.IsFaulted)
+        {
+            await runtime.Stopped;
+        }
+
         if (network.IdentityConflict.IsCompleted && !ct.IsCancellationRequested)
         {
             throw new IdentityConflictException(await network.IdentityConflict);

@@ -25,6 +25,12 @@ public interface INodeRuntime : IAsyncDisposable
     /// <summary>Transactions committed since this process started.</summary>
     long TxsCommitted { get; }
 
+    /// <summary>
+    /// Completes, faulted with the reason, when the node stops for good (a broken invariant, a store it can no longer
+    /// follow with); the host then ends the process instead of serving a node that no longer advances.
+    /// </summary>
+    Task Stopped { get; }
+
     Task StartAsync(CancellationToken ct);
 
     ValueTask<SubmitStatus> SubmitAsync(Transaction tx, CancellationToken ct);

@@ -1,5 +1,6 @@
 using Aegis.Core.Consensus;
 using Aegis.Core.Ledger;
+using Aegis.Core.Mempool;
 
 namespace Aegis.Node.Runtime;
 
@@ -8,11 +9,15 @@ internal abstract record NodeInput;
 
 internal sealed record PeerConsensusInput(VerifiedMessage Message) : NodeInput;
 
-internal sealed record TransactionInput(Transaction Transaction, TaskCompletionSource<SubmitStatus>? Reply, bool FromPeer) : NodeInput;
+/// <summary>A client's or a peer's transaction, with what the tx index said about it just before it was posted.</summary>
+internal sealed record TransactionInput(Transaction Transaction, TaskCompletionSource<SubmitStatus>? Reply, bool FromPeer, TxHistory History) : NodeInput;
 
-/// <summary>Many client transactions with one reply: the batch endpoint's path, one channel write for thousands of transactions.</summary>
-internal sealed record TransactionBatchInput(IReadOnlyList<Transaction> Transactions, TaskCompletionSource<SubmitStatus[]> Reply) : NodeInput;
+/// <summary>Many transactions with one reply: the batch endpoint's and gossip's path, one channel write for thousands of transactions.</summary>
+internal sealed record TransactionBatchInput(IReadOnlyList<Transaction> Transactions, TaskCompletionSource<SubmitStatus[]>? Reply, bool FromPeer, TxHistory History) : NodeInput;
 
-internal sealed record TickInput : NodeInput;
+internal sealed record TickInput : NodeInput
+{
+    public static readonly TickInput Instance = new();
+}
 
 internal sealed record SyncBlocksInput(int Peer, IReadOnlyList<CommittedBlock> Blocks) : NodeInput;

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Aegis.Core.Consensus;
+using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.Mempool;
@@ -13,131 +13,141 @@ namespace Aegis.Node.Runtime;
 // The event loop: drain a batch of inputs, step the replica, carry out its outputs.
 public sealed partial class NodeRuntime
 {
-    /// <summary>What one batch of replica outputs asks for, in the order the host must honour.</summary>
-    private sealed class Effects
+    private async Task RunLoopAsync(Session s)
     {
-        public List<ConsensusRecordEntry> Persist { get; } = [];
-
-        /// <summary>Consensus messages: they leave only after this batch (and every batch before it) is durable.</summary>
-        public List<ReplicaOutput> Sends { get; } = [];
-
-        /// <summary>Blocks executed in this batch, written together (group commit) before anything is sent or acknowledged.</summary>
-        public List<BlockWrite> Blocks { get; } = [];
-
-        public ulong TruncateBelow { get; set; }
-
-        /// <summary>The replica's state at the end of the batch, published once the batch is durable.</summary>
-        public ReplicaStatus? Status { get; set; }
-    }
-
-    private async Task RunLoopAsync(CancellationToken ct)
-    {
+        CancellationToken ct = s.Stop.Token;
         var batch = new List<NodeInput>(MaxBatch);
         try
         {
-            while (await _inbox.Reader.WaitToReadAsync(ct))
+            while (await s.Inbox.Reader.WaitToReadAsync(ct))
             {
                 batch.Clear();
-                while (batch.Count < MaxBatch && _inbox.Reader.TryRead(out NodeInput? input))
+                while (batch.Count < MaxBatch && s.Inbox.Reader.TryRead(out NodeInput? input))
                 {
                     batch.Add(input);
                 }
 
-                var effects = new Effects();
-                await StopOnFailureAsync(
-                    async () =>
-                    {
-                        await StepAsync(batch, effects, ct);
-                        effects.Status = _replica!.Status;
+                await StepAsync(s, batch, ct);
+                s.Pending.Status = s.Replica.Status;
 
-                        // The loop does not wait for the disk: the writer makes this batch durable (together with any
-                        // others queued behind it) and only then sends its messages, while the loop steps the next batch.
-                        await _writes.Writer.WriteAsync(effects, ct);
-                    },
-                    ct);
+                // The loop does not wait for the disk: the writer makes this batch durable (together with any others
+                // queued behind it) and only then sends its messages, while the loop steps the next batch.
+                await FlushAsync(s, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        catch (Exception ex)
+        {
+            // Storage or state failing under us is not survivable in place: the session stops rather than act on a
+            // state it could not save or check.
+            s.Fail(ex);
+        }
         finally
         {
-            _writes.Writer.TryComplete();
+            s.Writes.Writer.TryComplete();
+            s.Inbox.Writer.TryComplete();
+
+            // What the failed step did not answer yet (answered ones keep their answer) and what never got a turn.
+            foreach (NodeInput stepped in batch)
+            {
+                Refuse(stepped);
+            }
+
+            while (s.Inbox.Reader.TryRead(out NodeInput? left))
+            {
+                Refuse(left);
+            }
         }
+    }
+
+    /// <summary>An input the session will never step: whoever waits for an answer hears "unavailable, try again".</summary>
+    private static void Refuse(NodeInput input)
+    {
+        if (input is TransactionBatchInput { Reply: { } reply } b)
+        {
+            reply.TrySetResult(Unavailable(b.Transactions.Count));
+        }
+    }
+
+    /// <summary>Hands the pending batch to the writer, unless it asks for nothing at all.</summary>
+    private static async ValueTask FlushAsync(Session s, CancellationToken ct)
+    {
+        Effects e = s.Pending;
+        if (e.Status is not null && e.Status == s.LastStatus && e.Persist.Count == 0 && e.Sends.Count == 0 && e.Blocks.Count == 0 && e.TruncateBelow == 0)
+        {
+            e.Status = null;
+        }
+
+        if (e.IsEmpty)
+        {
+            return;
+        }
+
+        s.LastStatus = e.Status ?? s.LastStatus;
+        e.Seq = ++s.NextSeq;
+        s.Pending = new Effects();
+        await s.Writes.Writer.WriteAsync(e, ct);
     }
 
     /// <summary>
-    /// Runs one step of the loop or the writer. Storage or state failing under us is not survivable safely: the node
-    /// stops consensus rather than act on a state it could not save.
+    /// Keeps the writer within <see cref="Session.MaxUnwrittenHeights"/> of the replica's tip, so a tx-index answer read
+    /// now is exact up to where the replica's window starts. Waits at most for the groups already queued.
     /// </summary>
-    private async Task StopOnFailureAsync(Func<Task> step, CancellationToken ct)
+    private static async ValueTask KeepWriterCloseAsync(Session s, CancellationToken ct)
     {
-        try
+        while (true)
         {
-            await step();
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            LogLoopFailed(ex);
-            await _stopping.CancelAsync();
-            throw;
+            Task written = s.WrittenSignal;
+            if (s.Replica.CommittedHeight <= s.WrittenHeight + s.MaxUnwrittenHeights)
+            {
+                return;
+            }
+
+            await FlushAsync(s, ct);
+            await written.WaitHereAsync(ct);
         }
     }
 
-    private async Task StepAsync(List<NodeInput> batch, Effects effects, CancellationToken ct)
+    private async Task StepAsync(Session s, List<NodeInput> batch, CancellationToken ct)
     {
-        Replica replica = _replica!;
+        Replica replica = s.Replica;
         List<Transaction>? txs = null;
-        List<Action<SubmitStatus[]>>? replies = null;
-        var gossip = new List<Transaction>();
+        List<(TransactionBatchInput Input, int Start)>? submitted = null;
+        ulong historyThrough = ulong.MaxValue;
+        HashSet<Hash32>? historyCommitted = null;
         foreach (NodeInput input in batch)
         {
             switch (input)
             {
-                case TransactionInput t:
-                    int offset = txs?.Count ?? 0;
-                    (txs ??= []).Add(t.Transaction);
-                    (replies ??= []).Add(statuses =>
-                    {
-                        // A correct primary proposes what it accepts, and a faulty one would not gossip anyway: only
-                        // backups pass client transactions on (to the primary, and to whoever is primary next).
-                        if (statuses[offset] == SubmitStatus.Accepted && !t.FromPeer && !replica.IsPrimary)
-                        {
-                            gossip.Add(t.Transaction);
-                        }
-
-                        t.Reply?.TrySetResult(statuses[offset]);
-                    });
-                    break;
                 case TransactionBatchInput b:
-                    int start = txs?.Count ?? 0;
+                    (submitted ??= []).Add((b, txs?.Count ?? 0));
                     (txs ??= []).AddRange(b.Transactions);
-                    (replies ??= []).Add(statuses =>
-                    {
-                        SubmitStatus[] mine = statuses[start..(start + b.Transactions.Count)];
-                        for (int i = 0; i < mine.Length; i++)
-                        {
-                            if (mine[i] == SubmitStatus.Accepted && !replica.IsPrimary)
-                            {
-                                gossip.Add(b.Transactions[i]);
-                            }
-                        }
 
-                        b.Reply.TrySetResult(mine);
-                    });
+                    // One answer for the whole batch: each part is exact up to its own height, so the union is exact up
+                    // to the lowest of them.
+                    historyThrough = Math.Min(historyThrough, b.History.IndexedThrough);
+                    if (b.History.Committed.Count > 0)
+                    {
+                        (historyCommitted ??= []).UnionWith(b.History.Committed);
+                    }
+
                     break;
                 case PeerConsensusInput m:
-                    await ApplyAsync(replica.Receive(m.Message), effects, ct);
+                    await KeepWriterCloseAsync(s, ct);
+                    TxHistory history = m.Message.Message is PrePrepare pp && pp.Height > replica.CommittedHeight && pp.View >= replica.View
+                        ? await LookUpAsync(s, pp.Block.Transactions, ct)
+                        : TxHistory.None;
+                    await ApplyAsync(s, replica.Receive(m.Message, history), ct);
                     break;
                 case TickInput:
-                    await ApplyAsync(replica.Tick(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), effects, ct);
+                    await KeepWriterCloseAsync(s, ct);
+                    await ApplyAsync(s, replica.Tick(_time.GetUtcNow().ToUnixTimeMilliseconds()), ct);
                     break;
-                case SyncBlocksInput s:
-                    await ApplySyncAsync(s, effects, ct);
+                case SyncBlocksInput sync:
+                    await KeepWriterCloseAsync(s, ct);
+                    await ApplySyncAsync(s, sync, ct);
                     break;
             }
         }
@@ -146,25 +156,35 @@ public sealed partial class NodeRuntime
         {
             // One mempool call for the whole batch: this is where client load is absorbed.
             var results = new List<MempoolAddResult>(txs.Count);
-            await ApplyAsync(replica.SubmitTransactions(txs, results), effects, ct);
-            var statuses = new SubmitStatus[txs.Count];
-            for (int i = 0; i < statuses.Length; i++)
+            var history = new TxHistory(historyThrough, historyCommitted ?? TxHistory.None.Committed);
+            await ApplyAsync(s, replica.SubmitTransactions(txs, history, results), ct);
+            var gossip = new List<Transaction>();
+            foreach ((TransactionBatchInput b, int start) in submitted!)
             {
-                statuses[i] = results[i] switch
+                var mine = new SubmitStatus[b.Transactions.Count];
+                for (int i = 0; i < mine.Length; i++)
                 {
-                    MempoolAddResult.Added => SubmitStatus.Accepted,
-                    MempoolAddResult.Duplicate => SubmitStatus.Duplicate,
-                    _ => SubmitStatus.MempoolFull,
-                };
-                if (statuses[i] == SubmitStatus.MempoolFull)
-                {
-                    _submittedAt.TryRemove(txs[i].Hash, out _);
-                }
-            }
+                    mine[i] = results[start + i] switch
+                    {
+                        MempoolAddResult.Added => SubmitStatus.Accepted,
+                        MempoolAddResult.Duplicate => SubmitStatus.Duplicate,
+                        MempoolAddResult.Stale => SubmitStatus.Unavailable,
+                        _ => SubmitStatus.MempoolFull,
+                    };
 
-            foreach (Action<SubmitStatus[]> reply in replies!)
-            {
-                reply(statuses);
+                    // A correct primary proposes what it accepts, and a faulty one would not gossip anyway: only
+                    // backups pass client transactions on (to the primary, and to whoever is primary next).
+                    if (mine[i] == SubmitStatus.Accepted && !b.FromPeer && !replica.IsPrimary)
+                    {
+                        gossip.Add(b.Transactions[i]);
+                    }
+                    else if (mine[i] is SubmitStatus.MempoolFull or SubmitStatus.Unavailable)
+                    {
+                        _submittedAt.TryRemove(b.Transactions[i].Hash, out _);
+                    }
+                }
+
+                b.Reply?.TrySetResult(mine);
             }
 
             Gossip(gossip);
@@ -180,22 +200,35 @@ public sealed partial class NodeRuntime
         }
     }
 
-    private async Task ApplySyncAsync(SyncBlocksInput s, Effects effects, CancellationToken ct)
+    private async Task ApplySyncAsync(Session s, SyncBlocksInput sync, CancellationToken ct)
     {
-        Replica replica = _replica!;
+        Replica replica = s.Replica;
         ulong before = replica.CommittedHeight;
-        foreach (CommittedBlock b in s.Blocks)
+        foreach (CommittedBlock b in sync.Blocks)
         {
             if (b.Height <= replica.CommittedHeight)
             {
+                // Already committed, from consensus messages or an earlier chunk.
                 continue;
             }
 
-            await ApplyAsync(replica.SyncedBlock(b.Block, b.Certificate), effects, ct);
-            if (replica.CommittedHeight != b.Height)
+            if (b.Height > replica.CommittedHeight + 1)
             {
-                // Not a valid continuation (a bad chunk, or a lying peer): stop here.
-                LogSyncRejected(s.Peer, b.Height);
+                // Not an answer to anything we asked (it starts above our tip): perhaps to a request of an earlier
+                // process of ours. Nothing wrong with it; ask for what we do need.
+                _network.Send(sync.Peer, new SyncRequest(replica.CommittedHeight + 1, PeerMessage.MaxSyncBlocks));
+                break;
+            }
+
+            await ApplyAsync(s, replica.SyncedBlock(b.Block, b.Certificate), ct);
+            if (replica.CommittedHeight < b.Height)
+            {
+                // Not a valid continuation (a bad chunk, or a lying peer): stop here. (Committing past it is fine: the
+                // block let held certificates above it commit too.)
+                string reason = replica.CheckSyncedBlock(b.Block, b.Certificate) ?? "not committed";
+                LogSyncRejected(sync.Peer, b.Height, reason);
+                _metrics.Failure("sync_rejected");
+                _observer?.OnSyncRejected(sync.Peer, b.Height, reason);
                 break;
             }
         }
@@ -205,13 +238,19 @@ public sealed partial class NodeRuntime
         // Reads on the peer's side promise nothing on ours, so the request need not wait for this chunk to be durable.
         if (replica.CommittedHeight > before && _highestPeerHeight > replica.CommittedHeight)
         {
-            _network.Send(s.Peer, new SyncRequest(replica.CommittedHeight + 1, PeerMessage.MaxSyncBlocks));
+            _network.Send(sync.Peer, new SyncRequest(replica.CommittedHeight + 1, PeerMessage.MaxSyncBlocks));
         }
     }
 
-    private async Task ApplyAsync(IReadOnlyList<ReplicaOutput> outputs, Effects effects, CancellationToken ct)
+    /// <summary>
+    /// Carries out outputs in order. What the replica answers to <see cref="Replica.Executed"/> joins the end of the
+    /// queue: it may commit the next heights, and those must wait for the commits already queued before them.
+    /// </summary>
+    private async Task ApplyAsync(Session s, IReadOnlyList<ReplicaOutput> outputs, CancellationToken ct)
     {
-        foreach (ReplicaOutput output in outputs)
+        Effects effects = s.Pending;
+        var work = new Queue<ReplicaOutput>(outputs);
+        while (work.TryDequeue(out ReplicaOutput? output))
         {
             switch (output)
             {
@@ -228,25 +267,31 @@ public sealed partial class NodeRuntime
                     _network.Send(r.Peer, new SyncRequest(r.FromHeight, PeerMessage.MaxSyncBlocks));
                     break;
                 case CommitBlock c:
-                    Hash32 root = await ExecuteAsync(c.Block, c.Certificate, effects, ct);
-                    await ApplyAsync(_replica!.Executed(c.Block.Height, root), effects, ct);
+                    Hash32 root = await ExecuteAsync(s, c.Block, c.Certificate, ct);
+                    foreach (ReplicaOutput next in s.Replica.Executed(c.Block.Height, root))
+                    {
+                        work.Enqueue(next);
+                    }
+
                     break;
                 case ViewChanged v:
-                    if (!_replica!.IsPrimary)
+                    if (!s.Replica.IsPrimary)
                     {
                         // What we held (perhaps as the old primary, which gossips nothing) must reach the new primary.
-                        Gossip(_replica.Mempool.Snapshot());
+                        Gossip(s.Replica.Mempool.Snapshot());
                     }
 
                     _metrics.ViewChanges.Add(1);
                     LogViewChanged(v.View, _genesis.Validators[v.Primary].Id);
                     break;
                 case EvidenceFound e:
-                    _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", e.Evidence.Kind.ToString()));
+                    _metrics.Failure(e.Evidence.Kind.ToString());
                     LogEvidence(e.Evidence.Kind, e.Evidence.Validator, e.Evidence.Height, e.Evidence.View, e.Evidence.Description);
+                    _observer?.OnEvidence(e.Evidence);
                     break;
                 case ReplicaTrace t:
                     LogTrace(t.Message);
+                    _observer?.OnTrace(t.Message);
                     break;
             }
         }
@@ -256,69 +301,44 @@ public sealed partial class NodeRuntime
     /// Executes a committed block (pure, in memory) and queues it for the writer. The replica may go on at once;
     /// nothing leaves the node and no client hears of the block until the writer has stored it.
     /// </summary>
-    private async Task<Hash32> ExecuteAsync(Block block, CommitCertificate certificate, Effects effects, CancellationToken ct)
+    private async Task<Hash32> ExecuteAsync(Session s, Block block, CommitCertificate certificate, CancellationToken ct)
     {
-        ForgetWrittenBlocks();
+        InvariantViolationException.Assert(
+            block.Height == s.ExecutedHeight + 1 && (block.Height == 1 ? block.Header.PreviousHash == _genesis.Hash : block.Header.PreviousHash == s.ExecutedHash),
+            () => $"commit order: the replica committed block {block.Height} ({block.Hash.ToShortString()}, previous {block.Header.PreviousHash.ToShortString()}) after block {s.ExecutedHeight} ({s.ExecutedHash.ToShortString()})");
+        ForgetWrittenBlocks(s);
         IStateView stored = await _store.LoadStateViewAsync(block, ct);
-        ExecutionResult result = BlockExecutor.Execute(block, _stateRoot, new UnwrittenStateView(stored, _appliedUnwritten));
+        ExecutionResult result = BlockExecutor.Execute(block, s.StateRoot, new UnwrittenStateView(stored, s.AppliedUnwritten));
         var applied = new List<Hash32>();
         for (int i = 0; i < block.Transactions.Count; i++)
         {
             if (result.Outcomes[i] == TxOutcome.Applied)
             {
                 Hash32 hash = block.Transactions[i].Hash;
-                _appliedUnwritten.Add(hash);
+                s.AppliedUnwritten.Add(hash);
                 applied.Add(hash);
             }
         }
 
-        _unwrittenBlocks.Enqueue((block.Height, applied));
-        effects.Blocks.Add(new BlockWrite(block, certificate, result));
-        _stateRoot = result.StateRoot;
+        s.UnwrittenBlocks.Enqueue((block.Height, applied));
+        s.Pending.Blocks.Add(new BlockWrite(block, certificate, result));
+        s.StateRoot = result.StateRoot;
+        s.ExecutedHeight = block.Height;
+        s.ExecutedHash = block.Hash;
         return result.StateRoot;
     }
 
     /// <summary>Drops what the writer has stored from the loop's view of unwritten blocks: the store answers for those now.</summary>
-    private void ForgetWrittenBlocks()
+    private static void ForgetWrittenBlocks(Session s)
     {
-        ulong written = Volatile.Read(ref _writtenHeight);
-        while (_unwrittenBlocks.TryPeek(out (ulong Height, List<Hash32> Applied) b) && b.Height <= written)
+        ulong written = s.WrittenHeight;
+        while (s.UnwrittenBlocks.TryPeek(out (ulong Height, List<Hash32> Applied) b) && b.Height <= written)
         {
-            _unwrittenBlocks.Dequeue();
+            s.UnwrittenBlocks.Dequeue();
             foreach (Hash32 hash in b.Applied)
             {
-                _appliedUnwritten.Remove(hash);
+                s.AppliedUnwritten.Remove(hash);
             }
-        }
-    }
-
-    /// <summary>After the group is durable: metrics, waiting clients, event subscribers.</summary>
-    private void Announce(BlockWrite written)
-    {
-        Block block = written.Block;
-        _metrics.TxsCommitted.Add(block.Transactions.Count);
-        Interlocked.Add(ref _txsCommitted, block.Transactions.Count);
-        long now = Stopwatch.GetTimestamp();
-        for (int i = 0; i < block.Transactions.Count; i++)
-        {
-            Hash32 hash = block.Transactions[i].Hash;
-            if (_submittedAt.TryRemove(hash, out long submitted))
-            {
-                _metrics.CommitLatency.Record(Stopwatch.GetElapsedTime(submitted, now).TotalSeconds);
-            }
-
-            _waiters.Complete(hash, block.Height, block.Hash);
-        }
-
-        var evt = new BlockEvent(block.Height, block.Hash, block.Transactions.Count, written.Certificate.View, block.Header.TimestampMs);
-        foreach (var subscriber in _subscribers.Values)
-        {
-            subscriber.Writer.TryWrite(evt);
-        }
-
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            LogCommitted(block.Height, written.Certificate.View, block.Transactions.Count, block.Hash.ToShortString());
         }
     }
 
@@ -327,9 +347,6 @@ public sealed partial class NodeRuntime
     {
         public bool IsTxApplied(Hash32 txHash) => appliedUnwritten.Contains(txHash) || stored.IsTxApplied(txHash);
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "committed height {Height} in view {View}: {TxCount} txs, block {BlockHash}")]
-    private partial void LogCommitted(ulong height, ulong view, int txCount, string blockHash);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "installed view {View}, primary {Primary}")]
     private partial void LogViewChanged(ulong view, string primary);
@@ -340,9 +357,6 @@ public sealed partial class NodeRuntime
     [LoggerMessage(Level = LogLevel.Debug, Message = "consensus: {Trace}")]
     private partial void LogTrace(string trace);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "sync chunk from validator {Peer} rejected at height {Height}")]
-    private partial void LogSyncRejected(int peer, ulong height);
-
-    [LoggerMessage(Level = LogLevel.Critical, Message = "consensus stopped: storage or state failure")]
-    private partial void LogLoopFailed(Exception ex);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sync chunk from validator {Peer} rejected at height {Height}: {Reason}")]
+    private partial void LogSyncRejected(int peer, ulong height, string reason);
 }

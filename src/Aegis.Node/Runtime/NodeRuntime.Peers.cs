@@ -1,12 +1,14 @@
 using Aegis.Core.Consensus;
-using Aegis.Core.Encoding;
+using Aegis.Core.Consensus.Messages;
+using Aegis.Core.Ledger;
+using Aegis.Core.Mempool;
 using Aegis.Network;
 using Aegis.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Aegis.Node.Runtime;
 
-// Messages from peers: verified on the connection's reader thread (in parallel), then posted to the loop.
+// Messages from peers: verified on the connection's reader (in parallel), then posted to the loop.
 public sealed partial class NodeRuntime
 {
     public async ValueTask HandleAsync(PeerConnectionInfo from, PeerMessage message, CancellationToken ct)
@@ -14,7 +16,7 @@ public sealed partial class NodeRuntime
         switch (message)
         {
             case ConsensusEnvelope c:
-                if (from.Validator < 0)
+                if (from.Validator < 0 || _session is not { } session)
                 {
                     return;
                 }
@@ -22,25 +24,36 @@ public sealed partial class NodeRuntime
                 VerifiedMessage? verified = _verifier.Verify(c.Message, out string? error);
                 if (verified is null)
                 {
-                    _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "invalid_message"));
+                    _metrics.Failure("invalid_message");
                     LogRejected(from.Id, error!);
                     return;
                 }
 
-                if (c.Message is Aegis.Core.Consensus.Messages.StatusMessage status && status.CommittedHeight > _highestPeerHeight)
+                if (c.Message is StatusMessage status && status.CommittedHeight > _highestPeerHeight)
                 {
                     _highestPeerHeight = status.CommittedHeight;
                 }
 
-                await _inbox.Writer.WriteAsync(new PeerConsensusInput(verified), ct);
+                await PostAsync(session, new PeerConsensusInput(verified), ct);
                 break;
 
             case TransactionsGossip g:
-                foreach (Aegis.Core.Ledger.Transaction tx in g.Transactions)
+                if (_session is not { } gossipSession || g.Transactions.Count == 0)
                 {
-                    await _inbox.Writer.WriteAsync(new TransactionInput(tx, null, FromPeer: true), ct);
+                    return;
                 }
 
+                TxHistory history;
+                try
+                {
+                    history = await LookUpAsync(gossipSession, g.Transactions, ct);
+                }
+                catch (Exception ex) when (IsStorageFailure(ex))
+                {
+                    return;
+                }
+
+                await PostAsync(gossipSession, new TransactionBatchInput(g.Transactions, null, FromPeer: true, history), ct);
                 break;
 
             case SyncRequest r:
@@ -49,10 +62,18 @@ public sealed partial class NodeRuntime
                     return;
                 }
 
-                IReadOnlyList<StoredBlock> blocks = await _store.GetBlocksAsync(r.FromHeight, Math.Clamp(r.MaxBlocks, 1, PeerMessage.MaxSyncBlocks), ct);
+                IReadOnlyList<StoredBlock> blocks;
+                try
+                {
+                    blocks = await _store.GetBlocksAsync(r.FromHeight, Math.Clamp(r.MaxBlocks, 1, PeerMessage.MaxSyncBlocks), ct);
+                }
+                catch (Exception ex) when (IsStorageFailure(ex))
+                {
+                    return;
+                }
 
                 // Bounded by bytes as well as count: 256 full blocks would not fit in one frame.
-                var chunk = new List<Aegis.Core.Ledger.CommittedBlock>();
+                var chunk = new List<CommittedBlock>();
                 long bytes = 0;
                 foreach (StoredBlock b in blocks)
                 {
@@ -62,7 +83,7 @@ public sealed partial class NodeRuntime
                         break;
                     }
 
-                    chunk.Add(new Aegis.Core.Ledger.CommittedBlock(b.Block, b.Certificate));
+                    chunk.Add(new CommittedBlock(b.Block, b.Certificate));
                 }
 
                 if (chunk.Count > 0)
@@ -73,9 +94,9 @@ public sealed partial class NodeRuntime
                 break;
 
             case SyncResponse s:
-                if (from.Validator >= 0 || s.Blocks.Count > 0)
+                if (from.Validator >= 0 && s.Blocks.Count > 0 && _session is { } syncSession)
                 {
-                    await _inbox.Writer.WriteAsync(new SyncBlocksInput(from.Validator, s.Blocks), ct);
+                    await PostAsync(syncSession, new SyncBlocksInput(from.Validator, s.Blocks), ct);
                 }
 
                 break;

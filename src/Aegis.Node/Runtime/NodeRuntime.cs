@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Threading.Channels;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
+using Aegis.Core.Mempool;
 using Aegis.Core.State;
-using Aegis.Node.Monitoring;
 using Aegis.Network;
 using Aegis.Storage;
 using Microsoft.Extensions.Logging;
@@ -13,10 +12,19 @@ using Microsoft.Extensions.Logging;
 namespace Aegis.Node.Runtime;
 
 /// <summary>
-/// The plumbing around one <see cref="Replica"/>: a single event loop reads inputs from a channel, steps the replica
-/// and executes committed blocks; a writer behind it makes each batch's consensus record and blocks durable, in one
-/// transaction, before any of the batch's messages go out or any client hears of its blocks. Everything else (API,
-/// network readers, the ticker) only posts inputs, so the replica never sees two threads.
+/// The host around one <see cref="Replica"/>, the same code in a node and in the simulator: a single event loop
+/// reads inputs from a channel, steps the replica and executes committed blocks; a writer behind it makes each batch's
+/// consensus record and blocks durable, in one group, before any of the batch's messages go out or any client hears
+/// of its blocks. Everything else (API, network readers, the ticker) only posts inputs, so the replica never sees two
+/// threads. Written against <see cref="INodeStore"/>, <see cref="IPeerNetwork"/> and <see cref="TimeProvider"/> only,
+/// and it never starts threads of its own: its tasks continue wherever their awaits resume, on the thread pool in a
+/// node and on the simulator's single thread there.
+/// <para>
+/// Failures: storage failing under consensus stops it (nothing undurable was ever sent, so nothing is lost) and the
+/// runtime starts again from what is durable once the store answers (<see cref="NodeRuntimeOptions.RecoveryDelay"/>);
+/// a broken invariant (<see cref="InvariantViolationException"/>, a block the store refuses) stops consensus for good,
+/// loudly, and completes <see cref="Stopped"/> with it.
+/// </para>
 /// </summary>
 public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
 {
@@ -27,24 +35,23 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     private readonly NodeRuntimeOptions _options;
     private readonly INodeStore _store;
     private readonly IPeerNetwork _network;
+    private readonly RuntimeMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly AegisMetrics _metrics;
-    private readonly MessageVerifier _verifier;
-    private readonly Channel<NodeInput> _inbox = Channel.CreateBounded<NodeInput>(new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly TimeProvider _time;
+    private readonly IMessageVerifier _verifier;
+    private readonly IRuntimeObserver? _observer;
     private readonly CommitWaiters _waiters = new();
     private readonly ConcurrentDictionary<Hash32, long> _submittedAt = new();
     private readonly ConcurrentDictionary<Guid, Channel<BlockEvent>> _subscribers = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private Replica? _replica;
-    private Hash32 _stateRoot;
-    private Task? _loop;
-    private Task? _writer;
-    private Task? _ticker;
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile Session? _session;
+    private Task? _supervisor;
     private volatile NodeSnapshot _snapshot;
     private ulong _highestPeerHeight;
     private long _txsCommitted;
 
-    public NodeRuntime(Genesis genesis, ISigner signer, NodeRuntimeOptions options, INodeStore store, IPeerNetwork network, AegisMetrics metrics, ILogger<NodeRuntime> logger)
+    public NodeRuntime(Genesis genesis, ISigner signer, NodeRuntimeOptions options, INodeStore store, IPeerNetwork network, RuntimeMetrics metrics, ILogger<NodeRuntime> logger, TimeProvider? time = null)
     {
         _genesis = genesis;
         _signer = signer;
@@ -53,8 +60,10 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
         _network = network;
         _metrics = metrics;
         _logger = logger;
-        _verifier = new MessageVerifier(genesis);
-        _snapshot = new NodeSnapshot(0, genesis.Hash, 0, 0, false, 0, 0, 0, 0, DateTimeOffset.UtcNow);
+        _time = time ?? TimeProvider.System;
+        _verifier = options.Verifier ?? new MessageVerifier(genesis);
+        _observer = options.Observer;
+        _snapshot = new NodeSnapshot(0, genesis.Hash, 0, 0, false, 0, 0, 0, 0, _time.GetUtcNow());
     }
 
     public NodeSnapshot Snapshot => _snapshot;
@@ -63,74 +72,62 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
 
     public INodeStore Store => _store;
 
-    public bool Started => _loop is not null;
+    public bool Started => _supervisor is not null;
 
     public bool IsValidator => true;
 
     /// <summary>Transactions committed since this process started.</summary>
     public long TxsCommitted => Interlocked.Read(ref _txsCommitted);
 
-    /// <summary>Loads the chain position and the consensus record from storage, rebuilds the replica and starts the loop.</summary>
+    /// <summary>Completes when consensus has stopped for good: faulted with the broken invariant, or done after <see cref="DisposeAsync"/>.</summary>
+    public Task Stopped => _stopped.Task;
+
+    /// <summary>Loads the chain position and the consensus record from storage, rebuilds the replica, starts the loop and the network.</summary>
+    /// <exception cref="StorageException">the store cannot be read.</exception>
+    /// <exception cref="InvariantViolationException">the stored consensus record contradicts itself.</exception>
     public async Task StartAsync(CancellationToken ct)
     {
-        ChainTip tip = await _store.GetTipAsync(ct);
-        var recent = new List<(CommittedBlock, Hash32)>();
-        ulong horizon = (ulong)_genesis.Parameters.DedupHorizonBlocks;
-        for (ulong h = tip.Height > horizon ? tip.Height - horizon + 1 : 1; h <= tip.Height; h += PeerMessage.MaxSyncBlocks)
-        {
-            foreach (StoredBlock b in await _store.GetBlocksAsync(h, PeerMessage.MaxSyncBlocks, ct))
-            {
-                recent.Add((new CommittedBlock(b.Block, b.Certificate), b.StateRootAfter));
-            }
-        }
-
-        ChainPosition position = ChainPosition.FromRecent(_genesis, recent);
-        _stateRoot = tip.Height == 0 ? BlockExecutor.GenesisStateRoot : tip.StateRoot;
-
-        var replica = new Replica(_genesis, _signer, _options.Replica, position);
-        IReadOnlyList<ConsensusRecordEntry> record = await _store.ReadConsensusRecordAsync(ct);
-        replica.Restore(record.Select(e => RecordEntry.FromBytes(e.Data)));
-        _replica = replica;
-        PublishSnapshot(replica.Status);
-        LogStarted(tip.Height, replica.View, record.Count);
-
-        _loop = Task.Run(() => RunLoopAsync(_stopping.Token), CancellationToken.None);
-        _writer = Task.Run(() => RunWriterAsync(_stopping.Token), CancellationToken.None);
-        _ticker = Task.Run(() => RunTickerAsync(_stopping.Token), CancellationToken.None);
+        Session session = await OpenSessionAsync(ct);
+        _session = session;
+        _supervisor = SuperviseAsync(session);
         _network.Start(this);
     }
 
     /// <summary>Offers a client transaction to the mempool (and, if new, to the peers' mempools).</summary>
-    public async ValueTask<SubmitStatus> SubmitAsync(Transaction tx, CancellationToken ct)
-    {
-        if (_loop is null || _stopping.IsCancellationRequested)
-        {
-            return SubmitStatus.Unavailable;
-        }
-
-        var reply = new TaskCompletionSource<SubmitStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _submittedAt.TryAdd(tx.Hash, Stopwatch.GetTimestamp());
-        await _inbox.Writer.WriteAsync(new TransactionInput(tx, reply, FromPeer: false), ct);
-        return await reply.Task.WaitAsync(ct);
-    }
+    public async ValueTask<SubmitStatus> SubmitAsync(Transaction tx, CancellationToken ct) => (await SubmitManyAsync([tx], ct))[0];
 
     /// <summary>Offers many transactions at once; one status per transaction, in order.</summary>
     public async ValueTask<SubmitStatus[]> SubmitManyAsync(IReadOnlyList<Transaction> txs, CancellationToken ct)
     {
-        if (_loop is null || _stopping.IsCancellationRequested)
+        Session? s = _session;
+        if (s is null || s.Stop.IsCancellationRequested)
         {
-            return [.. txs.Select(_ => SubmitStatus.Unavailable)];
+            return Unavailable(txs.Count);
         }
 
-        var reply = new TaskCompletionSource<SubmitStatus[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        long now = Stopwatch.GetTimestamp();
+        TxHistory history;
+        try
+        {
+            history = await LookUpAsync(s, txs, ct);
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            return Unavailable(txs.Count);
+        }
+
+        long now = _time.GetTimestamp();
         foreach (Transaction tx in txs)
         {
             _submittedAt.TryAdd(tx.Hash, now);
         }
 
-        await _inbox.Writer.WriteAsync(new TransactionBatchInput(txs, reply), ct);
-        return await reply.Task.WaitAsync(ct);
+        var reply = new TaskCompletionSource<SubmitStatus[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!await PostAsync(s, new TransactionBatchInput(txs, reply, FromPeer: false, history), ct))
+        {
+            return Unavailable(txs.Count);
+        }
+
+        return await reply.Task.WaitHereAsync(ct);
     }
 
     /// <summary>Completes when the transaction is committed and durable on this node.</summary>
@@ -145,7 +142,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
                 _waiters.Complete(txHash, location.Height, location.BlockHash);
             }
 
-            return await waiter.Task.WaitAsync(ct);
+            return await waiter.Task.WaitHereAsync(ct);
         }
         finally
         {
@@ -174,34 +171,170 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
-        _inbox.Writer.TryComplete();
-        foreach (Task? t in new[] { _loop, _writer, _ticker })
+        if (_disposing.IsCancellationRequested)
         {
-            if (t is not null)
-            {
-                try
-                {
-                    await t;
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
+            return;
+        }
+
+        _disposing.Cancel();
+        if (_supervisor is not null)
+        {
+            await _supervisor;
         }
 
         _waiters.CancelAll();
-
-        _stopping.Dispose();
+        _stopped.TrySetResult();
+        _disposing.Dispose();
     }
 
-    private async Task RunTickerAsync(CancellationToken ct)
+    /// <summary>Runs sessions one after the other: a storage failure ends one, and the next starts from what is durable.</summary>
+    private async Task SuperviseAsync(Session session)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.TickMs));
-        while (await timer.WaitForNextTickAsync(ct))
+        while (true)
         {
-            // A full inbox means the loop is busy; a missed tick only delays timers.
-            _inbox.Writer.TryWrite(new TickInput());
+            Exception? failure = await RunSessionAsync(session);
+            _session = null;
+            if (_disposing.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (failure is null || !IsStorageFailure(failure))
+            {
+                Exception reason = failure ?? new InvariantViolationException("consensus stopped without a reason");
+                LogStopped(reason, (reason as InvariantViolationException)?.Evidence?.Description ?? "");
+                _observer?.OnStopped(reason);
+                _waiters.CancelAll();
+                _stopped.TrySetException(reason);
+                return;
+            }
+
+            LogRecovering(failure);
+            _metrics.Failure("storage");
+            _observer?.OnRecovering(failure);
+            Session? next = null;
+            while (next is null)
+            {
+                try
+                {
+                    await Task.Delay(_options.RecoveryDelay, _time, _disposing.Token);
+                    next = await OpenSessionAsync(_disposing.Token);
+                }
+                catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex) when (IsStorageFailure(ex))
+                {
+                    LogRecovering(ex);
+                }
+                catch (Exception ex)
+                {
+                    LogStopped(ex, (ex as InvariantViolationException)?.Evidence?.Description ?? "");
+                    _observer?.OnStopped(ex);
+                    _stopped.TrySetException(ex);
+                    return;
+                }
+            }
+
+            session = next;
+            _session = session;
+        }
+    }
+
+    /// <summary>The store failing under us, as opposed to a bug or a broken invariant: worth starting again from what it holds.</summary>
+    private static bool IsStorageFailure(Exception ex) =>
+        ex is (StorageException and not BlockRejectedException) or System.Data.Common.DbException or IOException;
+
+    /// <summary>Reads what a (re)started replica needs from the store: its tip, the last blocks, the consensus record.</summary>
+    private async Task<Session> OpenSessionAsync(CancellationToken ct)
+    {
+        ChainTip tip = await _store.GetTipAsync(ct);
+        var recent = new List<(CommittedBlock, Hash32)>();
+        ulong horizon = (ulong)_genesis.Parameters.DedupHorizonBlocks;
+        for (ulong h = tip.Height > horizon ? tip.Height - horizon + 1 : 1; h <= tip.Height; h += PeerMessage.MaxSyncBlocks)
+        {
+            foreach (StoredBlock b in await _store.GetBlocksAsync(h, PeerMessage.MaxSyncBlocks, ct))
+            {
+                recent.Add((new CommittedBlock(b.Block, b.Certificate), b.StateRootAfter));
+            }
+        }
+
+        ChainPosition position = ChainPosition.FromRecent(_genesis, recent);
+        var replica = new Replica(_genesis, _signer, _options.Replica, position);
+        IReadOnlyList<ConsensusRecordEntry> record = await _store.ReadConsensusRecordAsync(ct);
+        replica.Restore(record.Select(e => RecordEntry.FromBytes(e.Data)));
+        var session = new Session(replica, tip, Math.Max(1, _genesis.Parameters.DedupHorizonBlocks / 2), _disposing.Token);
+        session.LastStatus = replica.Status;
+        PublishSnapshot(replica.Status);
+        LogStarted(tip.Height, replica.View, record.Count);
+        return session;
+    }
+
+    /// <summary>Runs one session's loop, writer and ticker until the first of them fails or the runtime is disposed; returns the failure.</summary>
+    private async Task<Exception?> RunSessionAsync(Session s)
+    {
+        await Task.WhenAll(RunLoopAsync(s), RunWriterAsync(s), RunTickerAsync(s));
+        s.Dispose();
+        return s.Fault;
+    }
+
+    /// <summary>Posts to the session's loop; false when that session has ended.</summary>
+    private static async ValueTask<bool> PostAsync(Session s, NodeInput input, CancellationToken ct)
+    {
+        try
+        {
+            await s.Inbox.Writer.WriteAsync(input, ct);
+            return true;
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// What the tx index says about <paramref name="txs"/>. The written height is read first, so the index read after
+    /// it holds at least every block up to it: the answer is exact up to that height.
+    /// </summary>
+    private async Task<TxHistory> LookUpAsync(Session s, IReadOnlyList<Transaction> txs, CancellationToken ct)
+    {
+        ulong through = s.WrittenHeight;
+        if (_options.UnsafeIgnoreTxIndex)
+        {
+            return new TxHistory(through, TxHistory.None.Committed);
+        }
+
+        var hashes = new Hash32[txs.Count];
+        for (int i = 0; i < hashes.Length; i++)
+        {
+            hashes[i] = txs[i].Hash;
+        }
+
+        IReadOnlySet<Hash32> committed = await _store.FindAppliedTxsAsync(hashes, ct);
+        return new TxHistory(through, committed);
+    }
+
+    private static SubmitStatus[] Unavailable(int count)
+    {
+        var statuses = new SubmitStatus[count];
+        Array.Fill(statuses, SubmitStatus.Unavailable);
+        return statuses;
+    }
+
+    private async Task RunTickerAsync(Session s)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.TickMs), _time);
+            while (await timer.WaitForNextTickAsync(s.Stop.Token))
+            {
+                // A full inbox means the loop is busy; a missed tick only delays timers.
+                s.Inbox.Writer.TryWrite(TickInput.Instance);
+            }
+        }
+        catch (OperationCanceledException) when (s.Stop.IsCancellationRequested)
+        {
         }
     }
 
@@ -219,9 +352,15 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
             s.StableCheckpoint,
             Math.Max(_highestPeerHeight, s.CommittedHeight),
             s.ViewChanges,
-            s.CommittedHeight != previous.Height ? DateTimeOffset.UtcNow : previous.LastCommitAt);
+            s.CommittedHeight != previous.Height ? _time.GetUtcNow() : previous.LastCommitAt);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "consensus started at height {Height}, view {View}, {RecordEntries} record entries replayed")]
     private partial void LogStarted(ulong height, ulong view, int recordEntries);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "consensus stopped: storage failed; nothing undurable was sent, it starts again from the store")]
+    private partial void LogRecovering(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "consensus stopped for good: an invariant broke ({Evidence})")]
+    private partial void LogStopped(Exception ex, string evidence);
 }

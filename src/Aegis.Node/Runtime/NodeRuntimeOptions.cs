@@ -10,4 +10,26 @@ public sealed record NodeRuntimeOptions
     public int TickMs { get; init; } = 50;
 
     public ReplicaOptions Replica { get; init; } = new();
+
+    /// <summary>After storage failed under consensus, how long before the runtime tries again from what is durable.</summary>
+    public TimeSpan RecoveryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Checks incoming consensus messages; a <see cref="MessageVerifier"/> over the genesis unless given.</summary>
+    public IMessageVerifier? Verifier { get; init; }
+
+    public IRuntimeObserver? Observer { get; init; }
+
+    /// <summary>
+    /// Simulator-only fault injection (<c>aegis sim --plant-bug release-before-durable</c>): the writer lets a group's
+    /// messages and acknowledgements out as soon as it has handed the group to the store, instead of once the store
+    /// says it is durable. A planted bug for proving the simulator catches it; the node's configuration has no key for it.
+    /// </summary>
+    public bool UnsafeReleaseBeforeDurable { get; init; }
+
+    /// <summary>
+    /// Simulator-only fault injection (<c>aegis sim --plant-bug ignore-tx-index</c>): the runtime answers every tx-index
+    /// lookup with "not committed", so only the replica's recent window catches repeats — how nodes behaved before the
+    /// index was consulted, when a transaction could be committed a second time once its first commit was old enough.
+    /// </summary>
+    public bool UnsafeIgnoreTxIndex { get; init; }
 }

@@ -42,6 +42,7 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
     private readonly ConcurrentDictionary<Guid, Channel<BlockEvent>> _subscribers = new();
     private readonly Dictionary<ulong, Hash32> _roots = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile NodeSnapshot _snapshot;
     private Task? _loop;
     private Task? _ticker;
@@ -74,6 +75,8 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
     public bool Started => _loop is not null;
 
     public bool IsValidator => false;
+
+    public Task Stopped => _stopped.Task;
 
     public long TxsCommitted => Interlocked.Read(ref _txsCommitted);
 
@@ -266,6 +269,7 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
             // A store that fails under us leaves nothing safe to serve from memory: stop following, loudly.
             LogFollowFailed(ex);
             await _stopping.CancelAsync();
+            _stopped.TrySetException(ex);
             throw;
         }
     }

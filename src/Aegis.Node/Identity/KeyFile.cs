@@ -1,19 +1,14 @@
 using System.Security.Cryptography;
-using System.Text.Encodings.Web;
-using System.Text.Json;
+using Aegis.Core.Crypto;
 
-namespace Aegis.Core.Crypto;
+namespace Aegis.Node.Identity;
 
 /// <summary>
-/// A node's identity key on disk: JSON with the algorithm, the private key and the public key (as a cross-check),
-/// written atomically with mode 0600. The one place in Aegis.Core that touches the file system: key files are
-/// operator artefacts read once at startup, never consensus input.
+/// A node's identity key on disk (its content is <see cref="KeyFileFormat"/>), written atomically with mode 0600 and
+/// refused when anyone else may read it. Key files are operator artefacts read once at startup, never consensus input.
 /// </summary>
 public static class KeyFile
 {
-    // A key file is a few hundred bytes; a cap keeps a wrong path (a log, a disk image) from being read whole.
-    private const long MaxFileSize = 64 * 1024;
-
     // Like ssh: any permission for group or others on a private key is refused, not just read.
     private const UnixFileMode GroupOrOther =
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
@@ -33,17 +28,9 @@ public static class KeyFile
             throw new IOException($"key file {path} already exists; refusing to overwrite an identity");
         }
 
-        byte[] privateKey = signer.ExportPrivateKey();
-        string algorithm = PublicKey.AlgorithmName(signer.PublicKey.Algorithm);
-        var doc = new KeyFileDocument
-        {
-            Algorithm = algorithm,
-            PrivateKey = string.IsNullOrEmpty(passphrase) ? Convert.ToBase64String(privateKey) : null,
-            EncryptedPrivateKey = string.IsNullOrEmpty(passphrase) ? null : KeyFileEncryption.Seal(privateKey, passphrase, algorithm, signer.PublicKey.ToString()),
-            PublicKey = signer.PublicKey.ToString(),
-        };
-        CryptographicOperations.ZeroMemory(privateKey);
-
+        byte[] content = string.IsNullOrEmpty(passphrase)
+            ? KeyFileFormat.Serialize(signer)
+            : KeyFileFormat.SerializeSealed(signer, passphrase, RandomNumberGenerator.GetBytes(KeyFileEncryption.SaltBytes), RandomNumberGenerator.GetBytes(KeyFileEncryption.NonceBytes));
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null)
         {
@@ -62,12 +49,7 @@ public static class KeyFile
         {
             using (var stream = new FileStream(temp, options))
             {
-                // The relaxed encoder leaves '+' in base64 as is (the default writes \u002B): the file is read by people too.
-                using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-                {
-                    JsonSerializer.Serialize(json, doc, KeyFileJsonContext.Default.KeyFileDocument);
-                }
-
+                stream.Write(content);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -80,6 +62,7 @@ public static class KeyFile
         }
         finally
         {
+            CryptographicOperations.ZeroMemory(content);
             File.Delete(temp);
         }
     }
@@ -103,50 +86,20 @@ public static class KeyFile
             throw new UnauthorizedAccessException($"key file {path} is accessible by other users; run 'chmod 600 {path}'");
         }
 
-        if (new FileInfo(path).Length > MaxFileSize)
+        if (new FileInfo(path).Length > KeyFileFormat.MaxBytes)
         {
-            throw new FormatException($"key file {path}: larger than {MaxFileSize} bytes, not a key file");
+            throw new FormatException($"key file {path}: larger than {KeyFileFormat.MaxBytes} bytes, not a key file");
         }
 
-        KeyFileDocument? doc;
+        byte[] content = File.ReadAllBytes(path);
         try
         {
-            doc = JsonSerializer.Deserialize(File.ReadAllText(path), KeyFileJsonContext.Default.KeyFileDocument);
-        }
-        catch (JsonException ex)
-        {
-            throw new FormatException($"key file {path}: not valid key file JSON ({ex.Message})", ex);
-        }
-
-        if (doc is null)
-        {
-            throw new FormatException($"key file {path}: expected a JSON object with algorithm, private_key and public_key");
-        }
-
-        KeyAlgorithm algorithm = Field(path, "algorithm", () => PublicKey.ParseAlgorithm(doc.Algorithm ?? throw new FormatException("missing (ecdsa-p256 or ed25519)")));
-        PublicKey recorded = Field(path, "public_key", () => PublicKey.Parse(doc.PublicKey ?? throw new FormatException("missing")));
-        byte[] privateKey = doc.EncryptedPrivateKey is { } sealedKey
-            ? string.IsNullOrEmpty(passphrase)
-                ? throw new FormatException($"key file {path} is encrypted; set AEGIS_ENCRYPTION_KEY to its passphrase")
-                : Field(path, "encrypted_private_key", () => KeyFileEncryption.Open(sealedKey, passphrase, doc.Algorithm!, doc.PublicKey!))
-            : Field(path, "private_key", () => DecodeBase64(doc.PrivateKey));
-        IExportableSigner signer;
-        try
-        {
-            signer = Field(path, "private_key", () => Signers.FromPrivateKey(algorithm, privateKey));
+            return KeyFileFormat.Parse(content, path, passphrase);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(privateKey);
+            CryptographicOperations.ZeroMemory(content);
         }
-
-        if (!signer.PublicKey.Equals(recorded))
-        {
-            (signer as IDisposable)?.Dispose();
-            throw new FormatException($"key file {path}: public_key does not match private_key");
-        }
-
-        return signer;
     }
 
     /// <summary>Reads a key file that must hold an ECDSA P-256 key (for callers typed to <see cref="EcdsaP256Signer"/>).</summary>
@@ -160,34 +113,5 @@ public static class KeyFile
 
         (signer as IDisposable)?.Dispose();
         throw new FormatException($"key file {path}: holds an {PublicKey.AlgorithmName(signer.PublicKey.Algorithm)} key, but this caller needs ecdsa-p256");
-    }
-
-    private static T Field<T>(string path, string field, Func<T> parse)
-    {
-        try
-        {
-            return parse();
-        }
-        catch (FormatException ex)
-        {
-            throw new FormatException($"key file {path}: {field}: {ex.Message}", ex);
-        }
-    }
-
-    private static byte[] DecodeBase64(string? text)
-    {
-        if (text is null)
-        {
-            throw new FormatException("missing");
-        }
-
-        try
-        {
-            return Convert.FromBase64String(text);
-        }
-        catch (FormatException ex)
-        {
-            throw new FormatException("not valid base64", ex);
-        }
     }
 }

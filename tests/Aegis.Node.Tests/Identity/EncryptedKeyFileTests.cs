@@ -1,8 +1,9 @@
 using System.Runtime.Versioning;
 using System.Text.Json.Nodes;
 using Aegis.Core.Crypto;
+using Aegis.Node.Identity;
 
-namespace Aegis.Core.Tests.Crypto;
+namespace Aegis.Node.Tests.Identity;
 
 [UnsupportedOSPlatform("windows")]
 public sealed class EncryptedKeyFileTests : IDisposable

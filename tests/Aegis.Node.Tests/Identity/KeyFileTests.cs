@@ -1,7 +1,8 @@
 using System.Runtime.Versioning;
 using Aegis.Core.Crypto;
+using Aegis.Node.Identity;
 
-namespace Aegis.Core.Tests.Crypto;
+namespace Aegis.Node.Tests.Identity;
 
 [UnsupportedOSPlatform("windows")]
 public sealed class KeyFileTests : IDisposable

@@ -4,28 +4,33 @@ using Aegis.Core.Encoding;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
 using Aegis.Core.State.Commitment;
-using Aegis.Simulation;
+using Aegis.Storage;
 
-namespace Aegis.Core.Tests.State;
+namespace Aegis.Simulation.Tests.State;
 
 /// <summary>
-/// Reads proven against certified headers, with certificates made by the real replicas (a committed block of a local
-/// cluster) or signed by the cluster's validator keys over the same COMMIT sign bytes the replicas use.
+/// Reads proven against certified headers, with certificates made by the real replicas (a block committed by the
+/// simulator's production hosts) or signed by the cluster's validator keys over the same COMMIT sign bytes the replicas use.
 /// </summary>
 public class KvProofTests
 {
     private static byte[] B(string s) => System.Text.Encoding.UTF8.GetBytes(s);
 
-    /// <summary>A committed block from a real 4-replica run (pipeline depth 2): its header carries the empty state's root.</summary>
-    private static (LocalCluster Cluster, CommitBlock Commit) Committed()
+    /// <summary>
+    /// A block committed by 4 production hosts in the simulator (pipeline depth 2), as validator 2 stored it: its header
+    /// carries the empty state's root.
+    /// </summary>
+    private static (SimCluster Cluster, StoredBlock Commit) Committed()
     {
-        var cluster = new LocalCluster(4);
+        var cluster = new SimCluster(new SimClusterOptions { Parameters = new ConsensusParameters { CheckpointInterval = 4, PipelineDepth = 2, DedupHorizonBlocks = 4 } });
+        cluster.StartAll();
         cluster.Submit(Transaction.Put("k", "v"));
-        return (cluster, cluster.OutputsOf<CommitBlock>(2).Single());
+        Assert.True(cluster.RunUntil(() => cluster.Height(2) >= 1, TimeSpan.FromSeconds(5)), "the simulated cluster committed nothing");
+        return (cluster, cluster.Chain(2)[0]);
     }
 
     /// <summary>The header of a real block with another state root, certified by <paramref name="signers"/> as the replicas would.</summary>
-    private static (BlockHeader Header, CommitCertificate Certificate) Certify(LocalCluster cluster, BlockHeader template, Hash32 stateRoot, params int[] signers)
+    private static (BlockHeader Header, CommitCertificate Certificate) Certify(SimCluster cluster, BlockHeader template, Hash32 stateRoot, params int[] signers)
     {
         BlockHeader header = template with { StateRoot = stateRoot };
         ulong view = 0;
@@ -33,7 +38,7 @@ public class KvProofTests
         var signatures = signers.Select(i =>
         {
             var signature = new byte[Signature.Size];
-            cluster.Signers[i].Sign(message, signature);
+            cluster.Signer(i).Sign(message, signature);
             return new ValidatorSignature((ushort)i, signature);
         }).ToList();
         return (header, new CommitCertificate(header.Height, header.Hash, view, signatures));
@@ -50,7 +55,8 @@ public class KvProofTests
     [Fact]
     public void An_absence_proof_against_a_header_committed_by_the_real_replicas_verifies_with_only_the_genesis()
     {
-        (LocalCluster cluster, CommitBlock commit) = Committed();
+        (SimCluster cluster, StoredBlock commit) = Committed();
+        using SimCluster owned = cluster;
         Assert.Equal(StateTree.EmptyRoot, commit.Block.Header.StateRoot);
         var proof = new KvProof(commit.Block.Header, commit.Certificate, B("k"), null, StateTree.Prove(new InMemoryTreeNodeStore(), StateTree.EmptyRoot, B("k"), out _));
         Genesis genesis = GenesisDocument.Parse(GenesisDocument.From(cluster.Genesis).ToJson(), out _)!;
@@ -63,7 +69,8 @@ public class KvProofTests
     [Fact]
     public void A_value_proof_verifies_and_every_forgery_is_named()
     {
-        (LocalCluster cluster, CommitBlock commit) = Committed();
+        (SimCluster cluster, StoredBlock commit) = Committed();
+        using SimCluster owned = cluster;
         (InMemoryTreeNodeStore store, Hash32 root) = State();
         (BlockHeader header, CommitCertificate certificate) = Certify(cluster, commit.Block.Header, root, 0, 2, 3);
         StateProof stateProof = StateTree.Prove(store, root, B("user/42"), out byte[]? value);
@@ -95,7 +102,8 @@ public class KvProofTests
     [Fact]
     public void Every_altered_byte_of_a_binary_proof_is_refused()
     {
-        (LocalCluster cluster, CommitBlock commit) = Committed();
+        (SimCluster cluster, StoredBlock commit) = Committed();
+        using SimCluster owned = cluster;
         (InMemoryTreeNodeStore store, Hash32 root) = State();
         (BlockHeader header, CommitCertificate certificate) = Certify(cluster, commit.Block.Header, root, 1, 2, 3);
         foreach (string key in new[] { "user/7", "nobody" })
@@ -124,7 +132,8 @@ public class KvProofTests
     [Fact]
     public void A_json_proof_whose_readable_fields_disagree_with_the_signed_header_is_refused()
     {
-        (LocalCluster cluster, CommitBlock commit) = Committed();
+        (SimCluster cluster, StoredBlock commit) = Committed();
+        using SimCluster owned = cluster;
         (InMemoryTreeNodeStore store, Hash32 root) = State();
         (BlockHeader header, CommitCertificate certificate) = Certify(cluster, commit.Block.Header, root, 0, 1, 2);
         StateProof stateProof = StateTree.Prove(store, root, B("user/1"), out byte[]? value);

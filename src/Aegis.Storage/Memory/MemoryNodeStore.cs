@@ -1,0 +1,206 @@
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Core.State;
+
+namespace Aegis.Storage.Memory;
+
+/// <summary>
+/// The third engine: everything in this process's memory, in a <see cref="MemoryStoreData"/> that outlives the store
+/// object, as a file outlives a connection. It passes the same contract suite as SQLite and PostgreSQL, which is what
+/// lets the simulator stand it in for a disk (its crash, fsync and failing-disk faults wrap it): the runtime under
+/// simulation meets the same rules it meets in production. Blocks and record entries are kept encoded and decoded on
+/// every read, so every restart and every sync also runs the codec. Every call completes synchronously.
+/// </summary>
+public sealed class MemoryNodeStore : INodeStore
+{
+    private readonly MemoryStoreData _data;
+    private readonly Hash32? _genesisHash;
+    private bool _initialized;
+
+    public MemoryNodeStore(MemoryStoreData data, Hash32? genesisHash = null)
+    {
+        _data = data;
+        _genesisHash = genesisHash;
+    }
+
+    public string Description => $"memory store {_data.Name}";
+
+    public Task InitializeAsync(CancellationToken ct)
+    {
+        lock (_data.Lock)
+        {
+            SchemaVersion.EnsureReadable(_data.SchemaVersion, Description);
+            _initialized = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ChainTip> GetTipAsync(CancellationToken ct)
+    {
+        lock (Ready())
+        {
+            return Task.FromResult(_data.Tip);
+        }
+    }
+
+    public async Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct)
+    {
+        IReadOnlyList<StoredBlock> blocks = await GetBlocksAsync(height, 1, ct);
+        return blocks.Count == 1 && blocks[0].Height == height ? blocks[0] : null;
+    }
+
+    public Task<IReadOnlyList<StoredBlock>> GetBlocksAsync(ulong fromHeight, int maxCount, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        var blocks = new List<StoredBlock>();
+        lock (Ready())
+        {
+            for (ulong h = Math.Max(1, fromHeight); h <= _data.Tip.Height && blocks.Count < maxCount; h++)
+            {
+                MemoryStoreData.BlockRow row = _data.Blocks[(int)(h - 1)];
+                blocks.Add(new StoredBlock(Block.FromBytes(row.Block), CommitCertificate.FromBytes(row.Certificate), row.StateRoot));
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<StoredBlock>>(blocks);
+    }
+
+    public Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct)
+    {
+        lock (Ready())
+        {
+            return Task.FromResult(_data.Kv.TryGetValue(Convert.ToBase64String(key), out (byte[] Value, ulong Height) v) ? new KvEntry(key.ToArray(), v.Value.ToArray(), v.Height) : null);
+        }
+    }
+
+    public Task<TxLocation?> GetTxAsync(Hash32 txHash, CancellationToken ct)
+    {
+        lock (Ready())
+        {
+            return Task.FromResult(_data.Txs.GetValueOrDefault(txHash));
+        }
+    }
+
+    public Task<IReadOnlySet<Hash32>> FindAppliedTxsAsync(IReadOnlyCollection<Hash32> txHashes, CancellationToken ct)
+    {
+        var applied = new HashSet<Hash32>();
+        lock (Ready())
+        {
+            foreach (Hash32 hash in txHashes)
+            {
+                if (_data.Txs.TryGetValue(hash, out TxLocation? at) && at.Outcome == TxOutcome.Applied)
+                {
+                    applied.Add(hash);
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlySet<Hash32>>(applied);
+    }
+
+    public Task<IReadOnlyList<ConsensusRecordEntry>> ReadConsensusRecordAsync(CancellationToken ct)
+    {
+        lock (Ready())
+        {
+            return Task.FromResult<IReadOnlyList<ConsensusRecordEntry>>([.. _data.Record.Select(e => new ConsensusRecordEntry(e.Height, e.Data.ToArray()))]);
+        }
+    }
+
+    public Task WriteGroupAsync(WriteGroup group, CancellationToken ct)
+    {
+        if (group.IsEmpty)
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (Ready())
+        {
+            // Every check before the first change: a refused group leaves nothing behind, as a rolled-back transaction.
+            ChainTip tip = _data.Tip;
+            foreach (BlockWrite b in group.Blocks)
+            {
+                ChainRules.CheckExtends(tip, b.Block, b.Certificate, b.Result, _genesisHash);
+                tip = new ChainTip(b.Block.Height, b.Block.Hash, b.Result.StateRoot, b.Block.Header.TimestampMs);
+            }
+
+            foreach (BlockWrite b in group.Blocks)
+            {
+                Apply(b);
+            }
+
+            foreach (ConsensusRecordEntry entry in group.Record)
+            {
+                _data.Record.Add(new ConsensusRecordEntry(entry.Height, entry.Data.ToArray()));
+            }
+
+            if (group.TruncateRecordBelow > 0)
+            {
+                _data.Record.RemoveAll(e => e.Height < group.TruncateRecordBelow);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _initialized = false;
+        return ValueTask.CompletedTask;
+    }
+
+    private void Apply(BlockWrite b)
+    {
+        Block block = b.Block;
+        _data.Blocks.Add(new MemoryStoreData.BlockRow(block.ToBytes(), b.Certificate.ToBytes(), b.Result.StateRoot));
+        foreach (StateChange change in b.Result.Changes)
+        {
+            string key = Convert.ToBase64String(change.Key);
+            if (change.Value is null)
+            {
+                _data.Kv.Remove(key);
+            }
+            else
+            {
+                _data.Kv[key] = (change.Value.ToArray(), block.Height);
+            }
+        }
+
+        foreach (TxIndexRow row in TxIndexRow.From(block, b.Result))
+        {
+            // As the engines' upsert: an applied copy is never replaced by a later duplicate.
+            if (!_data.Txs.TryGetValue(row.Hash, out TxLocation? old) || (old.Outcome != TxOutcome.Applied && row.Outcome == TxOutcome.Applied))
+            {
+                _data.Txs[row.Hash] = new TxLocation(row.Hash, block.Height, block.Hash, row.Index, row.Outcome);
+            }
+        }
+
+        _data.Tip = new ChainTip(block.Height, block.Hash, b.Result.StateRoot, block.Header.TimestampMs);
+    }
+
+    private object Ready() =>
+        _initialized ? _data.Lock : throw new InvalidOperationException($"{Description}: call InitializeAsync before using the store");
+}
+
+/// <summary>What a <see cref="MemoryNodeStore"/> holds: its "disk". Create one per node and reopen stores over it.</summary>
+public sealed class MemoryStoreData(string name)
+{
+    internal readonly record struct BlockRow(byte[] Block, byte[] Certificate, Hash32 StateRoot);
+
+    public string Name { get; } = name;
+
+    /// <summary>The layout version, as the other engines keep it in their schema table.</summary>
+    public int SchemaVersion { get; set; } = Storage.SchemaVersion.Current;
+
+    internal object Lock { get; } = new();
+
+    internal List<BlockRow> Blocks { get; } = [];
+
+    internal Dictionary<string, (byte[] Value, ulong Height)> Kv { get; } = new(StringComparer.Ordinal);
+
+    internal Dictionary<Hash32, TxLocation> Txs { get; } = [];
+
+    internal List<ConsensusRecordEntry> Record { get; } = [];
+
+    internal ChainTip Tip { get; set; } = ChainTip.Empty;
+}

@@ -1,0 +1,318 @@
+using Aegis.Core.Consensus;
+using Aegis.Core.Consensus.Messages;
+using Aegis.Core.Crypto;
+using Aegis.Core.Ledger;
+using Aegis.Node.Runtime;
+using Aegis.Storage;
+using Aegis.Simulation;
+
+namespace Aegis.Simulation.Tests;
+
+/// <summary>
+/// Protocol traces through the production host: the replica, its loop and writer, commit waiters and sync, on
+/// simulated disks and links with no faults unless a test makes one. Every run is also watched by the invariant checker.
+/// </summary>
+public sealed class ProtocolTests : IDisposable
+{
+    private SimCluster? _cluster;
+
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+
+    public void Dispose()
+    {
+        if (_cluster is not null)
+        {
+            Assert.True(_cluster.Checker.Violations.Count == 0, string.Join("\n", _cluster.Checker.Violations));
+            _cluster.Dispose();
+        }
+    }
+
+    private SimCluster Cluster(int n = 4, ConsensusParameters? parameters = null, ReplicaOptions? replica = null, params int[] dishonest)
+    {
+        _cluster = new SimCluster(new SimClusterOptions
+        {
+            Replicas = n,
+            Parameters = parameters ?? new ConsensusParameters { CheckpointInterval = 4, PipelineDepth = 2, DedupHorizonBlocks = 4 },
+            Replica = replica ?? new ReplicaOptions { ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 },
+            KeepSent = true,
+            Dishonest = dishonest.ToHashSet(),
+            Log = Environment.GetEnvironmentVariable("SIMLOG") is { } path ? new StreamWriter(path) { AutoFlush = true } : null,
+        });
+        _cluster.StartAll();
+        _cluster.Run(TimeSpan.FromMilliseconds(10));
+        return _cluster;
+    }
+
+    private static string? Value(SimCluster cluster, int node, string key) =>
+        cluster.Disk(node).GetAsync(System.Text.Encoding.UTF8.GetBytes(key), default).GetAwaiter().GetResult() is { } entry ? System.Text.Encoding.UTF8.GetString(entry.Value) : null;
+
+    private static T Sign<T>(SimCluster cluster, int signer, T message)
+        where T : ConsensusMessage
+    {
+        var signature = new byte[Signature.Size];
+        cluster.Signer(signer).Sign(message.SignedBytes(cluster.Genesis.ChainId), signature);
+        return message with { Signature = signature };
+    }
+
+    [Fact]
+    public void A_transaction_submitted_to_all_validators_commits_at_height_1_everywhere_with_a_quorum_certificate()
+    {
+        SimCluster cluster = Cluster();
+        Transaction tx = Transaction.Put("color", "blue");
+
+        cluster.Submit(tx);
+
+        for (int i = 0; i < 4; i++)
+        {
+            StoredBlock block = Assert.Single(cluster.Chain(i));
+            Assert.Equal(1UL, block.Height);
+            Assert.Equal(tx.Hash, Assert.Single(block.Block.Transactions).Hash);
+            Assert.Equal(cluster.Genesis.Hash, block.Block.Header.PreviousHash);
+            Assert.Null(block.Certificate.Verify(cluster.Genesis.Validators, cluster.Genesis.ChainId, block.Block));
+            Assert.Equal("blue", Value(cluster, i, "color"));
+        }
+    }
+
+    [Fact]
+    public async Task Every_validator_commits_the_same_chain_and_a_client_hears_of_its_commit()
+    {
+        SimCluster cluster = Cluster();
+        Transaction[] txs = [.. Enumerable.Range(0, 20).Select(k => Transaction.Put($"k{k}", $"v{k}"))];
+        cluster.Submit(txs, 2);
+
+        Hash32[] first = [.. cluster.Chain(0).Select(b => b.Block.Hash)];
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(first, cluster.Chain(i).Select(b => b.Block.Hash)));
+        Assert.Equal(20, cluster.Chain(0).Sum(b => b.Block.Transactions.Count));
+
+        // The commit waiters: the node answers from what is durable.
+        Task<CommitInfo> wait = cluster.Runtime(3)!.WaitForCommitAsync(txs[7].Hash, CancellationToken.None);
+        cluster.Run(TimeSpan.FromMilliseconds(10));
+        Assert.True(wait.IsCompletedSuccessfully);
+        Assert.Equal(cluster.Chain(3).Single(b => b.Block.Transactions.Any(t => t.Hash == txs[7].Hash)).Height, (await wait).Height);
+    }
+
+    [Fact]
+    public void A_single_validator_commits_alone()
+    {
+        SimCluster cluster = Cluster(1);
+        cluster.Submit(Transaction.Put("a", "1"));
+        cluster.Submit(Transaction.Delete("a"));
+
+        Assert.Equal(2UL, cluster.Height(0));
+        Assert.Null(Value(cluster, 0, "a"));
+    }
+
+    [Fact]
+    public void The_primary_keeps_at_most_its_blocks_in_flight_before_anything_commits()
+    {
+        SimCluster cluster = Cluster(replica: new ReplicaOptions { MaxBlockTxs = 1, ViewChangeTimeoutTicks = 200, RetransmitTicks = 5 });
+
+        // Hold back every vote so nothing can commit, then offer the primary five transactions.
+        cluster.Network.Filter = (_, _, m) => m is Vote ? null : m;
+        cluster.Offer([.. Enumerable.Range(0, 5).Select(k => Transaction.Put($"k{k}", "v"))], 0);
+        cluster.Run(Second);
+
+        ulong[] proposed = [.. cluster.Sent(0).OfType<PrePrepare>().Select(p => p.Height).Distinct()];
+        Assert.Equal([1UL, 2UL], proposed);
+        Assert.Equal(0UL, cluster.Height(0));
+    }
+
+    [Fact]
+    public void With_one_block_in_flight_the_primary_waits_for_its_commit_and_then_batches_what_arrived_meanwhile()
+    {
+        SimCluster cluster = Cluster(parameters: new ConsensusParameters { CheckpointInterval = 4, PipelineDepth = 8, DedupHorizonBlocks = 4 }, replica: new ReplicaOptions { MaxBlocksInFlight = 1, ViewChangeTimeoutTicks = 200, RetransmitTicks = 5 });
+
+        cluster.Network.Filter = (_, _, m) => m is Vote ? null : m;
+        Transaction[] txs = [.. Enumerable.Range(0, 5).Select(k => Transaction.Put($"k{k}", "v"))];
+        cluster.Offer([txs[0]], 0);
+        cluster.Run(TimeSpan.FromMilliseconds(50));
+        cluster.Offer(txs[1..], 0);
+        cluster.Run(Second);
+
+        PrePrepare[] proposed = [.. cluster.Sent(0).OfType<PrePrepare>().DistinctBy(p => p.Height)];
+        Assert.Equal([1UL], proposed.Select(p => p.Height));
+        Assert.Single(proposed[0].Block.Transactions);
+
+        // Once height 1 commits, the four transactions that waited go out together in height 2.
+        cluster.Network.Filter = null;
+        Assert.True(cluster.RunUntil(() => Enumerable.Range(0, 4).All(i => cluster.Height(i) == 2), 3 * Second));
+        Assert.Equal(4, cluster.Chain(0)[1].Block.Transactions.Count);
+    }
+
+    [Fact]
+    public void A_duplicate_submission_is_committed_once_and_answered_as_a_duplicate()
+    {
+        SimCluster cluster = Cluster();
+        Transaction tx = Transaction.Put("k", "v", clientId: "req-1");
+        cluster.Submit(tx);
+        List<SubmitStatus> again = cluster.Offer([Transaction.Put("k", "v", clientId: "req-1")], 1);
+        cluster.Run(Second);
+
+        Assert.Equal([SubmitStatus.Duplicate], again);
+        Assert.Equal(1, cluster.Chain(0).Sum(b => b.Block.Transactions.Count(t => t.Hash == tx.Hash)));
+    }
+
+    [Fact]
+    public void A_transaction_committed_long_before_is_refused_by_every_mempool_and_in_any_proposal()
+    {
+        // Dedup horizon 4, watermark window 10: by height 30 the replicas' recent window no longer holds block 1.
+        SimCluster cluster = Cluster(replica: new ReplicaOptions { MaxBlockTxs = 1, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 }, dishonest: 0);
+        Transaction old = Transaction.Put("first", "1");
+        cluster.Submit(old);
+        for (int k = 0; k < 30; k++)
+        {
+            cluster.Submit(Transaction.Put($"k{k}", "v"), 0);
+        }
+
+        Assert.True(cluster.Height(1) > 30);
+        List<SubmitStatus> statuses = cluster.Offer([old], 0, 1, 2, 3);
+        cluster.Run(Second);
+        Assert.Equal(Enumerable.Repeat(SubmitStatus.Duplicate, 4), statuses);
+
+        // A primary that proposes it anyway is refused by the backups, with evidence (the tx index answers for block 1).
+        ulong next = cluster.Height(1) + 1;
+        StoredBlock tip = cluster.Chain(1)[^1];
+        StoredBlock source = cluster.Chain(1)[(int)(next - (ulong)cluster.Genesis.Parameters.PipelineDepth) - 1];
+        Transaction[] txs = [old];
+        var header = new BlockHeader(cluster.Genesis.ChainId, next, 0, tip.Block.Hash, Block.ComputeTxRoot(txs), source.StateRootAfter, 0, tip.Block.Header.TimestampMs + 1, 1);
+        cluster.Deliver(1, Sign(cluster, 0, new PrePrepare(0, 0, next, new Block(header, txs))));
+
+        Evidence evidence = Assert.Single(cluster.Evidence(1));
+        Assert.Equal(EvidenceKind.InvalidProposal, evidence.Kind);
+        Assert.Contains("already committed", evidence.Description);
+        Assert.Equal(1, cluster.Chain(1).Sum(b => b.Block.Transactions.Count(t => t.Hash == old.Hash)));
+    }
+
+    [Fact]
+    public async Task A_stable_checkpoint_truncates_the_consensus_record_on_disk()
+    {
+        SimCluster cluster = Cluster(replica: new ReplicaOptions { MaxBlockTxs = 1, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 });
+        for (int k = 0; k < 9; k++)
+        {
+            cluster.Submit(Transaction.Put($"k{k}", "v"));
+        }
+
+        cluster.Run(Second);
+        Assert.True(cluster.Height(1) >= 8);
+        Assert.True(cluster.Runtime(1)!.Snapshot.StableCheckpoint >= 8);
+        IReadOnlyList<ConsensusRecordEntry> record = await cluster.Disk(1).ReadConsensusRecordAsync(default);
+        Assert.All(record, e => Assert.True(e.Height >= 8, $"entry at {e.Height} survived the truncation below 8"));
+    }
+
+    [Fact]
+    public void A_silent_primary_is_replaced_by_a_view_change_and_the_transaction_commits()
+    {
+        SimCluster cluster = Cluster();
+        cluster.Crash(0);
+        cluster.Offer([Transaction.Put("k", "v")], 1, 2, 3);
+        cluster.Run(TimeSpan.FromMilliseconds(100));
+        Assert.All(new[] { 1, 2, 3 }, i => Assert.Equal(0UL, cluster.Height(i)));
+
+        Assert.True(cluster.RunUntil(() => new[] { 1, 2, 3 }.All(i => cluster.Height(i) == 1), 5 * Second));
+        Assert.All(new[] { 1, 2, 3 }, i => Assert.Equal(1UL, cluster.Runtime(i)!.Snapshot.View));
+    }
+
+    [Fact]
+    public void A_block_prepared_before_a_view_change_is_not_lost()
+    {
+        SimCluster cluster = Cluster();
+
+        // Everyone prepares block 1 in view 0, but no COMMIT gets through; then the primary dies.
+        cluster.Network.Filter = (_, _, m) => m is Vote { Kind: MessageType.Commit } ? null : m;
+        cluster.Offer([Transaction.Put("k", "prepared")]);
+        cluster.Run(TimeSpan.FromMilliseconds(200));
+        Hash32 prepared = cluster.Sent(0).OfType<PrePrepare>().First().Block.Hash;
+        cluster.Crash(0);
+        cluster.Network.Filter = null;
+
+        Assert.True(cluster.RunUntil(() => new[] { 1, 2, 3 }.All(i => cluster.Height(i) == 1), 5 * Second));
+        Assert.All(new[] { 1, 2, 3 }, i => Assert.Equal(prepared, cluster.Chain(i)[0].Block.Hash));
+    }
+
+    [Fact]
+    public void An_equivocating_primary_is_reported_with_both_signed_proposals()
+    {
+        SimCluster cluster = Cluster(dishonest: 0);
+        cluster.Network.Filter = (from, _, m) => from == 0 ? null : m;
+        var txs = new[] { Transaction.Put("a", "1") };
+        cluster.Offer(txs, 1, 2, 3);
+        cluster.Run(TimeSpan.FromMilliseconds(50));
+        BlockHeader header = new(cluster.Genesis.ChainId, 1, 0, cluster.Genesis.Hash, Block.ComputeTxRoot(txs), Hash32.Zero, 0, cluster.Genesis.GenesisTimeMs, 1);
+        PrePrepare first = Sign(cluster, 0, new PrePrepare(0, 0, 1, new Block(header, txs)));
+        PrePrepare second = Sign(cluster, 0, new PrePrepare(0, 0, 1, new Block(header with { TimestampMs = header.TimestampMs + 5 }, txs)));
+
+        cluster.Deliver(1, first);
+        cluster.Deliver(1, second);
+
+        Evidence evidence = Assert.Single(cluster.Evidence(1), e => e.Kind == EvidenceKind.EquivocatingProposal);
+        Assert.Equal(0, evidence.Validator);
+        Assert.NotEqual(((PrePrepare)evidence.First!).Block.Hash, ((PrePrepare)evidence.Second!).Block.Hash);
+    }
+
+    [Fact]
+    public void A_validator_restarted_from_its_disk_never_votes_for_a_different_block_at_the_same_view_and_height()
+    {
+        SimCluster cluster = Cluster(dishonest: 0);
+
+        // Validator 1 prepares block A at (view 0, height 1); nothing else gets anywhere.
+        cluster.Network.Filter = (_, to, m) => to == 1 ? m : null;
+        cluster.Offer([Transaction.Put("k", "A")]);
+        cluster.Run(TimeSpan.FromMilliseconds(200));
+        Vote prepareA = cluster.Sent(1).OfType<Vote>().First(v => v.Kind == MessageType.Prepare);
+
+        // It crashes and restarts from its disk; then a conflicting proposal for the same view and height arrives.
+        cluster.Crash(1);
+        cluster.Start(1);
+        cluster.Run(TimeSpan.FromMilliseconds(50));
+        int before = cluster.Sent(1).Count;
+        var txs = new[] { Transaction.Put("k", "B") };
+        BlockHeader header = new(cluster.Genesis.ChainId, 1, 0, cluster.Genesis.Hash, Block.ComputeTxRoot(txs), Hash32.Zero, 0, cluster.Genesis.GenesisTimeMs, 1);
+        cluster.Deliver(1, Sign(cluster, 0, new PrePrepare(0, 0, 1, new Block(header, txs))));
+
+        Assert.DoesNotContain(cluster.Sent(1).Skip(before).OfType<Vote>(), v => v.Height == 1 && v.View == 0 && v.BlockHash != prepareA.BlockHash);
+    }
+
+    [Fact]
+    public void Conflicting_votes_from_one_validator_are_reported_as_evidence()
+    {
+        SimCluster cluster = Cluster(dishonest: 2);
+        Vote a = Sign(cluster, 2, new Vote(2, MessageType.Prepare, 0, 1, Hash32.Compute([1])));
+        Vote b = Sign(cluster, 2, new Vote(2, MessageType.Prepare, 0, 1, Hash32.Compute([2])));
+
+        cluster.Deliver(3, a);
+        cluster.Deliver(3, b);
+
+        Evidence evidence = Assert.Single(cluster.Evidence(3));
+        Assert.Equal(EvidenceKind.ConflictingVotes, evidence.Kind);
+        Assert.Equal(2, evidence.Validator);
+    }
+
+    [Fact]
+    public void A_restarted_follower_catches_up_by_sync()
+    {
+        SimCluster cluster = Cluster();
+        cluster.Network.Filter = null;
+        cluster.Crash(3);
+        cluster.Submit([.. Enumerable.Range(0, 12).Select(k => Transaction.Put($"k{k}", "v"))], 0, 1, 2);
+
+        cluster.Start(3);
+        Assert.True(cluster.RunUntil(() => cluster.Height(3) == cluster.Height(0), 3 * Second));
+        Assert.Equal(cluster.Chain(0)[^1].StateRootAfter, cluster.Chain(3)[^1].StateRootAfter);
+    }
+
+    [Fact]
+    public void A_wiped_validator_resyncs_the_whole_chain_under_load_and_nothing_commits_twice()
+    {
+        SimCluster cluster = Cluster(replica: new ReplicaOptions { MaxBlockTxs = 2, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 });
+        cluster.Submit([.. Enumerable.Range(0, 30).Select(k => Transaction.Put($"a{k}", "v"))]);
+        cluster.Crash(2, wipe: true);
+        cluster.Submit([.. Enumerable.Range(0, 20).Select(k => Transaction.Put($"b{k}", "v"))], 0, 1, 3);
+
+        cluster.Start(2);
+        cluster.Submit([.. Enumerable.Range(0, 20).Select(k => Transaction.Put($"c{k}", "v"))]);
+        Assert.True(cluster.RunUntil(() => cluster.Height(2) == cluster.Height(0), 5 * Second));
+        Assert.Equal(cluster.Chain(0).Select(b => b.Block.Hash), cluster.Chain(2).Select(b => b.Block.Hash));
+        Assert.Equal(70, cluster.Chain(2).SelectMany(b => b.Block.Transactions).Distinct().Count());
+        Assert.Equal(70, cluster.Chain(2).Sum(b => b.Block.Transactions.Count));
+    }
+}
