@@ -1,4 +1,5 @@
 using Aegis.Core.Crypto;
+using Aegis.Storage;
 
 namespace Aegis.Node.Runtime;
 
@@ -24,6 +25,26 @@ internal sealed class CommitWaiters
     }
 
     /// <summary>Waits for <paramref name="hash"/> until <see cref="Complete"/> or <paramref name="ct"/>; the caller must <see cref="Release"/> the returned entry.</summary>
+    /// <summary>Completes when <paramref name="hash"/> is committed and durable in <paramref name="store"/>.</summary>
+    public async Task<CommitInfo> WaitAsync(INodeStore store, Hash32 hash, CancellationToken ct)
+    {
+        TaskCompletionSource<CommitInfo> waiter = Add(hash);
+        try
+        {
+            // The commit may have landed before we registered: then everyone waiting for it hears now.
+            if (await store.GetTxAsync(hash, ct) is { } location)
+            {
+                Complete(hash, location.Height, location.BlockHash);
+            }
+
+            return await waiter.Task.WaitHereAsync(ct);
+        }
+        finally
+        {
+            Release(hash, waiter);
+        }
+    }
+
     public TaskCompletionSource<CommitInfo> Add(Hash32 hash)
     {
         lock (_lock)

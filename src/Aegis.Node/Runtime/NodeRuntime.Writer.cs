@@ -142,11 +142,7 @@ public sealed partial class NodeRuntime
             _waiters.Complete(hash, block.Height, block.Hash);
         }
 
-        var evt = new BlockEvent(block.Height, block.Hash, block.Transactions.Count, written.Certificate.View, block.Header.TimestampMs);
-        foreach (var subscriber in _subscribers.Values)
-        {
-            subscriber.Writer.TryWrite(evt);
-        }
+        _blocks.Publish(new BlockEvent(block.Height, block.Hash, block.Transactions.Count, written.Certificate.View, block.Header.TimestampMs));
 
         if (_logger.IsEnabled(LogLevel.Debug))
         {

@@ -42,7 +42,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     private readonly IRuntimeObserver? _observer;
     private readonly CommitWaiters _waiters = new();
     private readonly ConcurrentDictionary<Hash32, long> _submittedAt = new();
-    private readonly ConcurrentDictionary<Guid, Channel<BlockEvent>> _subscribers = new();
+    private readonly BlockEventHub _blocks = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile Session? _session;
@@ -131,43 +131,10 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     }
 
     /// <summary>Completes when the transaction is committed and durable on this node.</summary>
-    public async Task<CommitInfo> WaitForCommitAsync(Hash32 txHash, CancellationToken ct)
-    {
-        TaskCompletionSource<CommitInfo> waiter = _waiters.Add(txHash);
-        try
-        {
-            // The commit may have landed before we registered: then everyone waiting for it hears now.
-            if (await _store.GetTxAsync(txHash, ct) is { } location)
-            {
-                _waiters.Complete(txHash, location.Height, location.BlockHash);
-            }
-
-            return await waiter.Task.WaitHereAsync(ct);
-        }
-        finally
-        {
-            _waiters.Release(txHash, waiter);
-        }
-    }
+    public Task<CommitInfo> WaitForCommitAsync(Hash32 txHash, CancellationToken ct) => _waiters.WaitAsync(_store, txHash, ct);
 
     /// <summary>A stream of committed blocks for one subscriber; slow subscribers lose the oldest events, never block consensus.</summary>
-    public async IAsyncEnumerable<BlockEvent> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        var id = Guid.NewGuid();
-        Channel<BlockEvent> channel = Channel.CreateBounded<BlockEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-        _subscribers[id] = channel;
-        try
-        {
-            await foreach (BlockEvent e in channel.Reader.ReadAllAsync(ct))
-            {
-                yield return e;
-            }
-        }
-        finally
-        {
-            _subscribers.TryRemove(id, out _);
-        }
-    }
+    public IAsyncEnumerable<BlockEvent> SubscribeAsync(CancellationToken ct) => _blocks.SubscribeAsync(ct);
 
     public async ValueTask DisposeAsync()
     {

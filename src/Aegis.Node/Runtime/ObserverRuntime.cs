@@ -39,7 +39,7 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
     private readonly ConcurrentDictionary<int, (ulong Height, ulong View)> _peerStatus = new();
     private readonly CommitWaiters _waiters = new();
     private readonly ConcurrentDictionary<Hash32, long> _submittedAt = new();
-    private readonly ConcurrentDictionary<Guid, Channel<BlockEvent>> _subscribers = new();
+    private readonly BlockEventHub _blocks = new();
     private readonly Dictionary<ulong, Hash32> _roots = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -136,41 +136,9 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
         return statuses;
     }
 
-    public async Task<CommitInfo> WaitForCommitAsync(Hash32 txHash, CancellationToken ct)
-    {
-        TaskCompletionSource<CommitInfo> waiter = _waiters.Add(txHash);
-        try
-        {
-            if (await _store.GetTxAsync(txHash, ct) is { } location)
-            {
-                _waiters.Complete(txHash, location.Height, location.BlockHash);
-            }
+    public Task<CommitInfo> WaitForCommitAsync(Hash32 txHash, CancellationToken ct) => _waiters.WaitAsync(_store, txHash, ct);
 
-            return await waiter.Task.WaitAsync(ct);
-        }
-        finally
-        {
-            _waiters.Release(txHash, waiter);
-        }
-    }
-
-    public async IAsyncEnumerable<BlockEvent> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        var id = Guid.NewGuid();
-        Channel<BlockEvent> channel = Channel.CreateBounded<BlockEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-        _subscribers[id] = channel;
-        try
-        {
-            await foreach (BlockEvent e in channel.Reader.ReadAllAsync(ct))
-            {
-                yield return e;
-            }
-        }
-        finally
-        {
-            _subscribers.TryRemove(id, out _);
-        }
-    }
+    public IAsyncEnumerable<BlockEvent> SubscribeAsync(CancellationToken ct) => _blocks.SubscribeAsync(ct);
 
     public ValueTask HandleAsync(PeerConnectionInfo from, PeerMessage message, CancellationToken ct)
     {
@@ -356,11 +324,7 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
             _waiters.Complete(tx.Hash, block.Height, block.Hash);
         }
 
-        var evt = new BlockEvent(block.Height, block.Hash, block.Transactions.Count, written.Certificate.View, block.Header.TimestampMs);
-        foreach (Channel<BlockEvent> subscriber in _subscribers.Values)
-        {
-            subscriber.Writer.TryWrite(evt);
-        }
+        _blocks.Publish(new BlockEvent(block.Height, block.Hash, block.Transactions.Count, written.Certificate.View, block.Header.TimestampMs));
     }
 
     private void Publish(DateTimeOffset lastCommitAt)
