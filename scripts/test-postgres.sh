@@ -5,6 +5,7 @@
 #   scripts/test-postgres.sh start   # idempotent; prints the connection string for AEGIS_TEST_POSTGRES_URL
 #   scripts/test-postgres.sh url     # prints the connection string
 #   scripts/test-postgres.sh stop    # stops this server only
+#   scripts/test-postgres.sh running # exit 0 when this server is up
 #
 # Settings: AEGIS_PG_DIR (default ./.aegis/pg in the checkout), AEGIS_PG_PORT (default 55432).
 set -euo pipefail
@@ -96,5 +97,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   url) url ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+  running) running ;;
+  *) echo "usage: $0 start|stop|url|running" >&2; exit 2 ;;
 esac
