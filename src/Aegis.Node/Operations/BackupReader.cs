@@ -90,7 +90,10 @@ public sealed class BackupReader : IDisposable
                     throw new BackupFormatException($"unknown backup mode {start[^1]} (altered, or written by a newer aegis)");
             }
 
-            Stream body = new BufferedStream(cipher is null ? file : new OpeningStream(file, cipher), 1 << 20);
+            // 1 MiB reads for real backups; a smaller file gets a buffer its size. The fuzz target's inputs are ~4 KiB:
+            // without a fresh 1 MiB buffer each it ran 5,860 executions/s instead of 4,570 (fuzz/run.sh backup, load ~10).
+            int buffer = file.CanSeek ? (int)Math.Clamp(file.Length - file.Position, 16, 1 << 20) : 1 << 20;
+            Stream body = new BufferedStream(cipher is null ? file : new OpeningStream(file, cipher), buffer);
             var reader = new BackupReader(file, body, cipher);
             try
             {
