@@ -12,6 +12,7 @@ public static class FuzzTargets
         .. SyncTargets.All,
         .. ConfigTargets.All,
         .. RestTargets.All,
+        .. BackupTargets.All,
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);

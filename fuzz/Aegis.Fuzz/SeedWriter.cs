@@ -6,7 +6,10 @@ using Aegis.Core.Ledger;
 using Aegis.Fuzz.Targets;
 using Aegis.Network;
 using Aegis.Node.Identity;
+using Aegis.Node.Operations;
 using Aegis.Simulation;
+using Aegis.Storage;
+using Aegis.Storage.Export;
 
 namespace Aegis.Fuzz;
 
@@ -32,6 +35,7 @@ public static class SeedWriter
         seeds["sync-chunk"].Add(new SyncResponse(trace.Blocks.Take(1).ToList()).ToBytes()[1..]);
         AddConfig(seeds);
         AddRest(seeds);
+        AddBackups(seeds, trace.Chain).GetAwaiter().GetResult();
 
         foreach ((string target, List<byte[]> list) in seeds)
         {
@@ -46,7 +50,7 @@ public static class SeedWriter
         }
     }
 
-    private sealed record Trace(List<ConsensusMessage> Messages, List<RecordEntry> Records, List<CommittedBlock> Blocks);
+    private sealed record Trace(List<ConsensusMessage> Messages, List<RecordEntry> Records, List<CommittedBlock> Blocks, IReadOnlyList<StoredBlock> Chain);
 
     private static Trace RunCluster()
     {
@@ -74,13 +78,14 @@ public static class SeedWriter
         cluster.Run(TimeSpan.FromSeconds(4));
 
         List<ConsensusMessage> messages = [.. Enumerable.Range(0, cluster.Count).SelectMany(cluster.Sent)];
-        List<CommittedBlock> blocks = [.. cluster.Chain(1).Select(b => new CommittedBlock(b.Block, b.Certificate))];
+        IReadOnlyList<StoredBlock> chain = cluster.Chain(1);
+        List<CommittedBlock> blocks = [.. chain.Select(b => new CommittedBlock(b.Block, b.Certificate))];
         if (blocks.Count < 4 || !messages.OfType<NewView>().Any() || cluster.Checker.Violations.Count > 0)
         {
             throw new InvalidOperationException($"the seed cluster committed {blocks.Count} blocks, {(messages.OfType<NewView>().Any() ? "did" : "did not")} change view, {cluster.Checker.Violations.Count} violations");
         }
 
-        return new Trace(messages, record, blocks);
+        return new Trace(messages, record, blocks, chain);
     }
 
     private static void AddCodec(Dictionary<string, List<byte[]>> seeds, Trace trace)
@@ -173,5 +178,53 @@ public static class SeedWriter
         seeds["tx-json"].Add("""{"op":"put","key":"k","value":"v"}"""u8.ToArray());
         seeds["tx-json"].Add("""{"op":"del","key":"users/42","id":"req-1"}"""u8.ToArray());
         seeds["batch-json"].Add("""[{"op":"put","key":"a","value":"1"},{"op":"del","key":"b"},{"op":"put","key":"c","value":"\u00e9","id":"x"}]"""u8.ToArray());
+    }
+
+    /// <summary>
+    /// Real backups, written by <see cref="BackupWriter"/> from a SQLite store holding the first 0, 2 and all blocks of
+    /// the seed chain: plain, and sealed under the target's fixed test key.
+    /// </summary>
+    private static async Task AddBackups(Dictionary<string, List<byte[]>> seeds, IReadOnlyList<StoredBlock> chain)
+    {
+        string scratch = Path.Combine(Path.GetTempPath(), $"aegis-backup-seeds-{Environment.ProcessId}");
+        try
+        {
+            foreach (int height in new[] { 0, 2, chain.Count })
+            {
+                var options = new StorageOptions { Type = StorageOptions.Sqlite, DataDirectory = Path.Combine(scratch, $"store-{height}"), GenesisHash = FuzzChain.Genesis.Hash };
+                await using INodeStore store = StoreFactory.Create(options);
+                await store.InitializeAsync(CancellationToken.None);
+                var replay = new ChainReplay(FuzzChain.Genesis);
+                List<StoredBlock> blocks = [.. chain.Take(height)];
+                string?[] certificates = replay.VerifyCertificates(blocks);
+                var writes = new List<BlockWrite>();
+                for (int i = 0; i < blocks.Count; i++)
+                {
+                    (Aegis.Core.State.ExecutionResult? result, string? problem) = replay.Append(blocks[i], certificates[i]);
+                    writes.Add(new BlockWrite(blocks[i].Block, blocks[i].Certificate, result ?? throw new InvalidOperationException($"seed block {blocks[i].Height}: {problem}")));
+                }
+
+                if (writes.Count > 0)
+                {
+                    await store.WriteGroupAsync(new WriteGroup(writes, [], 0), CancellationToken.None);
+                }
+
+                foreach (bool encrypted in new[] { false, true })
+                {
+                    string path = Path.Combine(scratch, $"backup-{height}-{encrypted}.aegisbak");
+                    await using IStoreSnapshot snapshot = await ((IStoreSnapshots)store).OpenSnapshotAsync(CancellationToken.None);
+                    using BackupCipher? cipher = encrypted ? BackupCipher.CreateWithKey(BackupTargets.TestKey(), BackupTargets.SeedIterations, BackupTargets.SeedSalt, BackupTargets.SeedPrefix) : null;
+                    await BackupWriter.WriteAsync(snapshot, FuzzChain.Genesis, "node-1", StorageOptions.Sqlite, path, cipher, null, CancellationToken.None);
+                    seeds["backup"].Add(await File.ReadAllBytesAsync(path));
+                }
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        }
     }
 }

@@ -60,4 +60,25 @@ public sealed class CorpusTests
         byte[] bad = new SyncResponse(blocks).ToBytes()[1..];
         Assert.Equal(2, SyncTargets.AcceptedBlocks(bad));
     }
+
+    [Fact]
+    public void The_backup_seeds_restore_plain_and_sealed_so_fuzzing_reaches_the_replay()
+    {
+        string[] seeds = [.. Directory.GetFiles(Path.Combine(Repo.Fuzz, "corpus", "backup")).Order(StringComparer.Ordinal)];
+        ulong?[] heights = [.. seeds.Select(f => BackupTargets.Restore(File.ReadAllBytes(f)))];
+
+        // Pairs (plain, sealed) of an empty chain, two blocks and the whole seed chain.
+        Assert.Equal(6, heights.Length);
+        Assert.All(heights, h => Assert.NotNull(h));
+        Assert.Equal([0UL, 0UL, 2UL, 2UL], heights[..4]);
+        Assert.True(heights[4] > 2 && heights[4] == heights[5], string.Join(", ", heights));
+
+        // One flipped bit in the last block record of each: refused (the plain file by its checks, the sealed one by AES-GCM).
+        foreach (string seed in seeds[4..])
+        {
+            byte[] bad = File.ReadAllBytes(seed);
+            bad[^200] ^= 0x01;
+            Assert.Null(BackupTargets.Restore(bad));
+        }
+    }
 }

@@ -18,9 +18,6 @@ public static class SyncTargets
         new("sync-chunk", "sync", "SyncResponse body → Replica.SyncedBlock for each block", SyncChunk),
     ];
 
-    // Backup files (issue 10) get their own family here, "backup", once the backup format lands: decode the file,
-    // check it against the genesis, restore into a scratch store.
-
     private static void SyncChunk(ReadOnlySpan<byte> input) => AcceptedBlocks(input);
 
     /// <summary>Runs one chunk body; returns how many of its blocks the replica accepted (-1 when it does not decode).</summary>

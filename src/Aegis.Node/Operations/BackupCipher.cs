@@ -16,8 +16,8 @@ public sealed class BackupCipher : IDisposable
 {
     public const int ChunkSize = 1 << 20;
     public const int TagSize = 16;
-    private const int SaltSize = 16;
-    private const int PrefixSize = 4;
+    public const int SaltSize = 16;
+    public const int PrefixSize = 4;
     private static readonly byte[] KeyCheckDomain = "aegis-backup-key-check-v1"u8.ToArray();
 
     private readonly AesGcm _aes;
@@ -46,6 +46,20 @@ public sealed class BackupCipher : IDisposable
         return cipher;
     }
 
+    /// <summary>
+    /// A cipher over an already-derived 256-bit key with the given parameters (owns <paramref name="key"/>). For tests
+    /// and fuzz seeds that need reproducible files under a fixed test key; a real backup uses <see cref="Create"/>.
+    /// </summary>
+    public static BackupCipher CreateWithKey(byte[] key, int iterations, byte[] salt, byte[] prefix)
+    {
+        if (key.Length != 32 || salt.Length != SaltSize || prefix.Length != PrefixSize)
+        {
+            throw new ArgumentException($"a backup cipher needs a 32-byte key, {SaltSize} bytes of salt and a {PrefixSize}-byte nonce prefix");
+        }
+
+        return new BackupCipher(key, prefix, Parameters(iterations, salt, prefix));
+    }
+
     /// <summary>The key-check tag the writer stores after the parameters.</summary>
     public byte[] KeyCheck()
     {
@@ -59,8 +73,6 @@ public sealed class BackupCipher : IDisposable
     {
         uint iterations = BinaryPrimitives.ReadUInt32BigEndian(parameters);
         byte[] salt = parameters.Slice(4, SaltSize).ToArray();
-        byte[] prefix = parameters.Slice(4 + SaltSize, PrefixSize).ToArray();
-        ReadOnlySpan<byte> tag = parameters.Slice(4 + SaltSize + PrefixSize, TagSize);
         byte[] key;
         try
         {
@@ -71,6 +83,21 @@ public sealed class BackupCipher : IDisposable
             throw new BackupFormatException($"the encryption parameters are damaged ({ex.Message})", ex);
         }
 
+        return OpenWithKey(parameters, key);
+    }
+
+    /// <summary>
+    /// <see cref="Open(ReadOnlySpan{byte}, string)"/> with the key already derived (the caller ran the KDF over the
+    /// file's salt and iterations, or opens many files made with one key): checks the key and takes ownership of
+    /// <paramref name="key"/> (zeroed). The backup fuzz target opens with a fixed test key this way, so its executions
+    /// are spent in the chunk stream rather than in PBKDF2.
+    /// </summary>
+    public static BackupCipher OpenWithKey(ReadOnlySpan<byte> parameters, byte[] key)
+    {
+        uint iterations = BinaryPrimitives.ReadUInt32BigEndian(parameters);
+        byte[] salt = parameters.Slice(4, SaltSize).ToArray();
+        byte[] prefix = parameters.Slice(4 + SaltSize, PrefixSize).ToArray();
+        ReadOnlySpan<byte> tag = parameters.Slice(4 + SaltSize + PrefixSize, TagSize);
         var cipher = new BackupCipher(key, prefix, Parameters((int)iterations, salt, prefix));
         try
         {

@@ -14,7 +14,7 @@ namespace Aegis.Node.Operations;
 /// </summary>
 public sealed class BackupReader : IDisposable
 {
-    private readonly FileStream _file;
+    private readonly Stream _file;
     private readonly Stream _body;
     private readonly BackupCipher? _cipher;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -23,7 +23,7 @@ public sealed class BackupReader : IDisposable
     private ulong _blocks;
     private ulong _entries;
 
-    private BackupReader(FileStream file, Stream body, BackupCipher? cipher)
+    private BackupReader(Stream file, Stream body, BackupCipher? cipher)
     {
         _file = file;
         _body = body;
@@ -48,12 +48,23 @@ public sealed class BackupReader : IDisposable
             throw new BackupFormatException($"cannot read {path}: {ex.Message}", ex);
         }
 
+        return Open(file, path, string.IsNullOrEmpty(passphrase) ? null : parameters => BackupCipher.Open(parameters, passphrase));
+    }
+
+    /// <summary>
+    /// Reads a backup from <paramref name="file"/> (owned: disposed with the reader, or on failure), named
+    /// <paramref name="name"/> in errors. <paramref name="openCipher"/> opens an encrypted file from its parameters
+    /// (<see cref="BackupCipher.Open(ReadOnlySpan{byte}, string)"/>); null when no key is set.
+    /// </summary>
+    /// <exception cref="BackupFormatException">not a backup, encrypted without (or with the wrong) key, or a bad header.</exception>
+    public static BackupReader Open(Stream file, string name, Func<byte[], BackupCipher>? openCipher)
+    {
         try
         {
             Span<byte> start = stackalloc byte[BackupFile.Magic.Length + 1];
             if (file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) < start.Length || !start[..BackupFile.Magic.Length].SequenceEqual(BackupFile.Magic))
             {
-                throw new BackupFormatException($"{path} is not an AEGIS backup (it does not start with {System.Text.Encoding.ASCII.GetString(BackupFile.Magic)})");
+                throw new BackupFormatException($"{name} is not an AEGIS backup (it does not start with {System.Text.Encoding.ASCII.GetString(BackupFile.Magic)})");
             }
 
             BackupCipher? cipher = null;
@@ -62,7 +73,7 @@ public sealed class BackupReader : IDisposable
                 case BackupFile.ModePlain:
                     break;
                 case BackupFile.ModeSealed:
-                    if (string.IsNullOrEmpty(passphrase))
+                    if (openCipher is null)
                     {
                         throw new BackupFormatException("the backup is encrypted: set AEGIS_ENCRYPTION_KEY to the key it was made with");
                     }
@@ -73,27 +84,38 @@ public sealed class BackupReader : IDisposable
                         throw new BackupFormatException("the file is truncated inside its encryption header");
                     }
 
-                    cipher = BackupCipher.Open(parameters, passphrase);
+                    cipher = openCipher(parameters);
                     break;
                 default:
                     throw new BackupFormatException($"unknown backup mode {start[^1]} (altered, or written by a newer aegis)");
             }
 
-            Stream body = new BufferedStream(cipher is null ? file : new OpeningStream(file, cipher), 1 << 20);
+            // 1 MiB reads for real backups; a smaller file gets a buffer its size. The fuzz target's inputs are ~4 KiB:
+            // without a fresh 1 MiB buffer each it ran 5,860 executions/s instead of 4,570 (fuzz/run.sh backup, load ~10).
+            int buffer = file.CanSeek ? (int)Math.Clamp(file.Length - file.Position, 16, 1 << 20) : 1 << 20;
+            Stream body = new BufferedStream(cipher is null ? file : new OpeningStream(file, cipher), buffer);
             var reader = new BackupReader(file, body, cipher);
-            (BackupRecordKind kind, byte[] payload) = reader.Next("the header");
-            if (kind != BackupRecordKind.Header)
-            {
-                throw new BackupFormatException($"the first record is {kind}, expected the header");
-            }
-
             try
             {
-                reader.Header = BackupHeader.FromBytes(payload);
+                (BackupRecordKind kind, byte[] payload) = reader.Next("the header");
+                if (kind != BackupRecordKind.Header)
+                {
+                    throw new BackupFormatException($"the first record is {kind}, expected the header");
+                }
+
+                try
+                {
+                    reader.Header = BackupHeader.FromBytes(payload);
+                }
+                catch (CodecException ex)
+                {
+                    throw new BackupFormatException($"the header does not decode ({ex.Message}): the file was altered", ex);
+                }
             }
-            catch (CodecException ex)
+            catch
             {
-                throw new BackupFormatException($"the header does not decode ({ex.Message}): the file was altered", ex);
+                reader.Dispose();
+                throw;
             }
 
             return reader;
@@ -173,10 +195,24 @@ public sealed class BackupReader : IDisposable
             throw new BackupFormatException($"record {kind} where the end record should be: the file was altered");
         }
 
-        var r = new CanonicalReader(payload);
-        ulong blocks = r.ReadU64("end.blocks");
-        ulong entries = r.ReadU64("end.entries");
-        Hash32 stored = r.ReadHash("end.checksum");
+        ulong blocks;
+        ulong entries;
+        Hash32 stored;
+        try
+        {
+            var r = new CanonicalReader(payload);
+            blocks = r.ReadU64("end.blocks");
+            entries = r.ReadU64("end.entries");
+            stored = r.ReadHash("end.checksum");
+            r.EnsureEnd("end record");
+        }
+        catch (CodecException ex)
+        {
+            // Found by the backup fuzz target: a short end record escaped as a CodecException, which restore does not
+            // report as a refusal (fuzz/regressions/backup).
+            throw new BackupFormatException($"the end record does not decode ({ex.Message}): the file was altered", ex);
+        }
+
         if (blocks != _blocks || entries != _entries || entries != Header.StateCount)
         {
             throw new BackupFormatException($"the end record counts {blocks} blocks and {entries} state entries, the file holds {_blocks} and {_entries} (header: {Header.StateCount}): the file was altered");

@@ -23,10 +23,18 @@ public static class BackupWriter
     /// <exception cref="ChainCorruptException">the store's chain does not verify.</exception>
     public static async Task<BackupSummary> WriteAsync(IStoreSnapshot snapshot, Genesis genesis, string nodeId, string engine, string outPath, string? passphrase, Action<ulong>? progress, CancellationToken ct)
     {
+        using BackupCipher? cipher = string.IsNullOrEmpty(passphrase) ? null : BackupCipher.Create(passphrase);
+        return await WriteAsync(snapshot, genesis, nodeId, engine, outPath, cipher, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <param name="cipher">seals the body (<see cref="BackupCipher.Create"/>), or null for a plain file.</param>
+    /// <exception cref="ChainCorruptException">the store's chain does not verify.</exception>
+    public static async Task<BackupSummary> WriteAsync(IStoreSnapshot snapshot, Genesis genesis, string nodeId, string engine, string outPath, BackupCipher? cipher, Action<ulong>? progress, CancellationToken ct)
+    {
         ChainTip tip = snapshot.Tip;
         var header = new BackupHeader(genesis.ChainId, genesis.Hash, nodeId, engine, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), tip.Height, tip.IsEmpty ? genesis.Hash : tip.BlockHash, tip.StateRoot, (ulong)await snapshot.CountStateAsync(ct).ConfigureAwait(false), Aegis.Core.AegisVersion.Value);
         string partial = outPath + ".partial";
-        bool encrypted = !string.IsNullOrEmpty(passphrase);
+        bool encrypted = cipher is not null;
         try
         {
             // A backup holds every value on the chain: readable by its owner only, like the node's key file.
@@ -39,7 +47,6 @@ public static class BackupWriter
             await using (var file = new FileStream(partial, create))
             {
                 file.Write(BackupFile.Magic);
-                using BackupCipher? cipher = encrypted ? BackupCipher.Create(passphrase!) : null;
                 file.WriteByte(encrypted ? BackupFile.ModeSealed : BackupFile.ModePlain);
                 if (cipher is not null)
                 {
@@ -49,8 +56,8 @@ public static class BackupWriter
 
                 SealingStream? sealing = cipher is null ? null : new SealingStream(file, cipher);
                 var body = new BufferedStream(sealing ?? (Stream)file, 1 << 20);
-                var records = new RecordWriter(body);
-                records.Write(BackupRecordKind.Header, header.ToBytes());
+                using var records = new BackupRecordWriter(body);
+                records.WriteHeader(header);
 
                 var replay = new ChainReplay(genesis);
                 var batch = new List<StoredBlock>(Batch);
@@ -76,17 +83,11 @@ public static class BackupWriter
                 }
 
                 // One pass over the state: each entry is written and compared with the replay as it streams by.
-                ulong entries = 0;
                 async IAsyncEnumerable<KvEntry> WrittenState()
                 {
                     await foreach (KvEntry e in snapshot.ReadStateAsync(ct).ConfigureAwait(false))
                     {
-                        var w = new CanonicalWriter(e.Key.Length + e.Value.Length + 16);
-                        w.WriteBytes16(e.Key);
-                        w.WriteBytes32(e.Value);
-                        w.WriteU64(e.Height);
-                        records.Write(BackupRecordKind.Entry, w.WrittenSpan);
-                        entries++;
+                        records.WriteEntry(e);
                         yield return e;
                     }
                 }
@@ -96,11 +97,7 @@ public static class BackupWriter
                     throw new ChainCorruptException(bad.Height, bad.Reason);
                 }
 
-                var end = new CanonicalWriter(64);
-                end.WriteU64(tip.Height);
-                end.WriteU64(entries);
-                end.WriteHash(new Aegis.Core.Crypto.Hash32(records.Checksum()));
-                records.Write(BackupRecordKind.End, end.WrittenSpan);
+                records.WriteEnd();
                 await body.FlushAsync(ct).ConfigureAwait(false);
                 sealing?.Finish();
                 await file.FlushAsync(ct).ConfigureAwait(false);
@@ -119,7 +116,7 @@ public static class BackupWriter
         }
     }
 
-    private static void WriteBatch(ChainReplay replay, List<StoredBlock> batch, RecordWriter records)
+    private static void WriteBatch(ChainReplay replay, List<StoredBlock> batch, BackupRecordWriter records)
     {
         string?[] certificates = replay.VerifyCertificates(batch);
         for (int i = 0; i < batch.Count; i++)
@@ -130,39 +127,10 @@ public static class BackupWriter
                 throw new ChainCorruptException(b.Height, problem);
             }
 
-            byte[] block = b.Block.ToBytes();
-            byte[] certificate = b.Certificate.ToBytes();
-            var w = new CanonicalWriter(block.Length + certificate.Length + 48);
-            w.WriteBytes32(block);
-            w.WriteBytes32(certificate);
-            w.WriteHash(b.StateRootAfter);
-            records.Write(BackupRecordKind.Block, w.WrittenSpan);
+            records.WriteBlock(b);
         }
 
         batch.Clear();
-    }
-
-    /// <summary>Frames records and hashes every byte it writes (the end record's checksum).</summary>
-    private sealed class RecordWriter(Stream body)
-    {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-
-        public void Write(BackupRecordKind kind, ReadOnlySpan<byte> payload)
-        {
-            Span<byte> frame = stackalloc byte[5];
-            frame[0] = (byte)kind;
-            BinaryPrimitives.WriteUInt32BigEndian(frame[1..], (uint)payload.Length);
-            if (kind != BackupRecordKind.End)
-            {
-                _hash.AppendData(frame);
-                _hash.AppendData(payload);
-            }
-
-            body.Write(frame);
-            body.Write(payload);
-        }
-
-        public byte[] Checksum() => _hash.GetHashAndReset();
     }
 }
 
