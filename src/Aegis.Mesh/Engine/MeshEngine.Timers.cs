@@ -43,6 +43,21 @@ public sealed partial class MeshEngine
             }
         }
 
+        // The exit is asked for when a coordinator tunnel comes up; if the exit registered after that, the answer named
+        // nobody (seen in the namespace tests when e started 0.2 s before the exit, and never asked again): ask again,
+        // once a second, until one answers.
+        if (_options.UseExit.Length > 0 && _exitPeer is null && now - _lastExitQueryMs >= 1000)
+        {
+            _lastExitQueryMs = now;
+            foreach (DialTarget target in _coordinatorTargets)
+            {
+                if (target.Peer is { Current: not null } coordinator)
+                {
+                    SendControl(coordinator, new ControlMessage.QueryName(_options.UseExit));
+                }
+            }
+        }
+
         if (now - _lastSweepMs >= 10_000)
         {
             _lastSweepMs = now;

@@ -49,6 +49,7 @@ public sealed partial class MeshEngine : IDisposable
     private readonly RecentInits _recentInits = new(256);
     private long _lastSweepMs;
     private long _lastRegisterMs = long.MinValue / 2;
+    private long _lastExitQueryMs = long.MinValue / 2;
     private long _handshakeWindowStartMs;
     private int _handshakesInWindow;
     private ulong _pingId;
