@@ -28,8 +28,9 @@ public static class ApiPerimeter
     /// <summary>An idle keep-alive connection is closed after this; Kestrel's default (130 s) lets idle clients pile up.</summary>
     private static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(30);
 
-    public static void AddAegisPerimeter(this WebApplicationBuilder builder, AegisConfig config, JwtKeys? jwtKeys, X509Certificate2? certificate, ApiMetrics metrics)
+    public static void AddAegisPerimeter(this WebApplicationBuilder builder, AegisConfig config, ApiCredentials credentials, ApiMetrics metrics)
     {
+        X509Certificate2? certificate = credentials.Certificate;
         var cap = new ConnectionCap(config.Api.MaxConnectionsPerIp, metrics);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -47,7 +48,7 @@ public static class ApiPerimeter
 
         if (config.Security.Authentication)
         {
-            builder.Services.AddAegisAuthentication(config.Security, jwtKeys ?? throw new InvalidOperationException("authentication is on but no JWT keys were loaded"), metrics);
+            builder.Services.AddAegisAuthentication(config.Security, credentials.JwtKeys ?? throw new InvalidOperationException("authentication is on but no JWT keys were loaded"), metrics);
         }
 
         builder.Services.AddRateLimiter(o =>
