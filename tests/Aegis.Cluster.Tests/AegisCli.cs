@@ -25,7 +25,17 @@ internal static class AegisCli
         process.StandardInput.Close();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(ct);
         Task<string> stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
+        try
+        {
+            await process.WaitForExitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // A verb that outlives the test is ended here, by its PID, not left running.
+            process.Kill();
+            throw;
+        }
+
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 }

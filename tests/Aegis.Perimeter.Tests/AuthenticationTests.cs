@@ -39,6 +39,11 @@ public class AuthenticationTests
         (int exit, string minted, string err) = await CliAsync(null, ct, "token", "--config", config, "--ttl", "10m", "--subject", "alice");
         Assert.True(exit == 0, err);
         Assert.Equal(200, (await PostAsync(cluster, minted, ct)).Status);
+        foreach (string badTtl in new[] { "NaNh", "1e300d", "40000d", "0s" })
+        {
+            (int badExit, _, string badErr) = await CliAsync(null, ct, "token", "--config", config, "--ttl", badTtl);
+            Assert.True(badExit == 2 && badErr.Contains($"--ttl: {badTtl}", StringComparison.Ordinal), $"--ttl {badTtl}: exit {badExit}, {badErr}");
+        }
 
         string[] parts = minted.Split('.');
         string payload = Encoding.UTF8.GetString(Convert.FromBase64String(Pad(parts[1])));

@@ -11,6 +11,7 @@ public class FloodTests
 {
     private static readonly IPAddress Attacker = IPAddress.Parse("127.0.0.2");
     private static readonly IPAddress Bystander = IPAddress.Parse("127.0.0.3");
+    private static readonly IPAddress Streamer = IPAddress.Parse("127.0.0.4");
 
     [Fact]
     public async Task A_burst_beyond_the_limit_gets_429_with_retry_after_whatever_the_authorization_header_and_others_are_still_served()
@@ -40,12 +41,40 @@ public class FloodTests
             a.Dispose();
         }
 
+        // The budget is the client's across every route the node serves, not the ledger API's alone: SecureChat's
+        // REST and UI, the Kubo RPC, the event stream, and /metrics on the metrics port (the bucket refills 1 a second).
+        string api = cluster.Url(0);
+        (HttpMethod Method, string Url)[] routes =
+        [
+            (HttpMethod.Get, api + "/v1/chat/rooms"),
+            (HttpMethod.Get, api + "/chat/"),
+            (HttpMethod.Post, api + "/ipfs-api/api/v0/version"),
+            (HttpMethod.Get, api + "/v1/events"),
+            (HttpMethod.Get, $"http://127.0.0.1:{cluster.BasePort + 2}/metrics"),
+        ];
+        int[][] statuses = await Task.WhenAll(routes.Select(route => Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            using var request = new HttpRequestMessage(route.Method, route.Url);
+            using HttpResponseMessage r = await attacker.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (r.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Contains("\"error\":\"rate_limited\"", await r.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+            }
+
+            return (int)r.StatusCode;
+        }))));
+        for (int i = 0; i < routes.Length; i++)
+        {
+            int refused = statuses[i].Count(s => s == 429);
+            Assert.True(refused >= 5, $"{routes[i].Method} {routes[i].Url}: only {refused} of 10 answered 429 from a client over its budget ({string.Join(",", statuses[i])})");
+        }
+
         // Another client is unaffected, and the limiter's work is visible in the metrics.
         using HttpClient bystander = ClientFrom(Bystander);
         using HttpResponseMessage other = await bystander.GetAsync(cluster.Url(0) + "/status", ct);
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
         string metrics = await bystander.GetStringAsync($"http://127.0.0.1:{cluster.BasePort + 2}/metrics", ct);
-        Assert.Equal(limited.Length, Metric(metrics, "aegis_api_rate_limited_total"));
+        Assert.Equal(limited.Length + statuses.Sum(r => r.Count(s => s == 429)), Metric(metrics, "aegis_api_rate_limited_total"));
         Assert.Equal(60, Metric(metrics, "aegis_api_rate_limit_per_minute"));
     }
 
@@ -57,6 +86,31 @@ public class FloodTests
         cluster.AddApi("max_connections_per_ip: 100\nrequest_headers_timeout_ms: 2000");
         await cluster.StartAsync(ct);
         var api = new IPEndPoint(IPAddress.Loopback, cluster.BasePort + 1);
+
+        // One cap across the API and metrics listeners: a client holding 100 event streams on the API port gets no
+        // connection on the metrics port either, while another address scrapes it.
+        using (HttpClient streamer = ClientFrom(Streamer, maxConnections: 100))
+        {
+            var streams = new List<HttpResponseMessage>();
+            try
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    HttpResponseMessage stream = await streamer.GetAsync(cluster.Url(0) + "/v1/events", HttpCompletionOption.ResponseHeadersRead, ct);
+                    streams.Add(stream);
+                    Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+                }
+
+                using HttpClient sameAddress = ClientFrom(Streamer);
+                await Assert.ThrowsAnyAsync<HttpRequestException>(() => sameAddress.GetStringAsync($"http://127.0.0.1:{cluster.BasePort + 2}/metrics", ct));
+                using HttpClient otherAddress = ClientFrom(Bystander);
+                Assert.Contains("aegis_block_height", await otherAddress.GetStringAsync($"http://127.0.0.1:{cluster.BasePort + 2}/metrics", ct), StringComparison.Ordinal);
+            }
+            finally
+            {
+                streams.ForEach(r => r.Dispose());
+            }
+        }
 
         var idle = new List<Socket>();
         int resets = 0;

@@ -51,6 +51,23 @@ public class TlsTests
 
         Assert.Contains("aegis_block_height", await cluster.Http.GetStringAsync($"https://127.0.0.1:{cluster.BasePort + 2}/metrics", ct), StringComparison.Ordinal);
 
+        // dashboard.peer_ca_file: node 0's dashboard polls the other nodes' https APIs and verifies them with the
+        // testnet's CA, so it shows their own height and health rather than only what P2P tells it.
+        string seen = "";
+        var polled = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            seen = await cluster.Http.GetStringAsync(cluster.Url(0) + "/v1/dashboard", ct);
+            JsonElement[] others = [.. JsonDocument.Parse(seen).RootElement.GetProperty("validators").EnumerateArray().Where(v => !v.GetProperty("self").GetBoolean())];
+            if (others.Length == 3 && others.All(v => v.GetProperty("health").GetString() == "up" && v.GetProperty("height").ValueKind == JsonValueKind.Number && v.GetProperty("api_url").GetString()!.StartsWith("https://", StringComparison.Ordinal)))
+            {
+                break;
+            }
+
+            Assert.True(polled.Elapsed < TimeSpan.FromSeconds(30), $"node 0's dashboard did not reach its peers' APIs over TLS within 30 s: {seen}");
+            await Task.Delay(500, ct);
+        }
+
         // Read-your-writes on any node: each write acknowledged by one node is read at once from another with min_height.
         for (int i = 0; i < 40; i++)
         {

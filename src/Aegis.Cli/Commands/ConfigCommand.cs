@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Aegis.Node.Configuration;
 using Aegis.Node.Hosting;
+using Aegis.Node.Security;
 
 namespace Aegis.Cli.Commands;
 
@@ -19,8 +20,9 @@ public static class ConfigCommand
                 return CliErrors.Report("config check", loaded.Problems);
             }
 
-            (var genesis, var signer, List<string> problems) = NodeHost.LoadIdentity(loaded.Config!);
+            (var genesis, var signer, ApiCredentials credentials, List<string> problems) = NodeHost.LoadIdentity(loaded.Config!);
             signer?.Dispose();
+            credentials.Dispose();
             if (problems.Count > 0)
             {
                 return CliErrors.Report("config check", problems);

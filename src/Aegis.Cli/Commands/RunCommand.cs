@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Aegis.Node.Configuration;
 using Aegis.Node.Hosting;
+using Aegis.Node.Security;
 using Aegis.Storage;
 
 namespace Aegis.Cli.Commands;
@@ -36,7 +37,8 @@ public static class RunCommand
                 return CliErrors.Report(name, loaded.Problems);
             }
 
-            (var genesis, var signer, List<string> problems) = NodeHost.LoadIdentity(loaded.Config!);
+            (var genesis, var signer, ApiCredentials credentials, List<string> problems) = NodeHost.LoadIdentity(loaded.Config!);
+            using ApiCredentials owned = credentials;
             if (problems.Count > 0)
             {
                 return CliErrors.Report(name, problems);
@@ -44,7 +46,7 @@ public static class RunCommand
 
             try
             {
-                await NodeHost.RunAsync(loaded.Config!, genesis!, signer!, ct);
+                await NodeHost.RunAsync(loaded.Config!, genesis!, signer!, credentials, ct);
                 return CliApp.Ok;
             }
             catch (IdentityConflictException ex)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.RateLimiting;
+using Aegis.Network;
 using Aegis.Node.Api;
 using Aegis.Node.Configuration;
 using Aegis.Node.Monitoring;
@@ -27,8 +28,9 @@ public static class ApiPerimeter
     /// <summary>An idle keep-alive connection is closed after this; Kestrel's default (130 s) lets idle clients pile up.</summary>
     private static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(30);
 
-    public static void AddAegisPerimeter(this WebApplicationBuilder builder, AegisConfig config, JwtKeys? jwtKeys, X509Certificate2? certificate, ApiMetrics metrics)
+    public static void AddAegisPerimeter(this WebApplicationBuilder builder, AegisConfig config, ApiCredentials credentials, ApiMetrics metrics)
     {
+        X509Certificate2? certificate = credentials.Certificate;
         var cap = new ConnectionCap(config.Api.MaxConnectionsPerIp, metrics);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -46,7 +48,7 @@ public static class ApiPerimeter
 
         if (config.Security.Authentication)
         {
-            builder.Services.AddAegisAuthentication(config.Security, jwtKeys ?? throw new InvalidOperationException("authentication is on but no JWT keys were loaded"), metrics);
+            builder.Services.AddAegisAuthentication(config.Security, credentials.JwtKeys ?? throw new InvalidOperationException("authentication is on but no JWT keys were loaded"), metrics);
         }
 
         builder.Services.AddRateLimiter(o =>
@@ -79,7 +81,10 @@ public static class ApiPerimeter
         }
     }
 
-    /// <summary>A validated token's subject (so one client keeps its budget across addresses), else the peer's IP — never a header a client can vary.</summary>
+    /// <summary>
+    /// A validated token's subject (so one client keeps its budget across addresses), else the peer's address as the
+    /// connection cap counts it (an IPv6 client's /64, which it could otherwise rotate through) — never a header a client can vary.
+    /// </summary>
     internal static string PartitionKey(HttpContext http)
     {
         if (http.User.Identity?.IsAuthenticated == true && http.User.FindFirst("sub")?.Value is { Length: > 0 } subject)
@@ -88,7 +93,7 @@ public static class ApiPerimeter
         }
 
         IPAddress? ip = http.Connection.RemoteIpAddress;
-        return "ip:" + (ip is null ? "unknown" : ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4().ToString() : ip.ToString());
+        return "ip:" + (ip is null ? "unknown" : ConnectionsPerAddress.KeyOf(ip).ToString());
     }
 
     // A bucket of one minute's budget that refills every second: a client may burst up to its per-minute limit, and over

@@ -35,7 +35,4 @@ internal sealed class ConnectionCap(int perIp, ApiMetrics metrics)
             await next(connection);
         }
     };
-
-    /// <summary>Open connections from <paramref name="ip"/> now (for tests and diagnostics).</summary>
-    public int OpenFrom(IPAddress ip) => _open.OpenFrom(ip);
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Network;
@@ -25,8 +24,8 @@ namespace Aegis.Node.Hosting;
 /// </summary>
 public static class NodeHost
 {
-    /// <summary>Loads what the config points at; returns one line per problem instead of throwing.</summary>
-    public static (Genesis? Genesis, EcdsaP256Signer? Signer, List<string> Problems) LoadIdentity(AegisConfig config)
+    /// <summary>Loads what the config points at (the caller owns the signer and the credentials); returns one line per problem instead of throwing.</summary>
+    public static (Genesis? Genesis, EcdsaP256Signer? Signer, ApiCredentials Credentials, List<string> Problems) LoadIdentity(AegisConfig config)
     {
         var problems = new List<string>();
         Genesis? genesis = null;
@@ -55,36 +54,27 @@ public static class NodeHost
             problems.AddRange(GenesisAgreement.Check(config.Consensus, genesis.Parameters, config.GenesisFile));
         }
 
-        // Load (and drop) what the API listeners will need, so 'config check' reports a bad key or certificate too.
-        (config.Security.Authentication ? JwtKeys.Load(config.Security, problems) : null)?.Dispose();
-        TlsCertificate.Load(config.Api.Tls, problems)?.Dispose();
+        // What the API listeners will serve with, so 'config check' reports a bad key or certificate too.
+        ApiCredentials credentials = ApiCredentials.Load(config, problems);
 
         if (genesis is not null && signer is not null && genesis.Validators.FindByKey(signer.PublicKey) is null && !config.ObserversAllowed())
         {
             problems.Add($"node.key_file: key {signer.PublicKey.Fingerprint.ToShortString()} is not a validator in {config.GenesisFile}, and observers are not allowed here (p2p.allow_observers is false, or unset with node.environment production; a key outside the validator set runs as an observer)");
         }
 
-        return (genesis, signer, problems);
+        return (genesis, signer, credentials, problems);
     }
 
-    public static async Task RunAsync(AegisConfig config, Genesis genesis, EcdsaP256Signer signer, CancellationToken ct)
+    public static async Task RunAsync(AegisConfig config, Genesis genesis, EcdsaP256Signer signer, ApiCredentials credentials, CancellationToken ct)
     {
         // A key outside the genesis validator set makes this node an observer: it follows and verifies, never votes.
         Validator? self = genesis.Validators.FindByKey(signer.PublicKey);
         string nodeId = !string.IsNullOrEmpty(config.Node.Id) ? config.Node.Id : self?.Id ?? "observer-" + signer.PublicKey.Fingerprint.ToShortString();
 
-        var perimeterProblems = new List<string>();
-        using JwtKeys? jwtKeys = config.Security.Authentication ? JwtKeys.Load(config.Security, perimeterProblems) : null;
-        using X509Certificate2? certificate = TlsCertificate.Load(config.Api.Tls, perimeterProblems);
-        if (perimeterProblems.Count > 0)
-        {
-            throw new InvalidOperationException(string.Join("; ", perimeterProblems));
-        }
-
         using var apiMetrics = new ApiMetrics(config.Security.RateLimitPerMinute, config.Api.MaxConnectionsPerIp);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         ConfigureLogging(builder.Logging, config);
-        builder.AddAegisPerimeter(config, jwtKeys, certificate, apiMetrics);
+        builder.AddAegisPerimeter(config, credentials, apiMetrics);
         builder.Services.AddAegisOpenApi();
 
         await using WebApplication app = builder.Build();

@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using Aegis.Cli.Cluster;
 using Aegis.Cluster.Tests;
 
 namespace Aegis.Perimeter.Tests.Support;
@@ -38,30 +36,11 @@ internal static class Perimeter
         }
     }
 
-    /// <summary>Runs `aegis ARGS` to the end; stdout and stderr are returned whole.</summary>
+    /// <summary>Runs `aegis ARGS` to the end; stdout and stderr are returned whole, trimmed.</summary>
     public static async Task<(int Exit, string Out, string Err)> CliAsync(IReadOnlyDictionary<string, string>? environment, CancellationToken ct, params string[] args)
     {
-        ProcessStartInfo info = AegisExecutable.StartInfo(args);
-        foreach ((string k, string v) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[k] = v;
-        }
-
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(ct);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.WaitForExitAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw;
-        }
-
-        return (process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
+        AegisCli.Result r = await AegisCli.RunAsync(environment, ct, args);
+        return (r.Exit, r.Stdout.Trim(), r.Stderr.Trim());
     }
 
     /// <summary>An HTTP client whose connections leave from <paramref name="source"/> (any 127.x address is loopback on Linux): another client, as the node sees it.</summary>
