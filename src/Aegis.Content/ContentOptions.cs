@@ -16,7 +16,7 @@ public sealed class ContentOptions
     public int MaxStreams { get; set; } = 512;
 
     /// <summary>Largest pubsub message (1 MiB, Kubo's default limit).</summary>
-    public int MaxPubSubMessageBytes { get; set; } = 1024 * 1024;
+    public int MaxPubsubMessageBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Problems with the values, one line each naming the key.</summary>
     public IReadOnlyList<string> Validate()
@@ -35,6 +35,11 @@ public sealed class ContentOptions
         if (MaxStreamsPerClient < 1 || MaxStreams < MaxStreamsPerClient)
         {
             problems.Add("content.max_streams_per_client: expected 1 to content.max_streams");
+        }
+
+        if (MaxPubsubMessageBytes < 1)
+        {
+            problems.Add("content.max_pubsub_message_bytes: expected a positive number of bytes");
         }
 
         return problems;

@@ -22,18 +22,16 @@ public sealed class SecureChatNode : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
-    private readonly BlockFollower _pinFollower;
-    private readonly BlockFollower _chatFollower;
+    private readonly BlockFollower _follower;
 
-    private SecureChatNode(ContentStore contentStore, ChatStore chatStore, ContentService content, KuboRpcContext rpc, ChatService chat, BlockFollower pinFollower, BlockFollower chatFollower, Replicator replicator)
+    private SecureChatNode(ContentStore contentStore, ChatStore chatStore, ContentService content, KuboRpcContext rpc, ChatService chat, BlockFollower follower, Replicator replicator)
     {
         ContentStore = contentStore;
         ChatStore = chatStore;
         Content = content;
         Rpc = rpc;
         Chat = chat;
-        _pinFollower = pinFollower;
-        _chatFollower = chatFollower;
+        _follower = follower;
         Replicator = replicator;
     }
 
@@ -60,15 +58,28 @@ public sealed class SecureChatNode : IAsyncDisposable
         var replicator = new Replicator(content, loggers.CreateLogger<Replicator>());
         var pins = new LedgerPins(ledger, contentStore, replicator);
         content.Ledger = pins;
-        var pinFollower = new BlockFollower(ledger.Store, await pins.LoadHeightAsync(ct).ConfigureAwait(false), pins.ApplyAsync);
+        ulong pinHeight = await pins.LoadHeightAsync(ct).ConfigureAwait(false);
+        ulong chatHeight = await chatStore.LoadHeightAsync(ct).ConfigureAwait(false);
 
+        // One reader of the chain for both projections: each committed block is read from the node's store once and
+        // applied to each projection that has not stored it yet. The two keep their heights in separate databases, so
+        // after a crash one may be ahead; it skips the blocks it already has.
         var hub = new ChatHub();
-        BlockFollower? chatFollower = null;
-        chatFollower = new BlockFollower(ledger.Store, await chatStore.LoadHeightAsync(ct).ConfigureAwait(false), async (block, token) =>
-            hub.Publish(await chatStore.ApplyBlockAsync(block, token).ConfigureAwait(false)));
-        var chat = new ChatService(chatStore, content, ledger, chatFollower, hub);
+        var follower = new BlockFollower(ledger.Store, Math.Min(pinHeight, chatHeight), async (block, token) =>
+        {
+            if (block.Height > pinHeight)
+            {
+                await pins.ApplyAsync(block, token).ConfigureAwait(false);
+            }
+
+            if (block.Height > chatHeight)
+            {
+                hub.Publish(await chatStore.ApplyBlockAsync(block, token).ConfigureAwait(false));
+            }
+        });
+        var chat = new ChatService(chatStore, content, ledger, follower, hub);
         StoreIdentity identity = await StoreIdentity.LoadOrCreateAsync(contentStore, ct).ConfigureAwait(false);
-        var node = new SecureChatNode(contentStore, chatStore, content, new KuboRpcContext(content, identity, options), chat, pinFollower, chatFollower, replicator);
+        var node = new SecureChatNode(contentStore, chatStore, content, new KuboRpcContext(content, identity, options), chat, follower, replicator);
 
         // Ledger pins whose DAG may be incomplete here (a crash mid-fetch) are walked again; complete ones cost one read per block.
         foreach (PinRecord pin in await contentStore.ListPinsAsync(ct).ConfigureAwait(false))
@@ -79,8 +90,7 @@ public sealed class SecureChatNode : IAsyncDisposable
             }
         }
 
-        node._loops.Add(Task.Run(() => pinFollower.RunAsync(node._stop.Token), CancellationToken.None));
-        node._loops.Add(Task.Run(() => chatFollower.RunAsync(node._stop.Token), CancellationToken.None));
+        node._loops.Add(Task.Run(() => follower.RunAsync(node._stop.Token), CancellationToken.None));
         node._loops.Add(Task.Run(() => replicator.RunAsync(node._stop.Token), CancellationToken.None));
         node._loops.Add(Task.Run(() => node.PumpCommitsAsync(ledger, node._stop.Token), CancellationToken.None));
         return node;
@@ -109,8 +119,7 @@ public sealed class SecureChatNode : IAsyncDisposable
             }
         }
 
-        _pinFollower.Dispose();
-        _chatFollower.Dispose();
+        _follower.Dispose();
         Content.Dispose();
         await ContentStore.DisposeAsync().ConfigureAwait(false);
         await ChatStore.DisposeAsync().ConfigureAwait(false);
@@ -123,8 +132,7 @@ public sealed class SecureChatNode : IAsyncDisposable
         {
             await foreach (ulong _ in ledger.CommitsAsync(ct).ConfigureAwait(false))
             {
-                _pinFollower.Notify();
-                _chatFollower.Notify();
+                _follower.Notify();
             }
         }
         catch (OperationCanceledException)

@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+
 namespace Aegis.Chat.Rooms;
 
 /// <summary>
@@ -9,25 +11,18 @@ public static class ChatIdentity
     public const int Size = 64;
 
     public static string Format(ReadOnlySpan<byte> identity) =>
-        Convert.ToBase64String(identity).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Base64Url.EncodeToString(identity);
 
     public static bool TryParse(string? text, out byte[] identity)
     {
         identity = [];
-        if (text is null || text.Length != 86)
+        if (text is not { Length: 86 } || !Base64Url.IsValid(text, out int length) || length != Size)
         {
             return false;
         }
 
-        try
-        {
-            identity = Convert.FromBase64String(text.Replace('-', '+').Replace('_', '/') + "==");
-            return identity.Length == Size;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
+        identity = Base64Url.DecodeFromChars(text);
+        return true;
     }
 
     public static ReadOnlySpan<byte> SigningKey(ReadOnlySpan<byte> identity) => identity[..32];

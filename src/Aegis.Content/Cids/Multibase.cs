@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using SimpleBase;
 
 namespace Aegis.Content.Cids;
@@ -10,7 +11,7 @@ public static class Multibase
 
     /// <summary>'u' base64url without padding: how Kubo's pubsub API writes topics and payloads.</summary>
     public static string EncodeBase64Url(ReadOnlySpan<byte> bytes) =>
-        "u" + Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        "u" + Base64Url.EncodeToString(bytes);
 
     /// <exception cref="FormatException">unknown prefix or bad digits.</exception>
     public static byte[] Decode(string text)
@@ -27,13 +28,11 @@ public static class Multibase
             'B' => Base32.Rfc4648.Decode(body).ToArray(),
             'z' => Base58.Bitcoin.Decode(body).ToArray(),
             'f' or 'F' => Convert.FromHexString(body),
-            'u' => FromBase64Url(body),
+            'u' => Base64Url.DecodeFromChars(body),
             'm' => Convert.FromBase64String(Pad(body)),
             _ => throw new FormatException($"unsupported multibase prefix '{text[0]}'"),
         };
     }
-
-    private static byte[] FromBase64Url(string body) => Convert.FromBase64String(Pad(body.Replace('-', '+').Replace('_', '/')));
 
     private static string Pad(string s) => s.Length % 4 == 0 ? s : s + new string('=', 4 - (s.Length % 4));
 }

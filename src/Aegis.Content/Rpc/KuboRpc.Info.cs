@@ -52,7 +52,7 @@ public static partial class KuboRpc
     private static async Task PubSubPubAsync(HttpContext http, KuboRpcContext context)
     {
         string topic = DecodeTopic(new KuboArgs(http.Request.Query).RequiredArg("topic"));
-        byte[] data = await ReadSingleFileAsync(http, context, context.Options.MaxPubSubMessageBytes);
+        byte[] data = await ReadSingleFileAsync(http, context, context.Options.MaxPubsubMessageBytes);
         context.PubSub.Publish(context.Identity.PeerId, topic, data);
         http.Response.StatusCode = 200;
     }

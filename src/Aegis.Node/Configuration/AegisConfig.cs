@@ -27,6 +27,9 @@ public sealed class AegisConfig
     public MempoolSection Mempool { get; set; } = new();
 
     public DashboardSection Dashboard { get; set; } = new();
+
+    /// <summary>Bounds of SecureChat's content store (<c>/ipfs-api</c>); the options class is the content store's own.</summary>
+    public Aegis.Content.ContentOptions Content { get; set; } = new();
 }
 
 public sealed class NodeSection

@@ -48,7 +48,7 @@ internal static class ConfigSchema
             : t == typeof(bool) ? FieldKind.Flag
             : t == typeof(bool?) ? FieldKind.OptionalFlag
             : t == typeof(List<string>) ? FieldKind.TextList
-            : t.IsClass && t.Namespace == typeof(AegisConfig).Namespace ? FieldKind.Section
+            : t.IsClass && (t.Namespace == typeof(AegisConfig).Namespace || t == typeof(Aegis.Content.ContentOptions)) ? FieldKind.Section
             : throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name}: options of type {t.Name} have no YAML reader yet");
     }
 

@@ -23,6 +23,11 @@ public static partial class ConfigValidator
         CheckLogging(config.Logging, p);
         CheckMempool(config.Mempool, p);
         CheckDashboard(config.Dashboard, p);
+        foreach (string line in config.Content.Validate())
+        {
+            p.AddLine(line);
+        }
+
         return p.Lines;
     }
 

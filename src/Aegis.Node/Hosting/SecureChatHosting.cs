@@ -23,7 +23,7 @@ public static class SecureChatHosting
     public static async Task<SecureChatNode> StartSecureChatAsync(this WebApplication app, AegisConfig config, Genesis genesis, INodeRuntime runtime, PeerNetwork network, ILoggerFactory loggers, CancellationToken ct)
     {
         StorageOptions storage = config.ToStorageOptions(genesis.Hash);
-        SecureChatNode node = await SecureChatNode.StartAsync(storage, new ContentOptions(), new RuntimeLedger(runtime), store => new PeerBlockFetcher(network, store), loggers, ct);
+        SecureChatNode node = await SecureChatNode.StartAsync(storage, config.Content, new RuntimeLedger(runtime), store => new PeerBlockFetcher(network, store), loggers, ct);
         network.ContentHandler = (PeerBlockFetcher)node.Content.Fetcher!;
         node.Map(app);
         return node;

@@ -22,11 +22,20 @@ public sealed class NodeCluster : IAsyncDisposable
 
     public string DataDir(int i) => Path.Combine(Dir, $"node{i}", "data");
 
-    public static async Task<NodeCluster> StartAsync(int validators, CancellationToken ct, string storage = "sqlite", string? connectionString = null)
+    /// <param name="extraConfig">YAML appended to every node's config.yaml (a section the testnet does not write).</param>
+    public static async Task<NodeCluster> StartAsync(int validators, CancellationToken ct, string storage = "sqlite", string? connectionString = null, string? extraConfig = null)
     {
         string dir = Path.Combine(Path.GetTempPath(), "aegis-chat-" + Guid.NewGuid().ToString("N")[..8]);
         int basePort = FreePorts.TestnetBase(validators);
         TestnetGenerator.Write(dir, validators, basePort, storage, connectionString);
+        if (extraConfig is not null)
+        {
+            for (int i = 0; i < validators; i++)
+            {
+                File.AppendAllText(TestnetGenerator.ConfigPath(dir, i), "\n" + extraConfig);
+            }
+        }
+
         var cluster = new NodeCluster(dir, validators, basePort);
         if (storage == "postgresql")
         {

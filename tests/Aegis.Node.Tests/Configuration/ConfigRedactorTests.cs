@@ -35,7 +35,7 @@ public sealed class ConfigRedactorTests : TempConfig
         string yaml = ConfigRedactor.ToYaml(new AegisConfig());
         string[] topLevel = yaml.Split('\n').Where(l => l.Length > 0 && !char.IsWhiteSpace(l[0])).Select(l => l.Split(':')[0]).ToArray();
 
-        Assert.Equal(["node", "genesis_file", "p2p", "consensus", "storage", "api", "monitoring", "security", "logging", "mempool", "dashboard"], topLevel);
+        Assert.Equal(["node", "genesis_file", "p2p", "consensus", "storage", "api", "monitoring", "security", "logging", "mempool", "dashboard", "content"], topLevel);
         Assert.Contains("view_change_timeout_ms: 2000", yaml, StringComparison.Ordinal);
         Assert.DoesNotContain("pipeline_depth", yaml, StringComparison.Ordinal); // unset: left to genesis
     }
