@@ -23,15 +23,19 @@ config=$dir/net/node0/config.yaml
 url=http://127.0.0.1:$((port + 1))
 "$aegis" run --config "$config" >"$dir/node.log" 2>&1 &
 node_pid=$!
-until curl -sf "$url/ready" >/dev/null; do sleep 0.2; done
+for _ in $(seq 600); do curl -sf "$url/ready" >/dev/null && break; kill -0 "$node_pid" || { cat "$dir/node.log"; exit 1; }; sleep 0.2; done
+curl -sf "$url/ready" >/dev/null || { echo "the node was not ready within 120 s" >&2; cat "$dir/node.log"; exit 1; }
 
 start=$(date +%s)
 height=0
 while [ "$height" -lt "$target" ]; do
   # Two closed-loop clients: one or two transactions per block, so the chain grows by blocks, not by block size.
   "$aegis" bench --url "$url" --clients 2 --duration 20s --warmup 0s --keys 50000 --json >/dev/null
+  before=$height
   height=$(curl -s "$url/status" | sed -E 's/.*"block_height":([0-9]+).*/\1/')
   echo "height $height after $(( $(date +%s) - start )) s"
+  # Bounded: a round that adds no block means the node stopped committing; stop rather than loop for ever.
+  [ "$height" -gt "$before" ] || { echo "no block committed in 20 s (height $height)" >&2; cat "$dir/node.log"; exit 1; }
 done
 kill "$node_pid"; wait "$node_pid" 2>/dev/null || true; node_pid=
 

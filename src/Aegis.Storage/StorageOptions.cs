@@ -75,5 +75,6 @@ public sealed class StorageOptions
         }
     }
 
-    internal string NormalizedType => (Type ?? "").Trim().ToLowerInvariant();
+    /// <summary>The engine name as the store factory reads it: <see cref="Sqlite"/> or <see cref="PostgreSql"/> when valid.</summary>
+    public string NormalizedType => (Type ?? "").Trim().ToLowerInvariant();
 }

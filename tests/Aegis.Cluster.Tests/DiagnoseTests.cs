@@ -39,7 +39,7 @@ public class DiagnoseTests
 
         Assert.Contains("\"block_height\"", text);                    // /status of the running node
         Assert.Contains("aegis_block_height", text);                  // the metrics sample
-        Assert.Contains("a test line leaking [redacted]", text);      // the log line, scrubbed
+        Assert.Contains("a test line leaking (redacted) and (redacted) and (redacted)", text); // the log line, scrubbed
         Assert.Contains("AEGIS_JWT_SECRET=(set, redacted)", text);
         Assert.Contains("db.example", text);                          // the connection string's host stays visible
         Assert.DoesNotContain(jwt, text);

@@ -28,18 +28,8 @@ public static class NodeHost
     public static (Genesis? Genesis, EcdsaP256Signer? Signer, ApiCredentials Credentials, List<string> Problems) LoadIdentity(AegisConfig config)
     {
         var problems = new List<string>();
-        Genesis? genesis = null;
+        Genesis? genesis = LoadGenesis(config, problems);
         EcdsaP256Signer? signer = null;
-        if (!File.Exists(config.GenesisFile))
-        {
-            problems.Add($"genesis_file: {config.GenesisFile} — file not found");
-        }
-        else
-        {
-            genesis = GenesisDocument.Parse(File.ReadAllText(config.GenesisFile), out List<string> genesisProblems);
-            problems.AddRange(genesisProblems.Select(p => $"{config.GenesisFile}: {p}"));
-        }
-
         try
         {
             signer = KeyFile.Read(config.Node.KeyFile, string.IsNullOrEmpty(config.Security.EncryptionKey) ? null : config.Security.EncryptionKey);
@@ -63,6 +53,20 @@ public static class NodeHost
         }
 
         return (genesis, signer, credentials, problems);
+    }
+
+    /// <summary>Reads and parses <c>genesis_file</c>; null after adding one line per problem to <paramref name="problems"/>.</summary>
+    public static Genesis? LoadGenesis(AegisConfig config, List<string> problems)
+    {
+        if (!File.Exists(config.GenesisFile))
+        {
+            problems.Add($"genesis_file: {config.GenesisFile} — file not found");
+            return null;
+        }
+
+        Genesis? genesis = GenesisDocument.Parse(File.ReadAllText(config.GenesisFile), out List<string> genesisProblems);
+        problems.AddRange(genesisProblems.Select(p => $"{config.GenesisFile}: {p}"));
+        return genesis;
     }
 
     public static async Task RunAsync(AegisConfig config, Genesis genesis, EcdsaP256Signer signer, ApiCredentials credentials, CancellationToken ct)

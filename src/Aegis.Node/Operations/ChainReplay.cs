@@ -8,11 +8,12 @@ namespace Aegis.Node.Operations;
 
 /// <summary>
 /// Re-checks a chain from genesis, one stored block at a time, the way <c>aegis verify</c> and <c>aegis restore</c>
-/// read it: heights follow each other from 1, each block extends the one before (block 1 the genesis hash), is of this
-/// chain, says the truth about its transactions, carries a certificate a quorum of the genesis validators signed, and
-/// names in its header the state root the replay computed <c>pipeline_depth</c> blocks earlier; executing it again
-/// gives the state root stored with it. The replay keeps the whole key-value state and tx index in memory, so the
-/// store's own tables can then be compared with what the blocks say they must hold.
+/// read it: <see cref="ChainAudit"/>'s checks (heights follow each other from 1, each block extends the one before and
+/// is of this chain, says the truth about its transactions, carries a certificate a quorum of the genesis validators
+/// signed, and holds no transaction the chain already holds), then its header names the state root the replay computed
+/// <c>pipeline_depth</c> blocks earlier, and executing it again gives the state root stored with it. The replay keeps
+/// the whole key-value state and tx index in memory, so the store's own tables can then be compared with what the
+/// blocks say they must hold.
 /// <para>
 /// Cost: the certificate checks dominate (a quorum of ECDSA P-256 verifications per block, ~60 µs each here); they run
 /// in parallel over a batch (<see cref="VerifyCertificates"/>) before the sequential replay.
@@ -22,28 +23,29 @@ public sealed class ChainReplay
 {
     private readonly Genesis _genesis;
     private readonly ulong _depth;
+    private readonly ChainAudit _audit;
     private readonly Dictionary<string, (byte[] Value, ulong Height)> _state = new(StringComparer.Ordinal);
-    private readonly HashSet<Hash32> _applied = [];
     private readonly Dictionary<Hash32, TxLocation> _index = [];
     private readonly Dictionary<ulong, Hash32> _roots = new() { [0] = BlockExecutor.GenesisStateRoot };
+
+    // The batch check's verdict on the block being appended (see VerifyCertificates), handed to the audit.
+    private string? _certificateProblem;
+    private string? _stoppedAt;
 
     public ChainReplay(Genesis genesis)
     {
         _genesis = genesis;
         _depth = (ulong)genesis.Parameters.PipelineDepth;
-        TipHash = genesis.Hash;
+        _audit = new ChainAudit(genesis, (_, _) => CertificateProblem(_certificateProblem));
     }
 
-    public ulong Height { get; private set; }
+    public ulong Height => _audit.Height;
 
-    public Hash32 TipHash { get; private set; }
+    public Hash32 TipHash => _audit.TipHash;
 
     public Hash32 StateRoot { get; private set; } = BlockExecutor.GenesisStateRoot;
 
-    public long Transactions { get; private set; }
-
-    /// <summary>Transactions a block carried again that an earlier block had applied: kept in the chain, applied once.</summary>
-    public long Duplicates { get; private set; }
+    public long Transactions => _audit.TransactionCount;
 
     public int StateCount => _state.Count;
 
@@ -57,44 +59,45 @@ public sealed class ChainReplay
 
     /// <summary>
     /// Appends the next block; <paramref name="certificateProblem"/> is its entry from <see cref="VerifyCertificates"/>.
-    /// Returns the execution result (what a store writes with the block), or the reason the block is bad; nothing changes then.
+    /// Returns the execution result (what a store writes with the block), or the reason the block is bad; the replay
+    /// then stops there (every reader stops at the first bad block), and a further append is a bug.
     /// </summary>
     public (ExecutionResult? Result, string? Problem) Append(StoredBlock stored, string? certificateProblem)
     {
-        Block block = stored.Block;
-        ulong source = block.Height > _depth ? block.Height - _depth : 0;
-        if (CheckNext(_genesis, Height, TipHash, block, certificateProblem, _roots.TryGetValue(source, out Hash32 root) ? (source, root) : null) is { } problem)
+        if (_stoppedAt is not null)
         {
-            return (null, problem);
+            throw new InvalidOperationException($"the replay stopped at a bad block ({_stoppedAt}); nothing may follow it");
         }
 
-        ExecutionResult result = BlockExecutor.Execute(block, StateRoot, new AppliedView(_applied));
-        if (result.StateRoot != stored.StateRootAfter)
+        Block block = stored.Block;
+        ulong source = block.Height > _depth ? block.Height - _depth : 0;
+        _certificateProblem = certificateProblem;
+        string? problem = _audit.Append(block, stored.Certificate)
+            ?? HeaderRootProblem(block, _roots.TryGetValue(source, out Hash32 root) ? (source, root) : null);
+        ExecutionResult? result = null;
+        if (problem is null)
         {
-            return (null, $"the stored state root after the block is {stored.StateRootAfter.ToShortString()}, replaying it gives {result.StateRoot.ToShortString()}");
+            // The audit has just proved no transaction of this block is in the chain below, so none is applied yet.
+            result = BlockExecutor.Execute(block, StateRoot, NothingApplied.Instance);
+            if (result.StateRoot != stored.StateRootAfter)
+            {
+                problem = $"the stored state root after the block is {stored.StateRootAfter.ToShortString()}, replaying it gives {result.StateRoot.ToShortString()}";
+            }
+        }
+
+        if (problem is not null)
+        {
+            _stoppedAt = $"height {block.Height}: {problem}";
+            return (null, problem);
         }
 
         for (int i = 0; i < block.Transactions.Count; i++)
         {
             Hash32 hash = block.Transactions[i].Hash;
-            TxOutcome outcome = result.Outcomes[i];
-            if (outcome == TxOutcome.Applied)
-            {
-                _applied.Add(hash);
-            }
-            else if (outcome == TxOutcome.Duplicate)
-            {
-                Duplicates++;
-            }
-
-            // The index answers "where was it applied": an applied copy wins over any other, else the first copy.
-            if (!_index.TryGetValue(hash, out TxLocation? seen) || (seen.Outcome != TxOutcome.Applied && outcome == TxOutcome.Applied))
-            {
-                _index[hash] = new TxLocation(hash, block.Height, block.Hash, i, outcome);
-            }
+            _index[hash] = new TxLocation(hash, block.Height, block.Hash, i, result!.Outcomes[i]);
         }
 
-        foreach (StateChange change in result.Changes)
+        foreach (StateChange change in result!.Changes)
         {
             string key = Convert.ToHexString(change.Key);
             if (change.Value is null)
@@ -107,9 +110,6 @@ public sealed class ChainReplay
             }
         }
 
-        Transactions += block.Transactions.Count;
-        Height = block.Height;
-        TipHash = block.Hash;
         StateRoot = result.StateRoot;
         _roots[block.Height] = result.StateRoot;
         _roots.Remove(block.Height - Math.Min(block.Height, _depth + 1));
@@ -118,40 +118,19 @@ public sealed class ChainReplay
 
     /// <summary>
     /// Whether <paramref name="block"/> may follow a chain whose tip is (<paramref name="height"/>, <paramref name="tipHash"/>):
-    /// the next height, this chain, the hash link, its own transactions, its certificate (checked by the caller, maybe in
-    /// parallel), and the state root its header must name when the replayed one is known. Null when it may; else why not.
+    /// <see cref="ChainAudit.CheckLink"/>, its certificate (checked by the caller, maybe in parallel), and the state
+    /// root its header must name when the replayed one is known. Null when it may; else why not. For a follower that
+    /// keeps no audit of its own.
     /// </summary>
-    public static string? CheckNext(Genesis genesis, ulong height, Hash32 tipHash, Block block, string? certificateProblem, (ulong Height, Hash32 Root)? headerRoot)
-    {
-        if (block.Height != height + 1)
-        {
-            return block.Height > height + 1 ? $"block {height + 1} is missing (the next stored block is {block.Height})" : $"block {block.Height} appears again after {height}";
-        }
+    public static string? CheckNext(Genesis genesis, ulong height, Hash32 tipHash, Block block, string? certificateProblem, (ulong Height, Hash32 Root)? headerRoot) =>
+        ChainAudit.CheckLink(genesis, height, tipHash, block) ?? CertificateProblem(certificateProblem) ?? HeaderRootProblem(block, headerRoot);
 
-        if (block.Header.ChainId != genesis.ChainId)
-        {
-            return $"the block is of chain '{block.Header.ChainId}', the genesis is of '{genesis.ChainId}'";
-        }
+    private static string? CertificateProblem(string? problem) => problem is null ? null : $"commit certificate: {problem}";
 
-        if (block.Header.PreviousHash != tipHash)
-        {
-            return $"previous hash {block.Header.PreviousHash.ToShortString()} is not the hash of block {height} ({tipHash.ToShortString()}): the hash chain is broken";
-        }
-
-        if (block.CheckIntegrity() is { } integrity)
-        {
-            return integrity;
-        }
-
-        if (certificateProblem is not null)
-        {
-            return $"commit certificate: {certificateProblem}";
-        }
-
-        return headerRoot is { } expected && block.Header.StateRoot != expected.Root
-            ? $"header.state_root {block.Header.StateRoot.ToShortString()} is not the replayed state root after block {expected.Height} ({expected.Root.ToShortString()})"
+    private static string? HeaderRootProblem(Block block, (ulong Height, Hash32 Root)? expected) =>
+        expected is { } e && block.Header.StateRoot != e.Root
+            ? $"header.state_root {block.Header.StateRoot.ToShortString()} is not the replayed state root after block {e.Height} ({e.Root.ToShortString()})"
             : null;
-    }
 
     /// <summary>Compares a stored (or backed-up) key-value state with the replay's; the first difference as (height, reason), or null.</summary>
     public async Task<(ulong Height, string Reason)?> CompareStateAsync(IAsyncEnumerable<KvEntry> entries, CancellationToken ct)
@@ -217,8 +196,10 @@ public sealed class ChainReplay
     private static string Show(byte[] key) =>
         key.All(b => b is >= 0x20 and < 0x7f) ? $"'{System.Text.Encoding.ASCII.GetString(key)}'" : "0x" + Convert.ToHexString(key).ToLowerInvariant();
 
-    private sealed class AppliedView(HashSet<Hash32> applied) : IStateView
+    private sealed class NothingApplied : IStateView
     {
-        public bool IsTxApplied(Hash32 txHash) => applied.Contains(txHash);
+        public static readonly NothingApplied Instance = new();
+
+        public bool IsTxApplied(Hash32 txHash) => false;
     }
 }

@@ -30,6 +30,19 @@ public sealed class ConfigRedactorTests : TempConfig
     }
 
     [Fact]
+    public void Scrub_removes_every_secret_of_the_config_from_free_text()
+    {
+        AegisConfig c = WithSecrets();
+        c.Security.JwtPreviousSecret = "old-jwt-previous-0123456789abcdef";
+        c.Storage.ConnectionString = "postgresql://aegis:p%40ss-w0rd@db.internal:5432/ledger";
+        string text = $"fail: {c.Security.JwtSecret} {c.Security.JwtPreviousSecret} {c.Security.EncryptionKey} p@ss-w0rd {c.Storage.ConnectionString} ok";
+
+        string scrubbed = ConfigRedactor.Scrub(text, c);
+
+        Assert.Equal("fail: (redacted) (redacted) (redacted) (redacted) postgresql://aegis:(redacted)@db.internal:5432/ledger ok", scrubbed);
+    }
+
+    [Fact]
     public void It_uses_config_yaml_keys_in_declaration_order()
     {
         string yaml = ConfigRedactor.ToYaml(new AegisConfig());

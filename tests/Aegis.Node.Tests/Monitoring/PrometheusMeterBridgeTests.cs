@@ -30,12 +30,14 @@ public sealed class PrometheusMeterBridgeTests : IDisposable
         _meter.CreateObservableGauge("aegis_block_height", () => 42L);
 
         string text = await RenderAsync();
-        Assert.Contains("# TYPE aegis_txs_committed_total counter", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_txs_committed_total 3", text, StringComparison.Ordinal);
-        Assert.Contains("# TYPE aegis_commit_latency_seconds histogram", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_commit_latency_seconds_bucket{le=\"0.0025\"} 1", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_commit_latency_seconds_bucket{le=\"0.001\"} 0", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_block_height 42", text, StringComparison.Ordinal);
+        AssertLines(
+            text,
+            "# TYPE aegis_txs_committed_total counter",
+            "aegis_txs_committed_total 3",
+            "# TYPE aegis_commit_latency_seconds histogram",
+            "aegis_commit_latency_seconds_bucket{le=\"0.0025\"} 1",
+            "aegis_commit_latency_seconds_bucket{le=\"0.001\"} 0",
+            "aegis_block_height 42");
         Assert.DoesNotContain("aegis_test", text, StringComparison.Ordinal);
     }
 
@@ -67,10 +69,12 @@ public sealed class PrometheusMeterBridgeTests : IDisposable
         _meter.CreateCounter<long>("aegis_undeclared_total");
 
         string text = await RenderAsync();
-        Assert.Contains("aegis_consensus_view_changes_total 0", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_consensus_failures_total{kind=\"ConflictingVotes\"} 0", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_consensus_failures_total{kind=\"malformed_message\"} 0", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_consensus_failures_total{kind=\"other\"} 0", text, StringComparison.Ordinal);
+        AssertLines(
+            text,
+            "aegis_consensus_view_changes_total 0",
+            "aegis_consensus_failures_total{kind=\"ConflictingVotes\"} 0",
+            "aegis_consensus_failures_total{kind=\"malformed_message\"} 0",
+            "aegis_consensus_failures_total{kind=\"other\"} 0");
         Assert.DoesNotContain("aegis_undeclared_total", text, StringComparison.Ordinal);
     }
 
@@ -86,8 +90,10 @@ public sealed class PrometheusMeterBridgeTests : IDisposable
         }
 
         string text = await RenderAsync();
-        Assert.Contains("aegis_p2p_peer_rtt_seconds_count{peer=\"node-1\"} 1", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_p2p_peer_rtt_seconds_count{peer=\"observer\"} 500", text, StringComparison.Ordinal);
+        AssertLines(
+            text,
+            "aegis_p2p_peer_rtt_seconds_count{peer=\"node-1\"} 1",
+            "aegis_p2p_peer_rtt_seconds_count{peer=\"observer\"} 500");
         Assert.DoesNotContain("observer-", text, StringComparison.Ordinal);
         Assert.DoesNotContain("addr", text, StringComparison.Ordinal);
         Assert.DoesNotContain("node-0", text, StringComparison.Ordinal);
@@ -115,10 +121,10 @@ public sealed class PrometheusMeterBridgeTests : IDisposable
         string reason = "ready";
         _meter.CreateObservableGauge("aegis_node_ready", () => new Measurement<int>(reason == "ready" ? 1 : 0, new KeyValuePair<string, object?>("reason", reason)));
 
-        Assert.Contains("aegis_node_ready{reason=\"ready\"} 1", await RenderAsync(), StringComparison.Ordinal);
+        AssertLines(await RenderAsync(), "aegis_node_ready{reason=\"ready\"} 1");
         reason = "no_quorum";
         string text = await RenderAsync();
-        Assert.Contains("aegis_node_ready{reason=\"no_quorum\"} 0", text, StringComparison.Ordinal);
+        AssertLines(text, "aegis_node_ready{reason=\"no_quorum\"} 0");
         Assert.DoesNotContain("reason=\"ready\"", text, StringComparison.Ordinal);
     }
 
@@ -129,8 +135,10 @@ public sealed class PrometheusMeterBridgeTests : IDisposable
         _meter.CreateHistogram("aegis_custom_seconds", "s", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.2] }).Record(0.15);
 
         string text = await RenderAsync();
-        Assert.Contains("aegis_custom_seconds_bucket{le=\"0.1\"} 0", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_custom_seconds_bucket{le=\"0.2\"} 1", text, StringComparison.Ordinal);
+        AssertLines(
+            text,
+            "aegis_custom_seconds_bucket{le=\"0.1\"} 0",
+            "aegis_custom_seconds_bucket{le=\"0.2\"} 1");
         Assert.DoesNotContain("le=\"0.0005\"", text, StringComparison.Ordinal);
     }
 
@@ -144,17 +152,29 @@ public sealed class PrometheusMeterBridgeTests : IDisposable
         metrics.StorageWriteFailures.Add(1, new KeyValuePair<string, object?>("reason", "disk_full"));
 
         string text = await RenderAsync();
-        Assert.Contains("aegis_consensus_failures_total{kind=\"other\"} 1", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_consensus_failures_total{kind=\"ConflictingVotes\"} 0", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_storage_write_failures_total{reason=\"disk_full\"} 1", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_storage_write_failures_total{reason=\"store_corrupt\"} 0", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_node_ready{reason=\"no_quorum\"} 0", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_consensus_quorum 3", text, StringComparison.Ordinal);
-        Assert.Contains("aegis_consensus_view_changes_total 0", text, StringComparison.Ordinal);
+        AssertLines(
+            text,
+            "aegis_consensus_failures_total{kind=\"other\"} 1",
+            "aegis_consensus_failures_total{kind=\"ConflictingVotes\"} 0",
+            "aegis_storage_write_failures_total{reason=\"disk_full\"} 1",
+            "aegis_storage_write_failures_total{reason=\"store_corrupt\"} 0",
+            "aegis_node_ready{reason=\"no_quorum\"} 0",
+            "aegis_consensus_quorum 3",
+            "aegis_consensus_view_changes_total 0");
     }
 
     private void Start(SeriesPolicy policy, Func<Meter, bool>? include = null) =>
         _bridge = new PrometheusMeterBridge(_registry, policy, include ?? (m => m.Name == _meterName));
+
+    /// <summary>Each expected line is a whole line of the exposition (a prefix such as "x 3" of "x 30" is no match).</summary>
+    private static void AssertLines(string text, params string[] expected)
+    {
+        string[] lines = text.Split('\n');
+        foreach (string line in expected)
+        {
+            Assert.True(lines.Contains(line, StringComparer.Ordinal), $"no line '{line}' in:\n{text}");
+        }
+    }
 
     private async Task<string> RenderAsync()
     {

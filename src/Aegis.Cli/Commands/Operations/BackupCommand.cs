@@ -42,24 +42,20 @@ public static class BackupCommand
             await using (store)
             {
                 var clock = Stopwatch.StartNew();
-                var bar = new ProgressBar("backup");
                 try
                 {
                     await using IStoreSnapshot snapshot = await ((IStoreSnapshots)store).OpenSnapshotAsync(ct);
                     ulong tip = snapshot.Tip.Height;
-                    BackupSummary s = await BackupWriter.WriteAsync(snapshot, node.Genesis, node.NodeId, node.Engine, outPath, key, h => bar.Report(h, tip), ct);
-                    bar.Done();
+                    BackupSummary s = await BlockProgress.RunAsync("backup", report => BackupWriter.WriteAsync(snapshot, node.Genesis, node.NodeId, node.Engine, outPath, key, h => report(h, tip), ct));
                     Console.WriteLine($"ok: backup of chain {s.Header.ChainId}, heights 1..{s.Header.TipHeight} (tip {s.Header.TipHash.ToShortString()}), {s.Header.StateCount} state entries, {s.Bytes} bytes, {(s.Encrypted ? "encrypted (AES-256-GCM)" : "not encrypted")}, {clock.Elapsed.TotalSeconds:F1} s → {outPath}");
                     return CliApp.Ok;
                 }
                 catch (ChainCorruptException ex)
                 {
-                    bar.Done();
                     return CliErrors.Fail("backup", $"the store does not verify, no backup written: {ex.Message} (run 'aegis verify')");
                 }
                 catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException)
                 {
-                    bar.Done();
                     return CliErrors.Fail("backup", $"no backup written: {ex.Message}");
                 }
             }

@@ -30,7 +30,7 @@ public static class DiagnoseCommand
                 return exit;
             }
 
-            string report = Scrub(await BuildAsync(node, Path.GetFullPath(parse.GetValue(config)!), ct), node.Config);
+            string report = ConfigRedactor.Scrub(await BuildAsync(node, Path.GetFullPath(parse.GetValue(config)!), ct), node.Config);
             if (parse.GetValue(output) is { } path)
             {
                 await File.WriteAllTextAsync(path, report, ct);
@@ -48,21 +48,6 @@ public static class DiagnoseCommand
             return CliApp.Ok;
         });
         return command;
-    }
-
-    /// <summary>Removes every secret value from <paramref name="text"/>, however it got there (a log line, an echoed URL).</summary>
-    internal static string Scrub(string text, AegisConfig config)
-    {
-        var secrets = new List<string> { config.Security.JwtSecret, config.Security.JwtPreviousSecret, config.Security.EncryptionKey };
-        secrets.Add(new StorageOptions { ConnectionString = config.Storage.ConnectionString }.ConnectionPassword() ?? "");
-
-        foreach (string secret in secrets.Where(s => s.Length >= 4).OrderByDescending(s => s.Length))
-        {
-            text = text.Replace(secret, "[redacted]", StringComparison.Ordinal);
-            text = text.Replace(Uri.EscapeDataString(secret), "[redacted]", StringComparison.Ordinal);
-        }
-
-        return text;
     }
 
     private static async Task<string> BuildAsync(NodeStoreAccess node, string configPath, CancellationToken ct)
@@ -92,6 +77,7 @@ public static class DiagnoseCommand
             string name = (string)e.Key;
             if (name.StartsWith("AEGIS_", StringComparison.Ordinal) || name == "DATABASE_URL")
             {
+                // A value that is a config secret is scrubbed anyway; these names hide the rest (a misspelt or foreign secret).
                 bool secret = name.Contains("SECRET", StringComparison.Ordinal) || name.Contains("KEY", StringComparison.Ordinal) || name.Contains("URL", StringComparison.Ordinal) || name.Contains("PASSWORD", StringComparison.Ordinal);
                 r.AppendLine($"{name}={(secret ? "(set, redacted)" : (string?)e.Value)}");
             }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Aegis.Core.Consensus;
 using Aegis.Node.Configuration;
+using Aegis.Node.Hosting;
 using Aegis.Storage;
 using Aegis.Storage.Sqlite;
 
@@ -9,7 +10,7 @@ namespace Aegis.Cli.Commands.Operations;
 /// <summary>A node's config, genesis and storage settings as the operations verbs need them (no key: they do not act as the node).</summary>
 internal sealed record NodeStoreAccess(AegisConfig Config, Genesis Genesis, StorageOptions Storage)
 {
-    public string Engine => Storage.NormalizedTypeName();
+    public string Engine => Storage.NormalizedType;
 
     public string NodeId => Config.Node.Id;
 
@@ -26,17 +27,7 @@ internal sealed record NodeStoreAccess(AegisConfig Config, Genesis Genesis, Stor
 
         AegisConfig config = loaded.Config!;
         var problems = new List<string>();
-        Genesis? genesis = null;
-        if (!File.Exists(config.GenesisFile))
-        {
-            problems.Add($"genesis_file: {config.GenesisFile} — file not found");
-        }
-        else
-        {
-            genesis = GenesisDocument.Parse(File.ReadAllText(config.GenesisFile), out List<string> genesisProblems);
-            problems.AddRange(genesisProblems.Select(p => $"{config.GenesisFile}: {p}"));
-        }
-
+        Genesis? genesis = NodeHost.LoadGenesis(config, problems);
         if (problems.Count > 0 || genesis is null)
         {
             exit = CliErrors.Report(verb, problems);
@@ -87,9 +78,4 @@ internal sealed record NodeStoreAccess(AegisConfig Config, Genesis Genesis, Stor
             return false;
         }
     }
-}
-
-internal static class StorageOptionsNames
-{
-    public static string NormalizedTypeName(this StorageOptions options) => (options.Type ?? "").Trim().ToLowerInvariant();
 }

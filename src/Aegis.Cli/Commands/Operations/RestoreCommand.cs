@@ -37,11 +37,9 @@ public static class RestoreCommand
 
             string? key = string.IsNullOrEmpty(node.Config.Security.EncryptionKey) ? null : node.Config.Security.EncryptionKey;
             var clock = Stopwatch.StartNew();
-            var bar = new ProgressBar("restore");
             try
             {
-                RestoreSummary s = await Restorer.RestoreAsync(path, key, node.Genesis, node.Storage, bar.Report, ct);
-                bar.Done();
+                RestoreSummary s = await BlockProgress.RunAsync("restore", report => Restorer.RestoreAsync(path, key, node.Genesis, node.Storage, report, ct));
                 Console.WriteLine($"restored chain {s.Header.ChainId}, heights 1..{s.Header.TipHeight} ({s.Transactions} transactions, {s.Header.StateCount} state entries), verified, in {clock.Elapsed.TotalSeconds:F1} s");
                 if (s.PreviousDataKeptIn is { } kept)
                 {
@@ -53,12 +51,10 @@ public static class RestoreCommand
             }
             catch (BackupFormatException ex)
             {
-                bar.Done();
                 return CliErrors.Fail("restore", $"refused, the node's data is untouched: {ex.Message}");
             }
             catch (StorageException ex)
             {
-                bar.Done();
                 return CliErrors.Fail("restore", $"failed, the node's data is untouched: {ex.Message}");
             }
         });

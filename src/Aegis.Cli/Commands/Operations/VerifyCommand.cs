@@ -35,20 +35,17 @@ public static class VerifyCommand
                 var clock = Stopwatch.StartNew();
                 Console.WriteLine($"verifying {store.Description} against {node.Config.GenesisFile} (chain {node.Genesis.ChainId}, {node.Genesis.Validators.Count} validators)");
                 VerifyResult result;
-                var bar = new ProgressBar("verify");
                 try
                 {
                     await using IStoreSnapshot snapshot = await ((IStoreSnapshots)store).OpenSnapshotAsync(ct);
-                    result = await OfflineVerifier.VerifyAsync(snapshot, node.Genesis, bar.Report, ct);
+                    result = await BlockProgress.RunAsync("verify", report => OfflineVerifier.VerifyAsync(snapshot, node.Genesis, report, ct));
                 }
                 catch (StorageException ex)
                 {
-                    bar.Done();
                     Console.WriteLine($"corrupt at height 1: {ex.Message}");
                     return CliApp.Failure;
                 }
 
-                bar.Done();
                 if (result.Corruption is { } corrupt)
                 {
                     Console.WriteLine($"{result.BlocksVerified} blocks verified before the damage");
