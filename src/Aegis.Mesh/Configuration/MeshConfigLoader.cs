@@ -3,6 +3,7 @@ using Aegis.Mesh.Firewall;
 using Aegis.Mesh.Noise;
 using Aegis.Mesh.Pki;
 using Aegis.Mesh.Session;
+using Aegis.Node.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -56,27 +57,11 @@ public static class MeshConfigLoader
             text = new string(buffer, 0, read);
         }
 
-        YamlMappingNode root;
-        try
+        // The node's reader: syntax errors with their position, and no aliases or deep nesting (YamlDotNet resolves an
+        // alias that contains itself recursively: an uncatchable stack overflow, found by fuzzing the node's config).
+        if (YamlDocumentReader.Read(text, out string? yamlProblem) is not { } root)
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(text));
-            if (stream.Documents.Count == 0)
-            {
-                root = new YamlMappingNode();
-            }
-            else if (stream.Documents[0].RootNode is YamlMappingNode m)
-            {
-                root = m;
-            }
-            else
-            {
-                return (null, [$"config: {path} — expected sections of key: value pairs at the top level"]);
-            }
-        }
-        catch (YamlException ex)
-        {
-            return (null, [$"config: YAML error at line {ex.Start.Line}, column {ex.Start.Column} — {ex.InnerException?.Message ?? ex.Message}"]);
+            return (null, [yamlProblem!]);
         }
 
         var config = new MeshConfig { ConfigPath = Path.GetFullPath(path) };

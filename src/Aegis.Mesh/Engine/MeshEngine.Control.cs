@@ -94,7 +94,6 @@ public sealed partial class MeshEngine
     {
         long now = _clock.NowMs;
         double rtt = Math.Max(0, now - pong.SentMs);
-        peer.UnansweredPings = 0;
         PeerPath? current = peer.Path;
         bool upgrade = (source.IsUdp && current is not UdpPath) || (source.Link is not null && current is RelayPath);
         if (upgrade)
@@ -104,8 +103,11 @@ public sealed partial class MeshEngine
             MeshLogMessages.PathSwitched(_log, peer.Name, current?.Transport ?? "none", better.Transport, better.Describe());
         }
 
+        // A probe's answer by another path says nothing about the current one's liveness.
         if (source.Matches(peer.Path))
         {
+            peer.UnansweredPings = 0;
+            peer.MarkPathHeard(now);
             peer.LatencyMs = rtt;
             _metrics.PeerLatency.Record(rtt / 1000.0);
         }

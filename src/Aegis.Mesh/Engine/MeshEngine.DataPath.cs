@@ -202,6 +202,13 @@ public sealed partial class MeshEngine
             _post(() => peer.Dial.AddUdpCandidate(source.Udp));
         }
 
+        // Only what came by the path in use proves it works: with a↔b cut, b's packets relayed to a (or a probe's answer)
+        // kept a's dead UDP path to b "heard", and the 6 s silence rule never fired while they came.
+        if (source.Matches(peer.Path))
+        {
+            peer.MarkPathHeard(now);
+        }
+
         if (length == 0)
         {
             return;

@@ -273,6 +273,11 @@ public sealed partial class MeshEngine
         {
             peer.Current = session;
             peer.Path = path;
+            // A path just proven by the handshake starts with a clean liveness record. A responder that keeps its
+            // current path (the initiation came some other way) learns nothing about that path here.
+            peer.MarkPathHeard(now);
+            peer.UnansweredPings = 0;
+            peer.LastPingMs = now;
         }
 
         // Current, the one it replaced (still receiving during the rekey), and one crossed handshake: no more. The oldest
@@ -288,8 +293,6 @@ public sealed partial class MeshEngine
         peer.LastHandshakeMs = now;
         peer.LastHandshakeAt = _clock.UtcNow;
         peer.MarkReceived(now);
-        peer.UnansweredPings = 0;
-        peer.LastPingMs = now;
         LearnEndpoints(peer, path);
         if (Coordinator is { } directory && cert.Address is { } certified)
         {

@@ -133,9 +133,9 @@ public sealed partial class MeshEngine
             SendControl(peer, new ControlMessage.Ping(++_pingId, now));
         }
 
-        if (peer.UnansweredPings >= 3 && now - peer.LastReceivedMs > _options.DeadAfterMs && !dial.Active)
+        if (peer.UnansweredPings >= 3 && now - peer.PathHeardMs > _options.DeadAfterMs && !dial.Active)
         {
-            MeshLogMessages.PathDead(_log, peer.Name, path.Transport, now - peer.LastReceivedMs);
+            MeshLogMessages.PathDead(_log, peer.Name, path.Transport, now - peer.PathHeardMs);
             peer.UnansweredPings = 0;
             StartDial(dial);
             return;

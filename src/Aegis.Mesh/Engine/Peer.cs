@@ -20,6 +20,7 @@ public sealed class Peer
     private long _bytesSent;
     private long _bytesReceived;
     private long _lastReceivedMs;
+    private long _pathHeardMs;
     private long _lastDataSentMs;
 
     public Peer(uint meshAddress, string name)
@@ -62,7 +63,14 @@ public sealed class Peer
 
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
+    /// <summary>When anything authenticated last came from the peer, on any path (idle peers release their cipher contexts).</summary>
     public long LastReceivedMs => Volatile.Read(ref _lastReceivedMs);
+
+    /// <summary>
+    /// When something authenticated last came by <see cref="Path"/> itself: the liveness of that path. Packets by another
+    /// path (a relayed one, a probe's answer, a handshake over a relay) say the peer is alive, not that this path works.
+    /// </summary>
+    public long PathHeardMs => Volatile.Read(ref _pathHeardMs);
 
     public long LastDataSentMs => Volatile.Read(ref _lastDataSentMs);
 
@@ -108,6 +116,15 @@ public sealed class Peer
         if (Volatile.Read(ref _lastReceivedMs) != nowMs)
         {
             Volatile.Write(ref _lastReceivedMs, nowMs);
+        }
+    }
+
+    /// <summary>Something from the peer arrived by its current path.</summary>
+    public void MarkPathHeard(long nowMs)
+    {
+        if (Volatile.Read(ref _pathHeardMs) != nowMs)
+        {
+            Volatile.Write(ref _pathHeardMs, nowMs);
         }
     }
 

@@ -32,11 +32,9 @@ public sealed record PeerAnswer(
     [property: JsonPropertyName("bytes_received")] long BytesReceived,
     [property: JsonPropertyName("last_handshake")] DateTimeOffset? LastHandshake);
 
-public sealed record ErrorAnswer([property: JsonPropertyName("error")] string Error, [property: JsonPropertyName("message")] string Message);
-
 [JsonSerializable(typeof(HealthAnswer))]
 [JsonSerializable(typeof(StatusAnswer))]
 [JsonSerializable(typeof(PeerAnswer[]))]
-[JsonSerializable(typeof(ErrorAnswer))]
+[JsonSerializable(typeof(Aegis.Node.Api.ErrorResponse))]
 [JsonSourceGenerationOptions(WriteIndented = true)]
 public sealed partial class MeshJsonContext : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using System.Net;
 using Aegis.Mesh.Configuration;
+using Aegis.Node.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -32,7 +33,7 @@ internal static class ManagementApi
         app.MapGet("/status", () => Results.Json(host.Status(), MeshJsonContext.Default.StatusAnswer));
         app.MapGet("/peers", () => Results.Json(host.PeersSnapshot(), MeshJsonContext.Default.PeerAnswerArray));
         app.MapMetrics("/metrics", host.ExportedMetrics.Registry);
-        app.MapFallback(() => Results.Json(new ErrorAnswer("not_found", "unknown path; the API serves /health, /status, /peers and /metrics"), MeshJsonContext.Default.ErrorAnswer, statusCode: 404));
+        app.MapFallback(() => Results.Json(new ErrorResponse("not_found", "unknown path; the API serves /health, /status, /peers and /metrics"), MeshJsonContext.Default.ErrorResponse, statusCode: 404));
         await app.RunAsync(ct).ConfigureAwait(false);
     }
 }

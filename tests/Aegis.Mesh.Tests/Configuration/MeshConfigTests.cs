@@ -153,4 +153,14 @@ public sealed class MeshConfigTests : IDisposable
         Assert.Single(problems);
         Assert.Contains("line", problems[0], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_self_referencing_alias_is_refused_with_one_line_instead_of_overflowing_the_stack()
+    {
+        // YamlDotNet's tree builder resolves this alias recursively; before the loader used the node's reader it crashed
+        // the process (a stack overflow cannot be caught).
+        (MeshConfig? c, List<string> problems) = MeshConfigLoader.Load(Write("node_name: &a [*a]\n"), new Dictionary<string, string?>());
+        Assert.Null(c);
+        Assert.Equal("alias", Assert.Single(problems).Split(' ')[1]);
+    }
 }
