@@ -38,6 +38,15 @@ internal static class KuboError
         }
 
         http.Response.StatusCode = error.Status;
+        if (error.Status is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status429TooManyRequests)
+        {
+            // The body was refused unread. Kestrel drains an unread body after the response to reuse the connection,
+            // and one past MaxRequestBodySize aborts it instead — after a keep-alive response, so the client's next
+            // request on that connection met a reset ("response ended prematurely", CI 2026-12-01). Saying close
+            // makes the client open a fresh connection and spares us reading a body we refused.
+            http.Response.Headers.Connection = "close";
+        }
+
         http.Response.ContentType = "application/json; charset=utf-8";
         await using var writer = new Utf8JsonWriter(http.Response.Body);
         writer.WriteStartObject();
