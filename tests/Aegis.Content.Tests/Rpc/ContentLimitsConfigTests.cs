@@ -59,6 +59,8 @@ public sealed class ContentLimitsConfigTests
         // 8 KiB is far inside the 64 MiB default, so a 413 here is the configured 4096.
         using HttpResponseMessage tooLarge = await http.PostAsync("add", Upload(8 * 1024));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        // The refused body is never read, so the server ends the connection rather than drain it.
+        Assert.True(tooLarge.Headers.ConnectionClose, "a 413 must say Connection: close");
         Assert.Contains("content.max_request_bytes", await tooLarge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using HttpResponseMessage message = await http.PostAsync("pubsub/pub?arg=" + Aegis.Content.Cids.Multibase.EncodeBase64Url("room"u8), Upload(2 * 1024));
