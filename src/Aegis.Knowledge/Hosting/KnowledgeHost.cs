@@ -95,9 +95,13 @@ public static class KnowledgeHost
 
         WebApplication app = builder.Build();
         ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        IKnowledgeStore store = config.Storage.Type == "postgresql"
-            ? new PostgresKnowledgeStore(config.Storage.ConnectionString, config.Storage.Schema.Length > 0 ? config.Storage.Schema : null)
-            : new SqliteKnowledgeStore(Path.Combine(config.Service.DataDir, "knowledge.db"));
+        IKnowledgeStore store = SqlKnowledgeStore.Create(new Aegis.Storage.StorageOptions
+        {
+            Type = config.Storage.Type,
+            DataDirectory = config.Service.DataDir,
+            ConnectionString = config.Storage.ConnectionString,
+            Schema = config.Storage.Schema.Length > 0 ? config.Storage.Schema : null,
+        });
         var settings = new RetrievalSettings
         {
             AnnMinPoints = config.Retrieval.AnnMinPoints,
