@@ -190,6 +190,24 @@ public sealed class EndToEndTests(ModelFixture model) : IAsyncLifetime, IDisposa
     }
 
     [Fact]
+    public async Task Two_concurrent_deletes_of_one_document_remove_it_once()
+    {
+        using HttpClient alice = _server.Client("alice");
+        using HttpResponseMessage up = await TestServer.UploadAsync(alice, "twice.txt", Encoding.UTF8.GetBytes("Deleted twice at once."), "general_knowledge");
+        string id = (string)(await TestServer.JsonAsync(up))["doc_id"]!;
+        Assert.Equal(1, _server.Server.Service.DocumentCount);
+
+        HttpResponseMessage[] deletes = await Task.WhenAll(alice.DeleteAsync($"api/v1/documents/{id}"), alice.DeleteAsync($"api/v1/documents/{id}"));
+        Assert.Single(deletes, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Single(deletes, r => r.StatusCode == HttpStatusCode.NotFound);
+        Assert.Equal(0, _server.Server.Service.DocumentCount);
+        foreach (HttpResponseMessage r in deletes)
+        {
+            r.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Bad_query_bodies_name_the_field()
     {
         using HttpClient alice = _server.Client("alice");
