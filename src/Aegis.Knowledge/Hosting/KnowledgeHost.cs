@@ -94,13 +94,7 @@ public static class KnowledgeHost
 
         WebApplication app = builder.Build();
         ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        IKnowledgeStore store = SqlKnowledgeStore.Create(new Aegis.Storage.StorageOptions
-        {
-            Type = config.Storage.Type,
-            DataDirectory = config.Service.DataDir,
-            ConnectionString = config.Storage.ConnectionString,
-            Schema = config.Storage.Schema.Length > 0 ? config.Storage.Schema : null,
-        });
+        IKnowledgeStore store = SqlKnowledgeStore.Create(config.StorageOptions());
         var settings = new RetrievalSettings
         {
             AnnMinPoints = config.Retrieval.AnnMinPoints,
