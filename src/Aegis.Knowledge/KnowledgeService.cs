@@ -35,7 +35,10 @@ public sealed partial class KnowledgeService(IndexCatalog catalog, IEmbedder emb
 
     public string OriginalsDir => Path.Combine(dataDir, "originals");
 
-    public long DocumentCount { get; private set; }
+    private long _documentCount;
+
+    /// <summary>Documents stored (the aegis_knowledge_documents gauge); uploads and deletes run concurrently, hence Interlocked.</summary>
+    public long DocumentCount => Interlocked.Read(ref _documentCount);
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -48,7 +51,7 @@ public sealed partial class KnowledgeService(IndexCatalog catalog, IEmbedder emb
 
         Directory.CreateDirectory(OriginalsDir);
         IReadOnlyList<DocumentRecord> docs = await Catalog.Store.ListDocumentsAsync(ct);
-        DocumentCount = docs.Count;
+        Interlocked.Exchange(ref _documentCount, docs.Count);
 
         // An original whose document never committed (a crash mid-upload) is removed, so the data dir holds only indexed documents.
         var known = new HashSet<string>(docs.Select(d => Path.GetFileName(d.OriginalPath)), StringComparer.Ordinal);
@@ -113,7 +116,7 @@ public sealed partial class KnowledgeService(IndexCatalog catalog, IEmbedder emb
             await Catalog.Store.AddDocumentAsync(record, points, CancellationToken.None);
             originalPath = null;
             Catalog.Find(collection)!.Value.Index.Upsert(points.Select(IndexCatalog.ToPoint).ToList());
-            DocumentCount++;
+            Interlocked.Increment(ref _documentCount);
             metrics.Documents.Add(1);
             metrics.Chunks.Add(chunks.Count);
             metrics.IngestSeconds.Record(started.Elapsed.TotalSeconds);
@@ -161,14 +164,19 @@ public sealed partial class KnowledgeService(IndexCatalog catalog, IEmbedder emb
             throw new KnowledgeException(403, "not_the_owner", $"document {id} belongs to {doc.Owner}; only its owner may delete it");
         }
 
-        await Catalog.Store.DeleteDocumentAsync(id, ct);
+        if (!await Catalog.Store.DeleteDocumentAsync(id, ct))
+        {
+            // A concurrent delete of the same document won: it removed the chunks and the original and counted it.
+            throw new KnowledgeException(404, "document_not_found", $"no document {id} that you can read");
+        }
+
         if (Catalog.Find(doc.Collection) is { } c)
         {
             c.Index.Delete(c.Index.Where(p => p.DocId == id).Select(p => p.Id).ToList());
         }
 
         File.Delete(Path.Combine(OriginalsDir, doc.OriginalPath));
-        DocumentCount--;
+        Interlocked.Decrement(ref _documentCount);
         LogDeleted(id, caller.Subject);
     }
 

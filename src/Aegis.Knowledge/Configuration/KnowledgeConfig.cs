@@ -20,6 +20,15 @@ public sealed class KnowledgeConfig
     public AnswerSection Answer { get; set; } = new();
 
     public KnowledgeLoggingSection Logging { get; set; } = new();
+
+    /// <summary>The storage section as the shared storage layer takes it (SQLite: knowledge.db in service.data_dir).</summary>
+    public Aegis.Storage.StorageOptions StorageOptions() => new()
+    {
+        Type = Storage.Type,
+        DataDirectory = Service.DataDir,
+        ConnectionString = Storage.ConnectionString,
+        Schema = Storage.Schema.Length > 0 ? Storage.Schema : null,
+    };
 }
 
 public sealed class ServiceSection

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 
 namespace Aegis.Knowledge.Configuration;
@@ -12,23 +13,21 @@ internal static class KnowledgeConfigValidator
             yield return $"api.port: {c.Api.Port} — expected 0..65535 (0 picks a free port)";
         }
 
+        if (c.Api.Host != "localhost" && !IPAddress.TryParse(c.Api.Host, out _))
+        {
+            yield return $"api.host: {c.Api.Host} — expected an IP address (0.0.0.0 for every interface) or localhost";
+        }
+
         if (c.Api.MaxUploadBytes < 1024)
         {
             yield return $"api.max_upload_bytes: {c.Api.MaxUploadBytes} — expected at least 1024";
         }
 
-        if (c.Storage.Type is not ("sqlite" or "postgresql"))
+        // The storage engine's own rules (type, connection string, schema identifier), so a config that passes here
+        // never fails at start in AuxiliaryDatabase.Create.
+        foreach (string problem in c.StorageOptions().Validate())
         {
-            yield return $"storage.type: {c.Storage.Type} — expected sqlite or postgresql";
-        }
-        else if (c.Storage.Type == "postgresql" && string.IsNullOrWhiteSpace(c.Storage.ConnectionString))
-        {
-            yield return "storage.connection_string: (empty) — postgresql needs a connection string (or AEGIS_DATABASE_URL)";
-        }
-
-        if (c.Storage.Schema.Length > 0 && !c.Storage.Schema.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
-        {
-            yield return $"storage.schema: {c.Storage.Schema} — expected lower-case letters, digits and _";
+            yield return problem;
         }
 
         if (c.Security.Authentication && Encoding.UTF8.GetByteCount(c.Security.JwtSecret) < 32)

@@ -8,8 +8,9 @@ using Aegis.Knowledge.Monitoring;
 using Aegis.Knowledge.Qdrant;
 using Aegis.Knowledge.Retrieval;
 using Aegis.Knowledge.Storage;
+using Aegis.Node.Configuration;
 using Aegis.Node.Monitoring;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Aegis.Node.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -39,8 +40,8 @@ public sealed class KnowledgeServer(WebApplication app, KnowledgeService service
 }
 
 /// <summary>
-/// Wires the knowledge service: storage → indexes (rebuilt from storage) → embedder → answerer → HTTP with JwtBearer
-/// (HS256, exp required) on /api and /qdrant; /health and /metrics are open, as on the node.
+/// Wires the knowledge service: storage → indexes (rebuilt from storage) → embedder → answerer → HTTP with the node's JwtBearer
+/// setup (<see cref="ApiAuthentication"/>) on /api and /qdrant; /health and /metrics are open, as on the node.
 /// </summary>
 public static class KnowledgeHost
 {
@@ -72,32 +73,28 @@ public static class KnowledgeHost
         });
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = config.Api.MaxUploadBytes);
 
-        KnowledgeMetrics? metricsRef = null;
+        // The node's JwtBearer setup, not a second one: the configured algorithm only, exp required, 30 s of skew,
+        // iss/aud when configured, a fixed set of refusal reasons in aegis_api_auth_failures_total{reason}, and never
+        // the library's own text (IDX… codes) in the 401 body.
+        var apiMetrics = new ApiMetrics(rateLimitPerMinute: 0, maxConnectionsPerIp: 0);
+        JwtKeys? jwtKeys = null;
         if (config.Security.Authentication)
         {
-            builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+            var security = new SecuritySection
             {
-                o.MapInboundClaims = false;
-                o.TokenValidationParameters = KnowledgeTokens.Validation(config.Security.JwtSecret, config.Security.JwtIssuer, config.Security.JwtAudience);
-                o.Events = new JwtBearerEvents
-                {
-                    OnChallenge = async context =>
-                    {
-                        context.HandleResponse();
-                        metricsRef?.AuthFailures.Add(1);
-                        string why = context.AuthenticateFailure?.Message.Split('.')[0] ?? "missing 'Authorization: Bearer <token>' (mint one with 'aegis knowledge token')";
-                        await KnowledgeEndpoints.Error(401, "unauthorized", why).ExecuteAsync(context.HttpContext);
-                    },
-                };
-            });
-            builder.Services.AddAuthorization();
+                Authentication = true,
+                JwtSecret = config.Security.JwtSecret,
+                JwtIssuer = config.Security.JwtIssuer,
+                JwtAudience = config.Security.JwtAudience,
+            };
+            var problems = new List<string>();
+            jwtKeys = JwtKeys.Load(security, problems) ?? throw new InvalidOperationException(string.Join("; ", problems));
+            builder.Services.AddAegisAuthentication(security, jwtKeys, apiMetrics);
         }
 
         WebApplication app = builder.Build();
         ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        IKnowledgeStore store = config.Storage.Type == "postgresql"
-            ? new PostgresKnowledgeStore(config.Storage.ConnectionString, config.Storage.Schema.Length > 0 ? config.Storage.Schema : null)
-            : new SqliteKnowledgeStore(Path.Combine(config.Service.DataDir, "knowledge.db"));
+        IKnowledgeStore store = SqlKnowledgeStore.Create(config.StorageOptions());
         var settings = new RetrievalSettings
         {
             AnnMinPoints = config.Retrieval.AnnMinPoints,
@@ -111,8 +108,7 @@ public static class KnowledgeHost
         ITokenCounter tokens = model as ITokenCounter ?? arctic ?? throw new InvalidOperationException("the embedder must count its tokens");
         KnowledgeService? serviceRef = null;
         var metrics = new KnowledgeMetrics(() => catalog.PointCount, () => serviceRef?.DocumentCount ?? 0);
-        metricsRef = metrics;
-        var exporter = new NodeMetricsRegistry(new SeriesPolicy());
+        var exporter = new NodeMetricsRegistry(new SeriesPolicy().Declare("aegis_api_auth_failures_total", new LabelDomain("reason", ApiAuthentication.FailureReasons)));
         var chunker = new TokenChunker(tokens, config.Ingest.ChunkTokens, config.Ingest.ChunkOverlapTokens);
         IAnswerer answerer = ChatClientFactory.Create(config.Answer, text => serviceRef!.Terms(text));
         var service = new KnowledgeService(catalog, model, chunker, answerer, config.Service.DataDir, metrics, loggers.CreateLogger<KnowledgeService>());
@@ -147,18 +143,20 @@ public static class KnowledgeHost
         });
         await app.StartAsync(ct);
         ILogger log = loggers.CreateLogger("Aegis.Knowledge");
-        var server = new KnowledgeServer(app, service, [new Disposer(catalog, exporter, metrics, arctic), store]);
+        var server = new KnowledgeServer(app, service, [new Disposer(catalog, exporter, metrics, apiMetrics, jwtKeys, arctic), store]);
         log.LogInformation("knowledge service on {Url} (authentication {Auth}, answers {Answerer})", server.BaseAddress, config.Security.Authentication ? "on" : "off", answerer.Name);
         return server;
     }
 
-    private sealed class Disposer(IndexCatalog catalog, NodeMetricsRegistry exporter, KnowledgeMetrics metrics, ArcticEmbedder? arctic) : IAsyncDisposable
+    private sealed class Disposer(IndexCatalog catalog, NodeMetricsRegistry exporter, KnowledgeMetrics metrics, ApiMetrics apiMetrics, JwtKeys? jwtKeys, ArcticEmbedder? arctic) : IAsyncDisposable
     {
         public ValueTask DisposeAsync()
         {
             catalog.Dispose();
             exporter.Dispose();
             metrics.Dispose();
+            apiMetrics.Dispose();
+            jwtKeys?.Dispose();
             arctic?.Dispose();
             return ValueTask.CompletedTask;
         }

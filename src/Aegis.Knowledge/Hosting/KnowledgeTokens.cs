@@ -1,14 +1,13 @@
-using System.Security.Claims;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Aegis.Knowledge.Hosting;
 
-/// <summary>HS256 tokens for the knowledge service: minted by `aegis knowledge token`, validated by JwtBearer.</summary>
+/// <summary>HS256 tokens for the knowledge service: minted by `aegis knowledge token`, validated as the node validates its own (<see cref="Aegis.Node.Security.ApiAuthentication"/>).</summary>
 public static class KnowledgeTokens
 {
-    public static SymmetricSecurityKey Key(string secret) => new(Encoding.UTF8.GetBytes(secret));
+    private static SymmetricSecurityKey Key(string secret) => new(Encoding.UTF8.GetBytes(secret));
 
     public static string Mint(string secret, string subject, IEnumerable<string> areas, TimeSpan ttl, string? issuer = null, string? audience = null)
     {
@@ -31,20 +30,4 @@ public static class KnowledgeTokens
             SigningCredentials = new SigningCredentials(Key(secret), SecurityAlgorithms.HmacSha256),
         });
     }
-
-    /// <summary>What JwtBearer checks: HS256 only, a signature, an exp, and issuer/audience when configured.</summary>
-    public static TokenValidationParameters Validation(string secret, string issuer, string audience) => new()
-    {
-        IssuerSigningKey = Key(secret),
-        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-        RequireSignedTokens = true,
-        RequireExpirationTime = true,
-        ValidateLifetime = true,
-        ClockSkew = TimeSpan.FromSeconds(60),
-        ValidateIssuer = issuer.Length > 0,
-        ValidIssuer = issuer.Length > 0 ? issuer : null,
-        ValidateAudience = audience.Length > 0,
-        ValidAudience = audience.Length > 0 ? audience : null,
-        NameClaimType = "sub",
-    };
 }

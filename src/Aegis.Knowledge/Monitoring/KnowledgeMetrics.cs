@@ -17,7 +17,6 @@ public sealed class KnowledgeMetrics : IDisposable
         IngestSeconds = _meter.CreateHistogram<double>("aegis_knowledge_ingest_seconds", "s", "upload to indexed, per document");
         QuerySeconds = _meter.CreateHistogram<double>("aegis_knowledge_query_seconds", "s", "question to sources (retrieval only, answer generation excluded)");
         Queries = _meter.CreateCounter<long>("aegis_knowledge_queries_total", description: "questions answered");
-        AuthFailures = _meter.CreateCounter<long>("aegis_auth_failures_total", description: "requests refused for a missing or invalid token");
         _meter.CreateObservableGauge("aegis_knowledge_points", points, description: "vectors held in memory across collections");
         _meter.CreateObservableGauge("aegis_knowledge_documents", documents, description: "documents stored");
     }
@@ -33,8 +32,6 @@ public sealed class KnowledgeMetrics : IDisposable
     public Histogram<double> QuerySeconds { get; }
 
     public Counter<long> Queries { get; }
-
-    public Counter<long> AuthFailures { get; }
 
     public void Dispose() => _meter.Dispose();
 }

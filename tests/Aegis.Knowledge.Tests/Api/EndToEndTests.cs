@@ -131,11 +131,26 @@ public sealed class EndToEndTests(ModelFixture model) : IAsyncLifetime, IDisposa
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
             using HttpResponseMessage r = await anonymous.SendAsync(request);
             Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
-            Assert.Equal("unauthorized", (string)(await TestServer.JsonAsync(r))["error"]!);
+            Assert.Equal("Bearer error=\"invalid_token\"", r.Headers.WwwAuthenticate.ToString());
+            JsonObject error = await TestServer.JsonAsync(r);
+            Assert.Equal("unauthorized", (string)error["error"]!);
+            Assert.DoesNotContain("IDX", (string)error["message"]!, StringComparison.Ordinal);
         }
 
+        // Each refusal is counted under its reason, as the node counts its own.
         string metrics = await anonymous.GetStringAsync("metrics");
-        Assert.Contains("aegis_auth_failures_total", metrics, StringComparison.Ordinal);
+        // The "expired" token above has nbf = now after its exp, which the handler refuses as an invalid lifetime.
+        Assert.True(AuthFailures(metrics, "missing") >= 2, metrics);
+        Assert.True(AuthFailures(metrics, "bad_signature") >= 2, metrics);
+        Assert.True(AuthFailures(metrics, "invalid") >= 1, metrics);
+        Assert.True(AuthFailures(metrics, "wrong_audience") == 0, metrics);
+    }
+
+    private static double AuthFailures(string metrics, string reason)
+    {
+        string prefix = $"aegis_api_auth_failures_total{{reason=\"{reason}\"}} ";
+        string line = metrics.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
@@ -172,6 +187,24 @@ public sealed class EndToEndTests(ModelFixture model) : IAsyncLifetime, IDisposa
         using HttpClient again = _server.Client("alice");
         JsonObject answer = await TestServer.AskAsync(again, "when does the backup job run?", "personal_knowledge");
         Assert.Equal("a.md", (string)answer["sources"]![0]!["file_name"]!);
+    }
+
+    [Fact]
+    public async Task Two_concurrent_deletes_of_one_document_remove_it_once()
+    {
+        using HttpClient alice = _server.Client("alice");
+        using HttpResponseMessage up = await TestServer.UploadAsync(alice, "twice.txt", Encoding.UTF8.GetBytes("Deleted twice at once."), "general_knowledge");
+        string id = (string)(await TestServer.JsonAsync(up))["doc_id"]!;
+        Assert.Equal(1, _server.Server.Service.DocumentCount);
+
+        HttpResponseMessage[] deletes = await Task.WhenAll(alice.DeleteAsync($"api/v1/documents/{id}"), alice.DeleteAsync($"api/v1/documents/{id}"));
+        Assert.Single(deletes, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Single(deletes, r => r.StatusCode == HttpStatusCode.NotFound);
+        Assert.Equal(0, _server.Server.Service.DocumentCount);
+        foreach (HttpResponseMessage r in deletes)
+        {
+            r.Dispose();
+        }
     }
 
     [Fact]

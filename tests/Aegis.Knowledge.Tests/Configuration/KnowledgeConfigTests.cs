@@ -19,15 +19,24 @@ public class KnowledgeConfigTests
     [Fact]
     public void Every_problem_is_reported_on_its_own_line()
     {
-        string yaml = "api:\n  prot: 1\n  port: eighty\nstorage:\n  type: mongo\nanswer:\n  provider: openai\nretrieval:\n  top_k: 0\n";
+        string yaml = "api:\n  prot: 1\n  port: eighty\n  host: knowledge.example\nstorage:\n  type: mongo\nanswer:\n  provider: openai\nretrieval:\n  top_k: 0\n";
         KnowledgeConfigResult r = KnowledgeConfigLoader.Parse(yaml, "/srv", NoEnv);
         Assert.False(r.Ok);
         Assert.Contains(r.Problems, p => p.StartsWith("api.prot: unknown key at line 2", StringComparison.Ordinal) && p.Contains("port", StringComparison.Ordinal));
         Assert.Contains(r.Problems, p => p.StartsWith("api.port: eighty", StringComparison.Ordinal) && p.Contains("whole number", StringComparison.Ordinal));
-        Assert.Contains(r.Problems, p => p.StartsWith("storage.type: mongo", StringComparison.Ordinal));
+        Assert.Contains(r.Problems, p => p.StartsWith("storage.type:", StringComparison.Ordinal) && p.Contains("mongo", StringComparison.Ordinal));
+        Assert.Contains(r.Problems, p => p.StartsWith("api.host: knowledge.example", StringComparison.Ordinal));
         Assert.Contains(r.Problems, p => p.StartsWith("answer.model:", StringComparison.Ordinal));
         Assert.Contains(r.Problems, p => p.StartsWith("retrieval.top_k: 0", StringComparison.Ordinal));
         Assert.Contains(r.Problems, p => p.StartsWith("security.jwt_secret: (redacted)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_schema_the_storage_layer_would_refuse_is_a_config_problem()
+    {
+        string yaml = "security:\n  jwt_secret: \"" + new string('s', 32) + "\"\nstorage:\n  type: postgresql\n  connection_string: Host=db\n  schema: 1st\n";
+        KnowledgeConfigResult r = KnowledgeConfigLoader.Parse(yaml, "/srv", NoEnv);
+        Assert.Equal("storage.schema", Assert.Single(r.Problems).Split(':')[0]);
     }
 
     [Fact]

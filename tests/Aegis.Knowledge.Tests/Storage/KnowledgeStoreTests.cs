@@ -1,5 +1,6 @@
 using Aegis.Knowledge.Storage;
 using Aegis.Knowledge.Tests.Support;
+using Aegis.Storage;
 
 namespace Aegis.Knowledge.Tests.Storage;
 
@@ -67,7 +68,8 @@ public sealed class KnowledgeStoreTests
 
         // The same document id again: the transaction fails and its chunk must not appear.
         StoredPoint chunk = new("c9", [1, 1], "{}", "t", "alice", null, "d1", "m", "1");
-        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => store.AddDocumentAsync(doc, [chunk], CancellationToken.None));
+        StorageException failed = await Assert.ThrowsAsync<StorageException>(() => store.AddDocumentAsync(doc, [chunk], CancellationToken.None));
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(failed.InnerException);
         Assert.Empty(await store.LoadPointsAsync("c", CancellationToken.None));
     }
 
@@ -75,7 +77,7 @@ public sealed class KnowledgeStoreTests
     {
         if (engine == "sqlite")
         {
-            return new SqliteKnowledgeStore(Path.Combine(dir, "knowledge.db"));
+            return SqlKnowledgeStore.Create(new StorageOptions { Type = "sqlite", DataDirectory = dir });
         }
 
         string? url = Environment.GetEnvironmentVariable("AEGIS_TEST_POSTGRES_URL");
@@ -85,6 +87,6 @@ public sealed class KnowledgeStoreTests
             return null; // locally: export AEGIS_TEST_POSTGRES_URL="$(scripts/test-postgres.sh start)" to include PostgreSQL
         }
 
-        return new PostgresKnowledgeStore(url, "knowledge_test_" + Guid.NewGuid().ToString("N")[..12]);
+        return SqlKnowledgeStore.Create(new StorageOptions { Type = "postgresql", ConnectionString = url, Schema = "knowledge_test_" + Guid.NewGuid().ToString("N")[..12] });
     }
 }

@@ -34,7 +34,7 @@ public static class KnowledgeServeCommand
 
                 return CliApp.Ok;
             }
-            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException or InvalidDataException)
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException or Aegis.Storage.StorageException or InvalidDataException)
             {
                 return CliErrors.Fail("knowledge serve", ex.Message);
             }
