@@ -41,22 +41,7 @@ public sealed class ChainAudit
     /// <summary>Null when <paramref name="block"/> extends the audited chain, and then it becomes the tip; otherwise what is wrong, and nothing changes.</summary>
     public string? Append(Block block, CommitCertificate certificate)
     {
-        if (block.Height != Height + 1)
-        {
-            return $"height {block.Height} does not follow {Height}";
-        }
-
-        if (block.Header.PreviousHash != TipHash)
-        {
-            return $"previous hash {block.Header.PreviousHash.ToShortString()} is not the hash of block {Height} ({TipHash.ToShortString()})";
-        }
-
-        if (block.Header.ChainId != _genesis.ChainId)
-        {
-            return $"chain id '{block.Header.ChainId}' is not '{_genesis.ChainId}'";
-        }
-
-        string? problem = block.CheckIntegrity() ?? _verifyCertificate(block, certificate);
+        string? problem = CheckLink(_genesis, Height, TipHash, block) ?? _verifyCertificate(block, certificate);
         if (problem is not null)
         {
             return problem;
@@ -78,5 +63,30 @@ public sealed class ChainAudit
         Height = block.Height;
         TipHash = block.Hash;
         return null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="block"/> may follow a chain of <paramref name="genesis"/> whose tip is (<paramref name="height"/>,
+    /// <paramref name="tipHash"/>): the next height, this chain, the hash link, and the truth about its own transactions.
+    /// Null when it may; else why not. The certificate is the caller's to check (one at a time or a batch in parallel).
+    /// </summary>
+    public static string? CheckLink(Genesis genesis, ulong height, Hash32 tipHash, Block block)
+    {
+        if (block.Height != height + 1)
+        {
+            return block.Height > height + 1 ? $"block {height + 1} is missing (the next block is {block.Height})" : $"block {block.Height} appears again after {height}";
+        }
+
+        if (block.Header.ChainId != genesis.ChainId)
+        {
+            return $"the block is of chain '{block.Header.ChainId}', the genesis is of '{genesis.ChainId}'";
+        }
+
+        if (block.Header.PreviousHash != tipHash)
+        {
+            return $"previous hash {block.Header.PreviousHash.ToShortString()} is not the hash of block {height} ({tipHash.ToShortString()}): the hash chain is broken";
+        }
+
+        return block.CheckIntegrity();
     }
 }
