@@ -30,21 +30,16 @@ public static class MerkleTree
     }
 
     /// <summary>A leaf that commits to two hashes, H(0x00 ‖ first ‖ second): the state tree's key-hash/value-hash leaf.</summary>
-    public static Hash32 HashLeaf(Hash32 first, Hash32 second)
+    public static Hash32 HashLeaf(Hash32 first, Hash32 second) => HashPair(LeafPrefix, first, second);
+
+    public static Hash32 HashNode(Hash32 left, Hash32 right) => HashPair(NodePrefix, left, right);
+
+    private static Hash32 HashPair(byte prefix, Hash32 first, Hash32 second)
     {
         Span<byte> buffer = stackalloc byte[1 + (2 * Hash32.Size)];
-        buffer[0] = LeafPrefix;
+        buffer[0] = prefix;
         first.CopyTo(buffer[1..]);
         second.CopyTo(buffer[(1 + Hash32.Size)..]);
-        return Hash32.Compute(buffer);
-    }
-
-    public static Hash32 HashNode(Hash32 left, Hash32 right)
-    {
-        Span<byte> buffer = stackalloc byte[1 + (2 * Hash32.Size)];
-        buffer[0] = NodePrefix;
-        left.CopyTo(buffer[1..]);
-        right.CopyTo(buffer[(1 + Hash32.Size)..]);
         return Hash32.Compute(buffer);
     }
 
