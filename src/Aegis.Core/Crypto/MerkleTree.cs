@@ -14,8 +14,11 @@ namespace Aegis.Core.Crypto;
 /// </remarks>
 public static class MerkleTree
 {
-    private const byte LeafPrefix = 0x00;
-    private const byte NodePrefix = 0x01;
+    /// <summary>The first byte of every leaf preimage in the codebase (this tree's and the state tree's).</summary>
+    public const byte LeafPrefix = 0x00;
+
+    /// <summary>The first byte of every inner-node preimage in the codebase.</summary>
+    public const byte NodePrefix = 0x01;
 
     /// <summary>The leaf hash of an item that is itself a hash; what <see cref="ComputeRoot"/> applies to each item.</summary>
     public static Hash32 HashLeaf(Hash32 item)
@@ -26,12 +29,17 @@ public static class MerkleTree
         return Hash32.Compute(buffer);
     }
 
-    public static Hash32 HashNode(Hash32 left, Hash32 right)
+    /// <summary>A leaf that commits to two hashes, H(0x00 ‖ first ‖ second): the state tree's key-hash/value-hash leaf.</summary>
+    public static Hash32 HashLeaf(Hash32 first, Hash32 second) => HashPair(LeafPrefix, first, second);
+
+    public static Hash32 HashNode(Hash32 left, Hash32 right) => HashPair(NodePrefix, left, right);
+
+    private static Hash32 HashPair(byte prefix, Hash32 first, Hash32 second)
     {
         Span<byte> buffer = stackalloc byte[1 + (2 * Hash32.Size)];
-        buffer[0] = NodePrefix;
-        left.CopyTo(buffer[1..]);
-        right.CopyTo(buffer[(1 + Hash32.Size)..]);
+        buffer[0] = prefix;
+        first.CopyTo(buffer[1..]);
+        second.CopyTo(buffer[(1 + Hash32.Size)..]);
         return Hash32.Compute(buffer);
     }
 

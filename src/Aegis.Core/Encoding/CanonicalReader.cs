@@ -37,6 +37,17 @@ public ref struct CanonicalReader
 
     public byte ReadU8(string field) => Take(1, field)[0];
 
+    /// <summary>A format's version byte, which must be <paramref name="expected"/> (the one version this code reads).</summary>
+    /// <exception cref="CodecException">naming <paramref name="field"/>, the expected and the read version.</exception>
+    public void ReadVersion(byte expected, string field)
+    {
+        byte version = ReadU8(field);
+        if (version != expected)
+        {
+            throw new CodecException($"{field}: expected {expected}, got {version}");
+        }
+    }
+
     public bool ReadBool(string field)
     {
         byte b = ReadU8(field);

@@ -56,11 +56,7 @@ public sealed record BlockHeader(
 
     public static BlockHeader ReadFrom(ref CanonicalReader r)
     {
-        byte version = r.ReadU8("header.version");
-        if (version != Version)
-        {
-            throw new CodecException($"header.version: expected {Version}, got {version}");
-        }
+        r.ReadVersion(Version, "header.version");
 
         var header = new BlockHeader(
             r.ReadString8("header.chain_id", LedgerLimits.MaxChainIdBytes),

@@ -75,11 +75,7 @@ public sealed record ChatEnvelope(ChatKind Kind, byte[] Sender, byte[] Body, byt
     public static ChatEnvelope Decode(ReadOnlySpan<byte> value)
     {
         var r = new CanonicalReader(value);
-        byte version = r.ReadU8("chat.version");
-        if (version != Version)
-        {
-            throw new CodecException($"chat.version: expected {Version}, got {version}");
-        }
+        r.ReadVersion(Version, "chat.version");
 
         byte kind = r.ReadU8("chat.kind");
         if (kind is < 1 or > 3)

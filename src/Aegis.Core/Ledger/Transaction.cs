@@ -159,11 +159,7 @@ public sealed class Transaction : IEquatable<Transaction>
 
     public static Transaction ReadFrom(ref CanonicalReader reader)
     {
-        byte version = reader.ReadU8("tx.version");
-        if (version != Version)
-        {
-            throw new CodecException($"tx.version: expected {Version}, got {version}");
-        }
+        reader.ReadVersion(Version, "tx.version");
 
         var op = (TxOp)reader.ReadU8("tx.op");
         byte[] key = reader.ReadBytes16("tx.key", LedgerLimits.MaxKeyBytes).ToArray();

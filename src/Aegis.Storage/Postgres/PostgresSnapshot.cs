@@ -1,31 +1,15 @@
-using System.Runtime.CompilerServices;
 using Aegis.Storage.Export;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Aegis.Storage.Postgres;
 
 /// <summary>
 /// A <c>REPEATABLE READ READ ONLY</c> transaction on its own connection: every statement in it sees the database as
 /// of its first read, so a backup taken while the node commits holds one tip and exactly the state after it. Rows
-/// stream; one reader is open at a time, so the enumerations are consumed one after another.
+/// stream through <see cref="DbStoreSnapshot"/>, whose reads are shared with SQLite.
 /// </summary>
-internal sealed class PostgresSnapshot : IStoreSnapshot
+internal static class PostgresSnapshot
 {
-    private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlTransaction _tx;
-    private readonly string _description;
-
-    private PostgresSnapshot(NpgsqlConnection connection, NpgsqlTransaction tx, ChainTip tip, string description)
-    {
-        _connection = connection;
-        _tx = tx;
-        Tip = tip;
-        _description = description;
-    }
-
-    public ChainTip Tip { get; }
-
     public static async Task<IStoreSnapshot> OpenAsync(NpgsqlDataSource dataSource, string description, CancellationToken ct)
     {
         NpgsqlConnection? connection = null;
@@ -48,7 +32,7 @@ internal sealed class PostgresSnapshot : IStoreSnapshot
                 }
             }
 
-            return new PostgresSnapshot(connection, tx, tip, description);
+            return new DbStoreSnapshot(connection, tx, tip, description, r => PostgresRows.Block((NpgsqlDataReader)r), r => PostgresRows.Tx((NpgsqlDataReader)r));
         }
         catch (NpgsqlException ex)
         {
@@ -58,87 +42,6 @@ internal sealed class PostgresSnapshot : IStoreSnapshot
             }
 
             throw new StorageException($"{description}: cannot open a snapshot: {ErrorText.Flatten(ex)}", ex);
-        }
-    }
-
-    public async IAsyncEnumerable<StoredBlock> ReadBlocksAsync(ulong fromHeight, ulong toHeight, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT height, block, certificate, state_root FROM blocks WHERE height >= $1 AND height <= $2 ORDER BY height", _connection, _tx);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = DbValues.Height(fromHeight), NpgsqlDbType = NpgsqlDbType.Bigint });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = DbValues.Height(toHeight), NpgsqlDbType = NpgsqlDbType.Bigint });
-        await foreach (StoredBlock b in StreamAsync(cmd, PostgresRows.Block, ct).ConfigureAwait(false))
-        {
-            yield return b;
-        }
-    }
-
-    public async IAsyncEnumerable<KvEntry> ReadStateAsync([EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT key, value, height FROM kv ORDER BY key", _connection, _tx);
-        await foreach (KvEntry e in StreamAsync(cmd, r => new KvEntry(r.GetFieldValue<byte[]>(0), r.GetFieldValue<byte[]>(1), DbValues.Height(r.GetInt64(2))), ct).ConfigureAwait(false))
-        {
-            yield return e;
-        }
-    }
-
-    public async IAsyncEnumerable<TxLocation> ReadTxIndexAsync([EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT hash, height, idx, block_hash, outcome FROM txs", _connection, _tx);
-        await foreach (TxLocation t in StreamAsync(cmd, PostgresRows.Tx, ct).ConfigureAwait(false))
-        {
-            yield return t;
-        }
-    }
-
-    public async Task<long> CountStateAsync(CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM kv", _connection, _tx);
-        try
-        {
-            return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-        }
-        catch (NpgsqlException ex)
-        {
-            throw new StorageException($"{_description}: read failed: {ErrorText.Flatten(ex)}", ex);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _tx.DisposeAsync().ConfigureAwait(false);
-        await _connection.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private async IAsyncEnumerable<T> StreamAsync<T>(NpgsqlCommand cmd, Func<NpgsqlDataReader, T> map, [EnumeratorCancellation] CancellationToken ct)
-    {
-        NpgsqlDataReader r;
-        try
-        {
-            r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        }
-        catch (NpgsqlException ex)
-        {
-            throw new StorageException($"{_description}: read failed: {ErrorText.Flatten(ex)}", ex);
-        }
-
-        await using (r.ConfigureAwait(false))
-        {
-            while (true)
-            {
-                try
-                {
-                    if (!await r.ReadAsync(ct).ConfigureAwait(false))
-                    {
-                        yield break;
-                    }
-                }
-                catch (NpgsqlException ex)
-                {
-                    throw new StorageException($"{_description}: read failed: {ErrorText.Flatten(ex)}", ex);
-                }
-
-                yield return map(r);
-            }
         }
     }
 }

@@ -25,6 +25,10 @@ public class StateTreeTests
         Hash32 la = StateHashing.Leaf(ka, Hash32.Compute(B("1"))), lb = StateHashing.Leaf(kb, Hash32.Compute(B("2")));
         Assert.Equal(la, StateTree.Build([new(B("a"), B("1"))]).Root);
 
+        // Pinned bytes: SHA-256(0x00 ‖ SHA-256("a") ‖ SHA-256("1")), computed outside .NET (Python hashlib). A change
+        // to the leaf preimage changes every state root, so it must fail here and not only move both sides of the test.
+        Assert.Equal(Hash32.Parse("565388d4bc00257133f799d9366ac97f6e949c18acc53d17457f8859ba0f08d3"), la);
+
         int shared = 0;
         while (StateHashing.Bit(ka, shared) == StateHashing.Bit(kb, shared))
         {

@@ -63,6 +63,54 @@ public abstract class NodeStoreContract : IAsyncLifetime
 
     private static byte[] Key(string key) => System.Text.Encoding.UTF8.GetBytes(key);
 
+    /// <summary>
+    /// For the engines that hand out snapshots (backup and verify read through them): a snapshot sees one instant —
+    /// its tip, blocks, state and tx index — while the node goes on committing, and reads the same after a commit.
+    /// </summary>
+    protected async Task A_snapshot_reads_one_instant_while_commits_go_on()
+    {
+        BlockCommit one = Chain.Next(Transaction.Put("a", "1"), Transaction.Put("b", "2"));
+        BlockCommit two = Chain.Next(Transaction.Put("a", "3"), Transaction.Delete("b"));
+        await CommitAsync(one);
+        await CommitAsync(two);
+        ChainTip tipThen = await Store.GetTipAsync(default);
+        var snapshots = Assert.IsAssignableFrom<Export.IStoreSnapshots>(Store);
+        await using Export.IStoreSnapshot snapshot = await snapshots.OpenSnapshotAsync(default);
+
+        await CommitAsync(Chain.Next(Transaction.Put("c", "4"), Transaction.Put("a", "5")));
+
+        Assert.Equal(tipThen, snapshot.Tip);
+        Assert.Equal(1L, await snapshot.CountStateAsync(default));
+        var blocks = new List<StoredBlock>();
+        await foreach (StoredBlock b in snapshot.ReadBlocksAsync(1, 10, default))
+        {
+            blocks.Add(b);
+        }
+
+        Assert.Equal([one.Block.Hash, two.Block.Hash], blocks.Select(b => b.Block.Hash));
+        Assert.Equal(two.Certificate.ToBytes(), blocks[1].Certificate.ToBytes());
+        var state = new List<KvEntry>();
+        await foreach (KvEntry e in snapshot.ReadStateAsync(default))
+        {
+            state.Add(e);
+        }
+
+        KvEntry a = Assert.Single(state);
+        Assert.Equal(Key("a"), a.Key);
+        Assert.Equal("3"u8.ToArray(), a.Value);
+        Assert.Equal(2UL, a.Height);
+        var txs = new List<TxLocation>();
+        await foreach (TxLocation t in snapshot.ReadTxIndexAsync(default))
+        {
+            txs.Add(t);
+        }
+
+        Assert.Equal(4, txs.Count);
+        Assert.Contains(new TxLocation(one.Block.Transactions[0].Hash, 1, one.Block.Hash, 0, TxOutcome.Applied), txs);
+        Assert.Equal(3UL, (await Store.GetTipAsync(default)).Height);
+    }
+
+
     [StoreFact]
     public async Task An_empty_store_has_a_zero_tip_and_nothing_else()
     {

@@ -26,6 +26,9 @@ public sealed class SqliteNodeStoreTests : NodeStoreContract, IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public Task A_snapshot_holds_one_instant() => A_snapshot_reads_one_instant_while_commits_go_on();
+
+    [Fact]
     public async Task The_database_is_one_file_in_the_data_directory_in_WAL_mode()
     {
         string file = Path.Combine(DataDirectory, SqliteNodeStore.FileName);

@@ -69,11 +69,7 @@ public sealed record KvProof(BlockHeader Header, CommitCertificate Certificate, 
     public static KvProof FromBytes(ReadOnlySpan<byte> bytes)
     {
         var r = new CanonicalReader(bytes);
-        byte version = r.ReadU8("kv proof.version");
-        if (version != Version)
-        {
-            throw new CodecException($"kv proof.version: expected {Version}, got {version}");
-        }
+        r.ReadVersion(Version, "kv proof.version");
 
         BlockHeader header = BlockHeader.ReadFrom(ref r);
         CommitCertificate certificate = CommitCertificate.ReadFrom(ref r);

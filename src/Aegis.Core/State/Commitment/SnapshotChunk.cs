@@ -92,11 +92,7 @@ public sealed record SnapshotChunk(Hash32 Path, int Depth, IReadOnlyList<KeyValu
     public static SnapshotChunk FromBytes(ReadOnlySpan<byte> bytes)
     {
         var r = new CanonicalReader(bytes);
-        byte version = r.ReadU8("chunk.version");
-        if (version != Version)
-        {
-            throw new CodecException($"chunk.version: expected {Version}, got {version}");
-        }
+        r.ReadVersion(Version, "chunk.version");
 
         Hash32 path = r.ReadHash("chunk.path");
         int depth = r.ReadU16("chunk.depth");

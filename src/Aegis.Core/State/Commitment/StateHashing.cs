@@ -11,9 +11,6 @@ namespace Aegis.Core.State.Commitment;
 /// <remarks>These are consensus data: changing anything here changes every state root and forks the chain.</remarks>
 public static class StateHashing
 {
-    public const byte LeafPrefix = 0x00;
-    public const byte NodePrefix = 0x01;
-
     /// <summary>The deepest a leaf can sit: one level per bit of the key hash.</summary>
     public const int MaxDepth = 256;
 
@@ -21,14 +18,8 @@ public static class StateHashing
 
     public static Hash32 ValueHash(ReadOnlySpan<byte> value) => Hash32.Compute(value);
 
-    public static Hash32 Leaf(Hash32 keyHash, Hash32 valueHash)
-    {
-        Span<byte> buffer = stackalloc byte[1 + (2 * Hash32.Size)];
-        buffer[0] = LeafPrefix;
-        keyHash.CopyTo(buffer[1..]);
-        valueHash.CopyTo(buffer[(1 + Hash32.Size)..]);
-        return Hash32.Compute(buffer);
-    }
+    /// <summary>A leaf: <see cref="MerkleTree.HashLeaf(Hash32, Hash32)"/>, 0x00 ‖ key hash ‖ value hash.</summary>
+    public static Hash32 Leaf(Hash32 keyHash, Hash32 valueHash) => MerkleTree.HashLeaf(keyHash, valueHash);
 
     /// <summary>An inner node: exactly <see cref="MerkleTree.HashNode"/>, the one 0x01 ‖ left ‖ right hash in the codebase.</summary>
     public static Hash32 Node(Hash32 left, Hash32 right) => MerkleTree.HashNode(left, right);

@@ -93,11 +93,7 @@ public sealed record StateProof(ProofLeaf? Leaf, IReadOnlyList<Hash32> Siblings)
 
     public static StateProof ReadFrom(ref CanonicalReader r)
     {
-        byte version = r.ReadU8("proof.version");
-        if (version != Version)
-        {
-            throw new CodecException($"proof.version: expected {Version}, got {version}");
-        }
+        r.ReadVersion(Version, "proof.version");
 
         ProofLeaf? leaf = r.ReadBool("proof.has_leaf") ? new ProofLeaf(r.ReadHash("proof.leaf.key_hash"), r.ReadHash("proof.leaf.value_hash")) : null;
         int count = r.ReadU16("proof.siblings");

@@ -6,8 +6,8 @@ namespace Aegis.Core.State.Commitment;
 
 public enum TreeNodeKind : byte
 {
-    Leaf = StateHashing.LeafPrefix,
-    Internal = StateHashing.NodePrefix,
+    Leaf = MerkleTree.LeafPrefix,
+    Internal = MerkleTree.NodePrefix,
 }
 
 /// <summary>
