@@ -86,29 +86,4 @@ public sealed class ChainAudit
         TipHash = block.Hash;
         return null;
     }
-
-    /// <summary>
-    /// Whether <paramref name="block"/> may follow a chain of <paramref name="genesis"/> whose tip is (<paramref name="height"/>,
-    /// <paramref name="tipHash"/>): the next height, this chain, the hash link, and the truth about its own transactions.
-    /// Null when it may; else why not. The certificate is the caller's to check (one at a time or a batch in parallel).
-    /// </summary>
-    public static string? CheckLink(Genesis genesis, ulong height, Hash32 tipHash, Block block)
-    {
-        if (block.Height != height + 1)
-        {
-            return block.Height > height + 1 ? $"block {height + 1} is missing (the next block is {block.Height})" : $"block {block.Height} appears again after {height}";
-        }
-
-        if (block.Header.ChainId != genesis.ChainId)
-        {
-            return $"the block is of chain '{block.Header.ChainId}', the genesis is of '{genesis.ChainId}'";
-        }
-
-        if (block.Header.PreviousHash != tipHash)
-        {
-            return $"previous hash {block.Header.PreviousHash.ToShortString()} is not the hash of block {height} ({tipHash.ToShortString()}): the hash chain is broken";
-        }
-
-        return block.CheckIntegrity();
-    }
 }
