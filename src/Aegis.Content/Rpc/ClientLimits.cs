@@ -5,16 +5,16 @@ namespace Aegis.Content.Rpc;
 
 /// <summary>
 /// Per-client bounds of the RPC surface: bytes added per hour (a fixed one-hour window per client) and open streams
-/// (per client and in all). A client is its bearer token when it sends one, else its IP address — the same key the
-/// node's request rate limiter uses.
+/// (per client and in all). A client is its validated token's subject, else its address (an IPv6 /64) — the same key
+/// the node's request rate limiter uses.
 /// </summary>
 internal sealed class ClientLimits(ContentOptions options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Usage> _clients = new(StringComparer.Ordinal);
     private int _streams;
 
-    public static string ClientKey(HttpContext http) =>
-        http.Request.Headers.Authorization.FirstOrDefault() ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    /// <summary>Whom the quota and the stream cap charge: <see cref="Network.ClientKey.Of"/>, as the node's rate limiter.</summary>
+    public static string ClientKey(HttpContext http) => Network.ClientKey.Of(http.User, http.Connection.RemoteIpAddress);
 
     /// <summary>Takes one stream slot for the client; dispose it to give the slot back.</summary>
     /// <exception cref="KuboException">429: the client or the node has too many open streams.</exception>

@@ -81,20 +81,8 @@ public static class ApiPerimeter
         }
     }
 
-    /// <summary>
-    /// A validated token's subject (so one client keeps its budget across addresses), else the peer's address as the
-    /// connection cap counts it (an IPv6 client's /64, which it could otherwise rotate through) — never a header a client can vary.
-    /// </summary>
-    internal static string PartitionKey(HttpContext http)
-    {
-        if (http.User.Identity?.IsAuthenticated == true && http.User.FindFirst("sub")?.Value is { Length: > 0 } subject)
-        {
-            return "sub:" + subject;
-        }
-
-        IPAddress? ip = http.Connection.RemoteIpAddress;
-        return "ip:" + (ip is null ? "unknown" : ConnectionsPerAddress.KeyOf(ip).ToString());
-    }
+    /// <summary>The rate limiter's partition: <see cref="ClientKey.Of"/>.</summary>
+    internal static string PartitionKey(HttpContext http) => ClientKey.Of(http.User, http.Connection.RemoteIpAddress);
 
     // A bucket of one minute's budget that refills every second: a client may burst up to its per-minute limit, and over
     // any minute it gets at most twice that (one full bucket plus a minute of refill).

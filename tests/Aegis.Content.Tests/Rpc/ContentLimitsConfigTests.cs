@@ -72,7 +72,11 @@ public sealed class ContentLimitsConfigTests
         var statuses = new List<HttpStatusCode>();
         for (int i = 0; i < 2; i++)
         {
-            using HttpResponseMessage add = await http.PostAsync("add?pin=false", Upload(2 * 1024, seed: i));
+            // Each with another made-up Authorization header: with auth off a header is no identity, so the quota is
+            // the address's (keyed on the raw header, the second add got a fresh quota).
+            using var request = new HttpRequestMessage(HttpMethod.Post, "add?pin=false") { Content = Upload(2 * 1024, seed: i) };
+            request.Headers.TryAddWithoutValidation("Authorization", $"Bearer made-up-{i}");
+            using HttpResponseMessage add = await http.SendAsync(request);
             statuses.Add(add.StatusCode);
             if (add.StatusCode == HttpStatusCode.TooManyRequests)
             {

@@ -25,7 +25,7 @@ public static class MeshPkiCommands
                 problems.Add($"--name: '{n}' — expected 1-64 letters, digits, '.', '_' or '-'");
             }
 
-            if (!MeshCommand.TryParseDuration(parse.GetValue(duration)!, out TimeSpan d))
+            if (!Durations.TryParse(parse.GetValue(duration)!, out TimeSpan d))
             {
                 problems.Add($"--duration: '{parse.GetValue(duration)}' — expected a duration such as 8760h, 30d or 90m");
             }
@@ -95,7 +95,7 @@ public static class MeshPkiCommands
                 problems.Add($"--groups: {groupList.Length} groups; at most {MeshCertificate.MaxGroups}");
             }
 
-            if (!MeshCommand.TryParseDuration(parse.GetValue(duration)!, out TimeSpan d))
+            if (!Durations.TryParse(parse.GetValue(duration)!, out TimeSpan d))
             {
                 problems.Add($"--duration: '{parse.GetValue(duration)}' — expected a duration such as 720h, 30d or 90m");
             }
