@@ -30,7 +30,9 @@ public sealed class TestCluster : IAsyncDisposable
             }
         }
 
-        Http = Aegis.Node.Security.ApiHttp.Create(Processes.CaCertFile, TimeSpan.FromSeconds(30));
+        // Longer than the node's own bound on ?wait=commit (api.commit_wait_ms, 30 s): a slow commit shows as the node's
+        // answer (commit_timeout, poll), not as the test's HttpClient giving up first at the same instant.
+        Http = Aegis.Node.Security.ApiHttp.Create(Processes.CaCertFile, TimeSpan.FromSeconds(60));
     }
 
     public string Dir { get; }
