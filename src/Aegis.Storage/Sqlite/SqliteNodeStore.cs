@@ -47,6 +47,7 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
 
     // The state tree's reads come from execution (synchronous, one at a time) and from proofs: one connection of their own.
     private SqliteConnection? _treeConnection;
+    private SqliteTreeNodeStore? _treeReader;
     private TreeNodeCache? _stateNodes;
 
     public SqliteNodeStore(string dataDirectory, Hash32? genesisHash = null)
@@ -99,7 +100,8 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
                 await cache.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
-            _stateNodes = new TreeNodeCache(new LockedTreeNodeReader(new SqliteTreeNodeStore(_treeConnection), _treeConnection));
+            _treeReader = new SqliteTreeNodeStore(_treeConnection);
+            _stateNodes = new TreeNodeCache(new LockedTreeNodeReader(_treeReader, _treeConnection));
             _writer = connection;
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
@@ -297,6 +299,8 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
         {
             _commands?.Dispose();
             _commands = null;
+            _treeReader?.Dispose();
+            _treeReader = null;
             if (_treeConnection is not null)
             {
                 await _treeConnection.DisposeAsync().ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace Aegis.Storage.Sqlite;
 /// <see cref="TreeUpdate"/> in the block's own transaction. <see cref="SqliteNodeStore"/> creates the table with its
 /// schema and writes each block's update in the block's transaction.
 /// </summary>
-public sealed class SqliteTreeNodeStore : ITreeNodeStore
+public sealed class SqliteTreeNodeStore : ITreeNodeStore, IDisposable
 {
     // WITHOUT ROWID: the key is a random 32-byte hash, so each row lives once, in the key's B-tree.
     internal const string CreateTable = """
@@ -24,6 +24,9 @@ public sealed class SqliteTreeNodeStore : ITreeNodeStore
         """;
 
     private readonly SqliteConnection _connection;
+
+    // Compiled once: execution reads thousands of nodes per block, and parsing the statement per read cost more than the read.
+    private SqliteCommand? _select;
 
     public SqliteTreeNodeStore(SqliteConnection connection) => _connection = connection ?? throw new ArgumentNullException(nameof(connection));
 
@@ -42,10 +45,16 @@ public sealed class SqliteTreeNodeStore : ITreeNodeStore
     /// <exception cref="StorageException">the row is there but is not the node it is named after (altered on disk).</exception>
     public TreeNode Get(Hash32 hash)
     {
-        using SqliteCommand select = _connection.CreateCommand();
+        if (_select is null)
+        {
+            _select = _connection.CreateCommand();
+            _select.CommandText = "SELECT node FROM state_nodes WHERE hash = $hash";
+            _select.Parameters.Add("$hash", SqliteType.Blob);
+        }
+
+        SqliteCommand select = _select;
         select.Transaction = Transaction;
-        select.CommandText = "SELECT node FROM state_nodes WHERE hash = $hash";
-        select.Parameters.AddWithValue("$hash", hash.ToArray());
+        select.Parameters[0].Value = hash.ToArray();
         object? row;
         try
         {
@@ -98,6 +107,12 @@ public sealed class SqliteTreeNodeStore : ITreeNodeStore
             node.Value = n.ToBytes();
             insert.ExecuteNonQuery();
         }
+    }
+
+    public void Dispose()
+    {
+        _select?.Dispose();
+        _select = null;
     }
 
     /// <summary>Deletes the nodes stale since a version up to <paramref name="version"/>; roots older than it are gone after this.</summary>

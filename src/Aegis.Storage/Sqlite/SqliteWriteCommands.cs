@@ -110,6 +110,8 @@ internal sealed class SqliteWriteCommands : IDisposable
         {
             command.Dispose();
         }
+
+        _tree.Dispose();
     }
 
     private static int Run(SqliteCommand command, SqliteTransaction tx, params object[] values)

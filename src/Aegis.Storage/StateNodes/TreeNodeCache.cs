@@ -16,8 +16,11 @@ namespace Aegis.Storage.StateNodes;
 /// </remarks>
 public sealed class TreeNodeCache(ITreeNodeReader store, int generationCapacity = TreeNodeCache.DefaultGenerationCapacity) : ITreeNodeReader
 {
-    /// <summary>2^16 nodes per generation: the top 16 levels of the tree.</summary>
-    public const int DefaultGenerationCapacity = 1 << 16;
+    /// <summary>
+    /// 2^17 nodes per generation (~20 MB decoded): the top 17 levels of the tree, so the whole tree of a state up to
+    /// ~50k keys and the upper levels of any larger one are read from memory.
+    /// </summary>
+    public const int DefaultGenerationCapacity = 1 << 17;
 
     private readonly Lock _lock = new();
     private Dictionary<Hash32, TreeNode> _young = new(generationCapacity);
