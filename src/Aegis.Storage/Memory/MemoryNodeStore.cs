@@ -1,6 +1,8 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
+using Aegis.Storage.StateNodes;
 
 namespace Aegis.Storage.Memory;
 
@@ -35,6 +37,8 @@ public sealed class MemoryNodeStore : INodeStore
 
         return Task.CompletedTask;
     }
+
+    public ITreeNodeReader StateNodes => new LockedTreeNodeReader(_data.Tree, Ready());
 
     public Task<ChainTip> GetTipAsync(CancellationToken ct)
     {
@@ -138,6 +142,11 @@ public sealed class MemoryNodeStore : INodeStore
             {
                 _data.Record.RemoveAll(e => e.Height < group.TruncateRecordBelow);
             }
+
+            if (group.PruneStateNodesUpTo > 0)
+            {
+                _data.Tree.PruneStaleUpTo(group.PruneStateNodesUpTo);
+            }
         }
 
         return Task.CompletedTask;
@@ -153,6 +162,7 @@ public sealed class MemoryNodeStore : INodeStore
     {
         Block block = b.Block;
         _data.Blocks.Add(new MemoryStoreData.BlockRow(block.ToBytes(), b.Certificate.ToBytes(), b.Result.StateRoot));
+        _data.Tree.Apply(b.Result.Tree, block.Height);
         foreach (StateChange change in b.Result.Changes)
         {
             string key = Convert.ToBase64String(change.Key);
@@ -202,5 +212,37 @@ public sealed class MemoryStoreData(string name)
 
     internal List<ConsensusRecordEntry> Record { get; } = [];
 
+    /// <summary>The state tree's node table, with the engines' stale-mark pruning rule.</summary>
+    internal InMemoryTreeNodeStore Tree { get; } = new();
+
     internal ChainTip Tip { get; set; } = ChainTip.Empty;
+
+    /// <summary>
+    /// The simulator's check of what this "disk" holds (after any crash): the tree under the tip's state root is complete
+    /// and holds exactly the kv rows, and the tree built afresh from those rows has the tip's root. Null when it holds.
+    /// </summary>
+    public string? CheckStateTree()
+    {
+        lock (Lock)
+        {
+            var rows = Kv.Select(e => new KeyValuePair<byte[], byte[]>(Convert.FromBase64String(e.Key), e.Value.Value)).ToList();
+            Hash32 rebuilt = StateTree.Build(rows).Root;
+            if (rebuilt != Tip.StateRoot)
+            {
+                return $"the kv rows ({rows.Count}) build state root {rebuilt.ToShortString()}, the tip at height {Tip.Height} has {Tip.StateRoot.ToShortString()}";
+            }
+
+            int leaves;
+            try
+            {
+                leaves = StateTree.Leaves(Tree, Tip.StateRoot).Count();
+            }
+            catch (MissingTreeNodeException ex)
+            {
+                return $"the state tree under the tip's root (height {Tip.Height}) is incomplete: {ex.Message}";
+            }
+
+            return leaves == rows.Count ? null : $"the state tree under the tip's root has {leaves} leaves, the kv table {rows.Count} rows";
+        }
+    }
 }

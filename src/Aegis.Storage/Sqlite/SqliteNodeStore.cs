@@ -1,7 +1,9 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Storage.Export;
+using Aegis.Storage.StateNodes;
 using Microsoft.Data.Sqlite;
 
 namespace Aegis.Storage.Sqlite;
@@ -28,6 +30,13 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
     /// </summary>
     private const SqliteSynchronous DefaultSynchronous = SqliteSynchronous.Full;
 
+    /// <summary>
+    /// The page cache of the writer and of the state tree's reader, each (SQLite's default is 2 MiB). The tree's rows
+    /// are keyed by random hashes, so a block's inserts and stale marks land on pages all over the table; measured in
+    /// bench/README.md ("State commitment"). A ceiling, not an allocation: SQLite fills it as pages are read.
+    /// </summary>
+    public const int PageCacheMib = 64;
+
     private readonly string _connectionString;
     private readonly string _directory;
     private readonly Hash32? _genesisHash;
@@ -35,6 +44,11 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
     private SqliteWriteCommands? _commands;
+
+    // The state tree's reads come from execution (synchronous, one at a time) and from proofs: one connection of their own.
+    private SqliteConnection? _treeConnection;
+    private SqliteTreeNodeStore? _treeReader;
+    private TreeNodeCache? _stateNodes;
 
     public SqliteNodeStore(string dataDirectory, Hash32? genesisHash = null)
         : this(dataDirectory, genesisHash, DefaultSynchronous)
@@ -78,6 +92,16 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
             await ConfigureAsync(connection, ct).ConfigureAwait(false);
             await SqliteSchema.EnsureAsync(connection, Description, ct).ConfigureAwait(false);
             _commands = new SqliteWriteCommands(connection);
+            _treeConnection = new SqliteConnection(_connectionString);
+            await _treeConnection.OpenAsync(ct).ConfigureAwait(false);
+            await using (SqliteCommand cache = _treeConnection.CreateCommand())
+            {
+                cache.CommandText = $"PRAGMA cache_size = -{PageCacheMib * 1024}";
+                await cache.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            _treeReader = new SqliteTreeNodeStore(_treeConnection);
+            _stateNodes = new TreeNodeCache(new LockedTreeNodeReader(_treeReader, _treeConnection));
             _writer = connection;
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
@@ -97,6 +121,15 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
             }
 
             throw;
+        }
+    }
+
+    public ITreeNodeReader StateNodes
+    {
+        get
+        {
+            Writer();
+            return _stateNodes!;
         }
     }
 
@@ -139,7 +172,16 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
                 commands.TruncateRecord(tx, group.TruncateRecordBelow);
             }
 
+            if (group.PruneStateNodesUpTo > 0)
+            {
+                commands.PruneStateNodes(tx, group.PruneStateNodesUpTo);
+            }
+
             tx.Commit();
+            foreach (BlockWrite b in group.Blocks)
+            {
+                _stateNodes!.AddRange(b.Result.Tree.NewNodes);
+            }
         }
         catch (SqliteException ex)
         {
@@ -257,6 +299,14 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
         {
             _commands?.Dispose();
             _commands = null;
+            _treeReader?.Dispose();
+            _treeReader = null;
+            if (_treeConnection is not null)
+            {
+                await _treeConnection.DisposeAsync().ConfigureAwait(false);
+                _treeConnection = null;
+            }
+
             if (_writer is not null)
             {
                 await _writer.DisposeAsync().ConfigureAwait(false);
@@ -283,7 +333,7 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
             throw new StorageException($"{Description}: the database refused WAL mode (journal mode is '{mode}'); is it on a network file system?");
         }
 
-        cmd.CommandText = $"PRAGMA synchronous = {(_synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 30000";
+        cmd.CommandText = $"PRAGMA synchronous = {(_synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 30000; PRAGMA cache_size = -{PageCacheMib * 1024}";
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 

@@ -9,12 +9,13 @@ namespace Aegis.Storage.Sqlite;
 /// The state tree's content-addressed node table in SQLite: one row per node, named by its hash, with the version that
 /// made it stale (null while it is reachable from the newest root). Additive: its own table, created by
 /// <see cref="EnsureTable"/>, on a connection the caller owns, so the node's store can write a block's
-/// <see cref="TreeUpdate"/> in the block's own transaction. Not yet used by <see cref="SqliteNodeStore"/>.
+/// <see cref="TreeUpdate"/> in the block's own transaction. <see cref="SqliteNodeStore"/> creates the table with its
+/// schema and writes each block's update in the block's transaction.
 /// </summary>
-public sealed class SqliteTreeNodeStore : ITreeNodeStore
+public sealed class SqliteTreeNodeStore : ITreeNodeStore, IDisposable
 {
     // WITHOUT ROWID: the key is a random 32-byte hash, so each row lives once, in the key's B-tree.
-    private const string CreateTable = """
+    internal const string CreateTable = """
         CREATE TABLE IF NOT EXISTS state_nodes (
             hash BLOB PRIMARY KEY,
             node BLOB NOT NULL,
@@ -23,6 +24,9 @@ public sealed class SqliteTreeNodeStore : ITreeNodeStore
         """;
 
     private readonly SqliteConnection _connection;
+
+    // Compiled once: execution reads thousands of nodes per block, and parsing the statement per read cost more than the read.
+    private SqliteCommand? _select;
 
     public SqliteTreeNodeStore(SqliteConnection connection) => _connection = connection ?? throw new ArgumentNullException(nameof(connection));
 
@@ -41,11 +45,27 @@ public sealed class SqliteTreeNodeStore : ITreeNodeStore
     /// <exception cref="StorageException">the row is there but is not the node it is named after (altered on disk).</exception>
     public TreeNode Get(Hash32 hash)
     {
-        using SqliteCommand select = _connection.CreateCommand();
+        if (_select is null)
+        {
+            _select = _connection.CreateCommand();
+            _select.CommandText = "SELECT node FROM state_nodes WHERE hash = $hash";
+            _select.Parameters.Add("$hash", SqliteType.Blob);
+        }
+
+        SqliteCommand select = _select;
         select.Transaction = Transaction;
-        select.CommandText = "SELECT node FROM state_nodes WHERE hash = $hash";
-        select.Parameters.AddWithValue("$hash", hash.ToArray());
-        if (select.ExecuteScalar() is not byte[] bytes)
+        select.Parameters[0].Value = hash.ToArray();
+        object? row;
+        try
+        {
+            row = select.ExecuteScalar();
+        }
+        catch (SqliteException ex)
+        {
+            throw new StorageException($"reading state_nodes row {hash.ToShortString()} failed: {ErrorText.Flatten(ex)}", ex);
+        }
+
+        if (row is not byte[] bytes)
         {
             throw new MissingTreeNodeException(hash);
         }
@@ -87,6 +107,12 @@ public sealed class SqliteTreeNodeStore : ITreeNodeStore
             node.Value = n.ToBytes();
             insert.ExecuteNonQuery();
         }
+    }
+
+    public void Dispose()
+    {
+        _select?.Dispose();
+        _select = null;
     }
 
     /// <summary>Deletes the nodes stale since a version up to <paramref name="version"/>; roots older than it are gone after this.</summary>
