@@ -308,7 +308,8 @@ public sealed partial class NodeRuntime
             () => $"commit order: the replica committed block {block.Height} ({block.Hash.ToShortString()}, previous {block.Header.PreviousHash.ToShortString()}) after block {s.ExecutedHeight} ({s.ExecutedHash.ToShortString()})");
         ForgetWrittenBlocks(s);
         IStateView stored = await _store.LoadStateViewAsync(block, ct);
-        ExecutionResult result = BlockExecutor.Execute(block, s.StateRoot, new UnwrittenStateView(stored, s.AppliedUnwritten));
+        ExecutionResult result = BlockExecutor.Execute(block, s.StateRoot, new UnwrittenStateView(stored, s.AppliedUnwritten), s.Tree);
+        s.Tree.Add(block.Height, result.Tree);
         var applied = new List<Hash32>();
         for (int i = 0; i < block.Transactions.Count; i++)
         {
@@ -332,6 +333,7 @@ public sealed partial class NodeRuntime
     private static void ForgetWrittenBlocks(Session s)
     {
         ulong written = s.WrittenHeight;
+        s.Tree.ForgetUpTo(written);
         while (s.UnwrittenBlocks.TryPeek(out (ulong Height, List<Hash32> Applied) b) && b.Height <= written)
         {
             s.UnwrittenBlocks.Dequeue();

@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
+using Aegis.Core.State.Commitment;
 using Aegis.Storage;
+using Aegis.Storage.StateNodes;
 
 namespace Aegis.Node.Runtime;
 
@@ -40,7 +42,7 @@ public sealed partial class NodeRuntime
         private TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Exception? _fault;
 
-        public Session(Replica replica, ChainTip tip, int maxUnwrittenHeights, CancellationToken runtimeStopping)
+        public Session(Replica replica, ChainTip tip, int maxUnwrittenHeights, ITreeNodeReader storedTree, CancellationToken runtimeStopping)
         {
             Replica = replica;
             ExecutedHeight = tip.Height;
@@ -48,6 +50,7 @@ public sealed partial class NodeRuntime
             StateRoot = tip.Height == 0 ? Core.State.BlockExecutor.GenesisStateRoot : tip.StateRoot;
             _writtenHeight = tip.Height;
             MaxUnwrittenHeights = (ulong)maxUnwrittenHeights;
+            Tree = new UnwrittenTreeNodes(storedTree);
             Stop = CancellationTokenSource.CreateLinkedTokenSource(runtimeStopping);
         }
 
@@ -85,6 +88,9 @@ public sealed partial class NodeRuntime
         public HashSet<Hash32> AppliedUnwritten { get; } = [];
 
         public Queue<(ulong Height, List<Hash32> Applied)> UnwrittenBlocks { get; } = new();
+
+        /// <summary>The state tree under <see cref="StateRoot"/>: the store's nodes, with those of executed-but-unwritten blocks in front.</summary>
+        public UnwrittenTreeNodes Tree { get; }
 
         // ---- written by the writer, read by the loop and by readers ----
 
