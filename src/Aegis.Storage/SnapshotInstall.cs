@@ -1,6 +1,7 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 
 namespace Aegis.Storage;
 
@@ -17,7 +18,7 @@ public static class SnapshotInstall
     /// <paramref name="blocks"/> must be consecutive and linked by hash, each with its certified state root after it;
     /// the caller has verified them and the state against the last block's root.
     /// </summary>
-    /// <exception cref="ArgumentException">no blocks, or they do not link.</exception>
+    /// <exception cref="ArgumentException">no blocks, they do not link, or the state does not build the last block's root.</exception>
     public static WriteGroup Group(IReadOnlyList<StoredBlock> blocks, IReadOnlyList<KeyValuePair<byte[], byte[]>> state)
     {
         ArgumentNullException.ThrowIfNull(blocks);
@@ -37,8 +38,17 @@ public static class SnapshotInstall
                 throw new ArgumentException($"snapshot blocks: block {b.Height} does not follow block {blocks[i - 1].Height}", nameof(blocks));
             }
 
-            IReadOnlyList<StateChange> changes = i == blocks.Count - 1 ? [.. state.Select(e => new StateChange(e.Key, e.Value))] : [];
-            writes.Add(new BlockWrite(b.Block, b.Certificate, new ExecutionResult(b.Height, b.StateRootAfter, changes, Outcomes(b.Block, applied))));
+            bool last = i == blocks.Count - 1;
+            IReadOnlyList<StateChange> changes = last ? [.. state.Select(e => new StateChange(e.Key, e.Value))] : [];
+
+            // Only the snapshot's root has its tree stored; the roots below it are recorded (headers refer to them), not held.
+            TreeUpdate tree = last ? StateTree.Build(state) : new TreeUpdate(b.StateRootAfter, [], []);
+            if (tree.Root != b.StateRootAfter)
+            {
+                throw new ArgumentException($"snapshot: the state builds root {tree.Root.ToShortString()}, block {b.Height} is followed by {b.StateRootAfter.ToShortString()}", nameof(state));
+            }
+
+            writes.Add(new BlockWrite(b.Block, b.Certificate, new ExecutionResult(b.Height, changes, Outcomes(b.Block, applied), tree)));
         }
 
         return new WriteGroup(writes, [], 0) { FromSnapshot = true };

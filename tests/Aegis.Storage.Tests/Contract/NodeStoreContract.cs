@@ -395,6 +395,11 @@ public abstract class NodeStoreContract : IAsyncLifetime
         }
 
         Assert.Null(await Store.GetAsync(Key("s3-0"), default));
+        Assert.Equal(commits[4].Result.StateRoot, StateTree.Build(state).Root);
+        Assert.Equal(Chain.Model["s4-1"].Value, StateTree.Get(Store.StateNodes, commits[4].Result.StateRoot, Key("s4-1")));
+
+        // Not a state that builds the root the snapshot's block is followed by: refused before anything is written.
+        Assert.Throws<ArgumentException>(() => SnapshotInstall.Group(window, state.Skip(1).ToList()));
 
         // A second install is refused (the store is no longer empty), and nothing changes.
         var again = await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(install, default));
@@ -413,7 +418,7 @@ public abstract class NodeStoreContract : IAsyncLifetime
         BlockCommit one = Chain.Next(Transaction.Put("a", "1"));
         await CommitAsync(one);
         BlockCommit two = Chain.Next(Transaction.Put("b", "2"));
-        WriteGroup install = SnapshotInstall.Group([new StoredBlock(two.Block, two.Certificate, two.Result.StateRoot)], [new(Key("b"), Key("2"))]);
+        WriteGroup install = SnapshotInstall.Group([new StoredBlock(two.Block, two.Certificate, two.Result.StateRoot)], [new(Key("a"), Key("1")), new(Key("b"), Key("2"))]);
         await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(install, default));
         Assert.Equal(1UL, (await Store.GetTipAsync(default)).Height);
         Assert.Null(await Store.GetAsync(Key("b"), default));
