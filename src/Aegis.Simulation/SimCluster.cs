@@ -269,6 +269,7 @@ public sealed class SimCluster : IDisposable
             Observer = new NodeObserver(this, node, node.Incarnation),
             UnsafeReleaseBeforeDurable = _options.Bug == PlantedBug.ReleaseBeforeDurable,
             UnsafeIgnoreTxIndex = _options.Bug == PlantedBug.IgnoreTxIndex,
+            SnapshotSync = _options.SnapshotSync,
         };
         ILogger<NodeRuntime> logger = _options.Log is null ? NullLogger<NodeRuntime>.Instance : new TraceLogger<NodeRuntime>(this, node.Index);
         var runtime = new NodeRuntime(Genesis, _signing[node.Index], options, store, endpoint, Metrics, logger, Clock);
@@ -331,6 +332,18 @@ public sealed record SimClusterOptions
     public ReplicaOptions Replica { get; init; } = new() { MaxBlockTxs = 8, ViewChangeTimeoutTicks = 40, RetransmitTicks = 10 };
 
     public int TickMs { get; init; } = 20;
+
+    /// <summary>
+    /// Snapshot sync for empty (new or wiped) nodes: a wiped node joins by snapshot once the chain is 16 blocks past the
+    /// pipeline, so a run exercises it; timeouts in simulated time, short enough for a run's few seconds.
+    /// </summary>
+    public Aegis.Node.StateSync.SnapshotSyncOptions SnapshotSync { get; init; } = new()
+    {
+        MinBlocks = 16,
+        OfferWait = TimeSpan.FromMilliseconds(100),
+        GiveUpAfter = TimeSpan.FromSeconds(2),
+        RequestTimeout = TimeSpan.FromMilliseconds(500),
+    };
 
     /// <summary>The disks' and links' faults; none (but fsync time) by default.</summary>
     public FaultProfile Profile { get; init; } = FaultProfile.Quiet;

@@ -143,7 +143,10 @@ public sealed class Simulation : IDisposable
             Checker.Recoveries,
             cluster.Nodes.Sum(n => n.Disk.GroupsLostInCrashes),
             Checker.EvidenceReports,
-            Convert.ToHexStringLower(_trace.GetHashAndReset()));
+            Convert.ToHexStringLower(_trace.GetHashAndReset()))
+        {
+            SnapshotJoins = Checker.SnapshotInstalls,
+        };
     }
 
     public void Dispose() => _cluster.Dispose();

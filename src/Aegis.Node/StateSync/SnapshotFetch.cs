@@ -1,4 +1,3 @@
-using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Core.State.Commitment;
 using Aegis.Network;
@@ -137,27 +136,6 @@ public sealed class SnapshotFetch
         }
 
         return late.Count;
-    }
-
-    /// <summary>
-    /// Once <see cref="IsComplete"/>: the tree of every received entry, whose root must be the certified one (each part
-    /// was checked alone, so a mismatch here means a bug in this code, not a lying peer).
-    /// </summary>
-    /// <exception cref="InvariantViolationException">the rebuilt root differs from the certified root.</exception>
-    public TreeUpdate Build()
-    {
-        if (!IsComplete)
-        {
-            throw new InvalidOperationException($"snapshot fetch: {_wanted.Count} parts wanted and {_asked.Count} in flight");
-        }
-
-        TreeUpdate tree = StateTree.Build(_entries);
-        if (tree.Root != Root)
-        {
-            throw new InvariantViolationException($"snapshot: {_entries.Count} verified entries rebuild state root {tree.Root.ToShortString()}, not the certified {Root.ToShortString()}");
-        }
-
-        return tree;
     }
 
     private string? Check(Want want, SnapshotPart part)

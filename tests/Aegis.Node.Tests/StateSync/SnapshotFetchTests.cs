@@ -54,7 +54,7 @@ public class SnapshotFetchTests
         var got = fetch.Entries.ToDictionary(e => System.Text.Encoding.UTF8.GetString(e.Key), e => System.Text.Encoding.UTF8.GetString(e.Value));
         Assert.Equal(expected.Count, got.Count);
         Assert.All(expected, e => Assert.Equal(e.Value, got[e.Key]));
-        Assert.Equal(fetch.Root, fetch.Build().Root);
+        Assert.Equal(fetch.Root, StateTree.Build(fetch.Entries).Root);
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public class SnapshotFetchTests
         var fetch = new SnapshotFetch(StateTree.EmptyRoot, firstRequestId: 1);
         Assert.True(fetch.IsComplete);
         Assert.Empty(fetch.Assign([1], 0));
-        Assert.Equal(StateTree.EmptyRoot, fetch.Build().Root);
+        Assert.Equal(StateTree.EmptyRoot, StateTree.Build(fetch.Entries).Root);
     }
 
     [Theory]
