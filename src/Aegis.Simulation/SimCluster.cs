@@ -334,12 +334,18 @@ public sealed record SimClusterOptions
     public int TickMs { get; init; } = 20;
 
     /// <summary>
-    /// Snapshot sync for empty (new or wiped) nodes: a wiped node joins by snapshot once the chain is 16 blocks past the
-    /// pipeline, so a run exercises it; timeouts in simulated time, short enough for a run's few seconds.
+    /// Snapshot sync for empty (new or wiped) nodes: off by default, so a test's nodes start consensus at once; the
+    /// seeded runs (<see cref="Simulation"/>) and the snapshot tests turn it on with <see cref="SnapshotSyncForSimulation"/>.
     /// </summary>
-    public Aegis.Node.StateSync.SnapshotSyncOptions SnapshotSync { get; init; } = new()
+    public Aegis.Node.StateSync.SnapshotSyncOptions SnapshotSync { get; init; } = new() { Enabled = false };
+
+    /// <summary>
+    /// A wiped node joins by snapshot once the chain is 4 blocks past the pipeline, so a seeded run's short chains
+    /// exercise it; timeouts in simulated time, short enough for a run's few seconds.
+    /// </summary>
+    public static Aegis.Node.StateSync.SnapshotSyncOptions SnapshotSyncForSimulation { get; } = new()
     {
-        MinBlocks = 16,
+        MinBlocks = 4,
         OfferWait = TimeSpan.FromMilliseconds(100),
         GiveUpAfter = TimeSpan.FromSeconds(2),
         RequestTimeout = TimeSpan.FromMilliseconds(500),

@@ -59,6 +59,7 @@ public sealed class Simulation : IDisposable
             Byzantine = byzantine,
             Bug = options.Bug,
             Log = options.Log,
+            SnapshotSync = SimClusterOptions.SnapshotSyncForSimulation,
         });
         _cluster.RestartAllowed = () => _faulty;
         _cluster.OnDurable = (node, group) =>

@@ -64,7 +64,7 @@ internal sealed partial class SnapshotJoiner
         var fetch = new SnapshotFetch(chosen.Base.Block.Header.StateRoot, firstRequestId: (ulong)_time.GetTimestamp(), _options.PartsInFlightPerPeer);
         ulong first = stateHeight > (ulong)_genesis.Parameters.DedupHorizonBlocks ? stateHeight - (ulong)_genesis.Parameters.DedupHorizonBlocks + 1 : 1;
         var blocks = new SortedDictionary<ulong, CommittedBlock> { [height] = chosen.Base };
-        long blocksAskedAt = long.MinValue;
+        long? blocksAskedAt = null;
         int nextBlockPeer = 0;
         long timeout = (long)(_options.RequestTimeout.TotalSeconds * _time.TimestampFrequency);
 
@@ -93,7 +93,7 @@ internal sealed partial class SnapshotJoiner
                 _network.Send(peer, request);
             }
 
-            if (blocks.Count < wanted && now - blocksAskedAt > timeout)
+            if (blocks.Count < wanted && (blocksAskedAt is not { } asked || now - asked > timeout))
             {
                 ulong missing = first;
                 while (blocks.ContainsKey(missing))
@@ -123,7 +123,7 @@ internal sealed partial class SnapshotJoiner
                 }
                 else if (item.Message is SyncResponse sync && TakeBlocks(item.Peer, sync, first, height, blocks))
                 {
-                    blocksAskedAt = long.MinValue;
+                    blocksAskedAt = null;
                 }
             }
         }
@@ -176,9 +176,10 @@ internal sealed partial class SnapshotJoiner
         var offering = new Dictionary<int, ulong>();
         var answered = new HashSet<int>();
         ulong requestId = (ulong)started;
-        long lastAsk = long.MinValue;
+        long? lastAsk = null;
         using var tick = new PeriodicTimer(Poll, _time);
-        long askEvery = _time.TimestampFrequency;
+        // Peers that were not connected yet missed the broadcast: ask again until enough have answered.
+        long askEvery = _time.TimestampFrequency / 4;
         while (true)
         {
             long now = _time.GetTimestamp();
@@ -194,7 +195,7 @@ internal sealed partial class SnapshotJoiner
                 return null;
             }
 
-            if (now - lastAsk >= askEvery)
+            if (lastAsk is not { } asked || now - asked >= askEvery)
             {
                 _network.Broadcast(new SnapshotOfferRequest(requestId));
                 lastAsk = now;
