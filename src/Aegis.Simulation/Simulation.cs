@@ -114,6 +114,15 @@ public sealed class Simulation : IDisposable
             Checker.Fail(Checker.LivenessReport(_options.FaultTime, _options.LivenessBound));
         }
 
+        // Whatever crashes, wipes and failing writes happened: each disk's state tree is whole under its tip's root.
+        foreach (SimNode node in cluster.Nodes)
+        {
+            if (node.Disk.Data.CheckStateTree() is { } problem)
+            {
+                Checker.Fail($"state tree: node {node.Index}'s disk: {problem}");
+            }
+        }
+
         if (Scheduler.Escapes > 0)
         {
             Checker.Fail($"determinism: {Scheduler.Escapes} work items were posted from outside the simulation thread");

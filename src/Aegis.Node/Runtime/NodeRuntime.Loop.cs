@@ -259,6 +259,8 @@ public sealed partial class NodeRuntime
                     break;
                 case TruncateRecord t:
                     effects.TruncateBelow = Math.Max(effects.TruncateBelow, t.BelowHeight);
+                    effects.PruneStateNodesUpTo = Math.Max(effects.PruneStateNodesUpTo, StatePruneHeight(s.StableCheckpoint, _genesis.Parameters.PipelineDepth));
+                    s.StableCheckpoint = Math.Max(s.StableCheckpoint, t.BelowHeight);
                     break;
                 case Send or Broadcast:
                     effects.Sends.Add(output);
@@ -328,6 +330,13 @@ public sealed partial class NodeRuntime
         s.ExecutedHash = block.Hash;
         return result.StateRoot;
     }
+
+    /// <summary>
+    /// The prune version when a new stable checkpoint arrives: the previous stable checkpoint's header commits to the
+    /// state after <c>previous − depth</c>, and every root from that version on stays complete (0: prune nothing).
+    /// </summary>
+    internal static ulong StatePruneHeight(ulong previousStableCheckpoint, int pipelineDepth) =>
+        previousStableCheckpoint > (ulong)pipelineDepth ? previousStableCheckpoint - (ulong)pipelineDepth : 0;
 
     /// <summary>Drops what the writer has stored from the loop's view of unwritten blocks: the store answers for those now.</summary>
     private static void ForgetWrittenBlocks(Session s)

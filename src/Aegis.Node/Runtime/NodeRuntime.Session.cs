@@ -29,10 +29,13 @@ public sealed partial class NodeRuntime
 
         public ulong TruncateBelow { get; set; }
 
+        /// <summary>State tree nodes stale since a version up to this are deleted with this batch (see <see cref="Session.StableCheckpoint"/>).</summary>
+        public ulong PruneStateNodesUpTo { get; set; }
+
         /// <summary>The replica's state at the end of the batch, published once the batch is durable.</summary>
         public ReplicaStatus? Status { get; set; }
 
-        public bool IsEmpty => Persist.Count == 0 && Sends.Count == 0 && Blocks.Count == 0 && TruncateBelow == 0 && Status is null;
+        public bool IsEmpty => Persist.Count == 0 && Sends.Count == 0 && Blocks.Count == 0 && TruncateBelow == 0 && PruneStateNodesUpTo == 0 && Status is null;
     }
 
     private sealed class Session : IDisposable
@@ -83,6 +86,13 @@ public sealed partial class NodeRuntime
         public Hash32 ExecutedHash { get; set; }
 
         public Hash32 StateRoot { get; set; }
+
+        /// <summary>
+        /// The last stable checkpoint this session saw (0 before the first). The state tree is pruned to the one before
+        /// it, minus the pipeline depth: the trees of every header from there to the tip stay readable (a proof at the
+        /// tip's header, snapshot chunks at the last two stable checkpoints' headers).
+        /// </summary>
+        public ulong StableCheckpoint { get; set; }
 
         /// <summary>Transactions applied by executed blocks the writer has not stored yet, so executing the next block sees exactly what the blocks below it applied.</summary>
         public HashSet<Hash32> AppliedUnwritten { get; } = [];

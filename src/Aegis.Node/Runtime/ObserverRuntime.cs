@@ -293,7 +293,10 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
         }
 
         long start = Stopwatch.GetTimestamp();
-        await _store.WriteGroupAsync(new WriteGroup(writes, [], 0), ct);
+        // An observer sees no checkpoints: it keeps the trees of the last watermark window (two checkpoint intervals and
+        // the pipeline), as a validator keeps those from its previous stable checkpoint on.
+        ulong keep = (ulong)_genesis.Parameters.WatermarkWindow;
+        await _store.WriteGroupAsync(new WriteGroup(writes, [], 0) { PruneStateNodesUpTo = height > keep ? height - keep : 0 }, ct);
         _metrics.StorageCommit.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         _roots.Clear();
         foreach ((ulong h, Hash32 r) in roots)

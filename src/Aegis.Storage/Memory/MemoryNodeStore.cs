@@ -232,4 +232,33 @@ public sealed class MemoryStoreData(string name)
 
     /// <summary>The height of <see cref="Blocks"/>[0]: 1, or the first block of an installed snapshot.</summary>
     internal ulong FirstHeight { get; set; } = 1;
+
+    /// <summary>
+    /// The simulator's check of what this "disk" holds (after any crash): the tree under the tip's state root is complete
+    /// and holds exactly the kv rows, and the tree built afresh from those rows has the tip's root. Null when it holds.
+    /// </summary>
+    public string? CheckStateTree()
+    {
+        lock (Lock)
+        {
+            var rows = Kv.Select(e => new KeyValuePair<byte[], byte[]>(Convert.FromBase64String(e.Key), e.Value.Value)).ToList();
+            Hash32 rebuilt = StateTree.Build(rows).Root;
+            if (rebuilt != Tip.StateRoot)
+            {
+                return $"the kv rows ({rows.Count}) build state root {rebuilt.ToShortString()}, the tip at height {Tip.Height} has {Tip.StateRoot.ToShortString()}";
+            }
+
+            int leaves;
+            try
+            {
+                leaves = StateTree.Leaves(Tree, Tip.StateRoot).Count();
+            }
+            catch (MissingTreeNodeException ex)
+            {
+                return $"the state tree under the tip's root (height {Tip.Height}) is incomplete: {ex.Message}";
+            }
+
+            return leaves == rows.Count ? null : $"the state tree under the tip's root has {leaves} leaves, the kv table {rows.Count} rows";
+        }
+    }
 }

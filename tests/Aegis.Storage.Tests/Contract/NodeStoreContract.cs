@@ -456,44 +456,39 @@ public abstract class NodeStoreContract : IAsyncLifetime
     [StoreFact]
     public async Task A_database_with_a_newer_schema_version_is_refused_with_a_clear_message()
     {
-        await CommitAsync(Chain.Next(Transaction.Put("a", "1")));
-        await Store.DisposeAsync();
-        _opened.Remove(Store);
-        await SetStoredSchemaVersionAsync(SchemaVersion.Current + 1);
-
-        INodeStore newer = CreateStore(Chain.GenesisHash);
-        _opened.Add(newer);
-        StorageException ex = await Assert.ThrowsAsync<StorageException>(() => newer.InitializeAsync(default));
-        Assert.Contains($"schema version {SchemaVersion.Current + 1}", ex.Message);
-        Assert.Contains($"up to {SchemaVersion.Current}", ex.Message);
-        Assert.Contains(newer.Description, ex.Message);
-
-        // Refusing changed nothing: with the version put back, the data is all there.
-        await SetStoredSchemaVersionAsync(SchemaVersion.Current);
-        Store = await OpenAsync();
-        Assert.Equal(1UL, (await Store.GetTipAsync(default)).Height);
+        string message = await RefusedAtSchemaVersionAsync(SchemaVersion.Current + 1);
+        Assert.Contains($"schema version {SchemaVersion.Current + 1}", message);
+        Assert.Contains($"up to {SchemaVersion.Current}", message);
     }
 
     [StoreFact]
     public async Task A_database_from_before_the_state_tree_is_refused_naming_resync_or_restore()
     {
+        string message = await RefusedAtSchemaVersionAsync(1);
+        Assert.Contains("schema version 1", message);
+        Assert.Contains("before the state tree", message);
+        Assert.Contains("resync", message);
+        Assert.Contains("restore a backup", message);
+    }
+
+    /// <summary>A store with one block, reopened with <paramref name="version"/> recorded: the refusal's message; refusing changed nothing.</summary>
+    private async Task<string> RefusedAtSchemaVersionAsync(int version)
+    {
         await CommitAsync(Chain.Next(Transaction.Put("a", "1")));
         await Store.DisposeAsync();
         _opened.Remove(Store);
-        await SetStoredSchemaVersionAsync(1);
+        await SetStoredSchemaVersionAsync(version);
 
-        INodeStore older = CreateStore(Chain.GenesisHash);
-        _opened.Add(older);
-        StorageException ex = await Assert.ThrowsAsync<StorageException>(() => older.InitializeAsync(default));
-        Assert.Contains("schema version 1", ex.Message);
-        Assert.Contains("before the state tree", ex.Message);
-        Assert.Contains("resync", ex.Message);
-        Assert.Contains("restore a backup", ex.Message);
-        Assert.Contains(older.Description, ex.Message);
+        INodeStore other = CreateStore(Chain.GenesisHash);
+        _opened.Add(other);
+        StorageException ex = await Assert.ThrowsAsync<StorageException>(() => other.InitializeAsync(default));
+        Assert.Contains(other.Description, ex.Message);
 
+        // With the version put back, the data is all there.
         await SetStoredSchemaVersionAsync(SchemaVersion.Current);
         Store = await OpenAsync();
         Assert.Equal(1UL, (await Store.GetTipAsync(default)).Height);
+        return ex.Message;
     }
 
     [StoreFact]
