@@ -324,7 +324,7 @@ public sealed class ProtocolTests : IDisposable
     [Fact]
     public async Task A_wiped_validator_joins_by_snapshot_under_load_and_holds_the_same_state_and_chain_above_its_base()
     {
-        SimCluster cluster = Cluster(SimClusterOptions.SnapshotSyncForSimulation, replica: new ReplicaOptions { MaxBlockTxs = 2, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 });
+        SimCluster cluster = Cluster(SimClusterOptions.SnapshotSyncForSimulation, parameters: new SimClusterOptions().Parameters, replica: new ReplicaOptions { MaxBlockTxs = 2, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 });
 
         // Fresh nodes ask for snapshots first (none is offered at height 0: they start consensus at genesis).
         cluster.Run(TimeSpan.FromMilliseconds(500));
