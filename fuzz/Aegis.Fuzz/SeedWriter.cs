@@ -3,6 +3,7 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
+using Aegis.Core.State.Commitment;
 using Aegis.Fuzz.Targets;
 using Aegis.Network;
 using Aegis.Node.Identity;
@@ -116,6 +117,11 @@ public static class SeedWriter
             new SyncResponse(trace.Blocks.Take(2).ToList()),
             new Ping(7, 123_456),
             new Pong(7, 123_456),
+            new SnapshotOfferRequest(3),
+            new SnapshotOffer(3, trace.Blocks[0]),
+            new SnapshotPartRequest(4, trace.Blocks[0].Block.Header.StateRoot, new ChunkLocation(Hash32.Zero, 0)),
+            SnapshotPart.Split(4, trace.Blocks[0].Block.Header.StateRoot, Hash32.Zero),
+            SnapshotPart.Unavailable(4, "not retained"),
         ];
         seeds["peer-message"].AddRange(samples.Select(m => m.ToBytes()));
 

@@ -32,6 +32,9 @@ public sealed class InvariantChecker
     private readonly Dictionary<Hash32, TimeSpan> _submittedAt = [];
     private readonly Dictionary<Hash32, TimeSpan> _ackedAt = [];
 
+    /// <summary>Where honest disks hold each transaction (the height is the same on every honest disk, or agreement fails).</summary>
+    private readonly Dictionary<Hash32, ulong> _heightOf = [];
+
     public InvariantChecker(Genesis genesis, bool[] byzantine)
     {
         _genesis = genesis;
@@ -59,7 +62,11 @@ public sealed class InvariantChecker
     public ulong Height(int node) => _nodes[node].Audit.Height;
 
     /// <summary>Whether node <paramref name="node"/>'s disk holds transaction <paramref name="tx"/>.</summary>
-    public bool Holds(int node, Hash32 tx) => _nodes[node].Locations.ContainsKey(tx);
+    public bool Holds(int node, Hash32 tx) =>
+        _nodes[node].Locations.ContainsKey(tx) || (_heightOf.TryGetValue(tx, out ulong height) && height <= _nodes[node].SnapshotBase);
+
+    /// <summary>Snapshots installed on any disk (a wiped node that joined by snapshot instead of replaying).</summary>
+    public int SnapshotInstalls { get; private set; }
 
     public void OnSubmitted(Hash32 tx, TimeSpan at) => _submittedAt.TryAdd(tx, at);
 
@@ -73,7 +80,7 @@ public sealed class InvariantChecker
 
         for (int i = 0; i < _nodes.Length; i++)
         {
-            if (IsHonest(i) && _nodes[i].Committed < _submittedAt.Count)
+            if (IsHonest(i) && _nodes[i].Committed + BelowSnapshot(_nodes[i]) < _submittedAt.Count)
             {
                 return false;
             }
@@ -81,6 +88,9 @@ public sealed class InvariantChecker
 
         return true;
     }
+
+    /// <summary>Submitted transactions committed below the snapshot a node's disk began from (0 for a disk that began at genesis).</summary>
+    private int BelowSnapshot(NodeState state) => state.SnapshotBase == 0 ? 0 : _heightOf.Values.Count(h => h <= state.SnapshotBase);
 
     /// <summary>The node's disk was replaced: it starts an empty chain, and may not remember what it signed.</summary>
     public void OnWiped(int node)
@@ -93,6 +103,16 @@ public sealed class InvariantChecker
     public void OnDurable(int node, WriteGroup group)
     {
         NodeState state = _nodes[node];
+        if (group.FromSnapshot && group.Blocks.Count > 0)
+        {
+            // The disk begins at the snapshot's first block: the audit starts there, and the transactions below it count
+            // as held (the snapshot's state carries their effects; its blocks agree with the other nodes' below).
+            Block first = group.Blocks[0].Block;
+            state.Audit.StartAfter(first.Height - 1, first.Header.PreviousHash);
+            state.SnapshotBase = first.Height - 1;
+            SnapshotInstalls++;
+        }
+
         foreach (BlockWrite b in group.Blocks)
         {
             Block block = b.Block;
@@ -115,6 +135,10 @@ public sealed class InvariantChecker
                 }
 
                 state.Locations[tx.Hash] = (block.Height, block.Hash);
+                if (IsHonest(node))
+                {
+                    _heightOf.TryAdd(tx.Hash, block.Height);
+                }
             }
 
             if (IsHonest(node))
@@ -265,6 +289,9 @@ public sealed class InvariantChecker
         public int Committed { get; set; }
 
         public Dictionary<Hash32, (ulong Height, Hash32 Block)> Locations { get; } = [];
+
+        /// <summary>The height below the first block of an installed snapshot (0: the disk began at genesis).</summary>
+        public ulong SnapshotBase { get; set; }
 
         public HashSet<(MessageType Kind, ulong View, ulong Height, Hash32 Hash)> DurablySigned { get; } = [];
     }

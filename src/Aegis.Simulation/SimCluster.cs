@@ -269,6 +269,7 @@ public sealed class SimCluster : IDisposable
             Observer = new NodeObserver(this, node, node.Incarnation),
             UnsafeReleaseBeforeDurable = _options.Bug == PlantedBug.ReleaseBeforeDurable,
             UnsafeIgnoreTxIndex = _options.Bug == PlantedBug.IgnoreTxIndex,
+            SnapshotSync = _options.SnapshotSync,
         };
         ILogger<NodeRuntime> logger = _options.Log is null ? NullLogger<NodeRuntime>.Instance : new TraceLogger<NodeRuntime>(this, node.Index);
         var runtime = new NodeRuntime(Genesis, _signing[node.Index], options, store, endpoint, Metrics, logger, Clock);
@@ -331,6 +332,24 @@ public sealed record SimClusterOptions
     public ReplicaOptions Replica { get; init; } = new() { MaxBlockTxs = 8, ViewChangeTimeoutTicks = 40, RetransmitTicks = 10 };
 
     public int TickMs { get; init; } = 20;
+
+    /// <summary>
+    /// Snapshot sync for empty (new or wiped) nodes: off by default, so a test's nodes start consensus at once; the
+    /// seeded runs (<see cref="Simulation"/>) and the snapshot tests turn it on with <see cref="SnapshotSyncForSimulation"/>.
+    /// </summary>
+    public Aegis.Node.StateSync.SnapshotSyncOptions SnapshotSync { get; init; } = new() { Enabled = false };
+
+    /// <summary>
+    /// A wiped node joins by snapshot once the chain is 4 blocks past the pipeline, so a seeded run's short chains
+    /// exercise it; timeouts in simulated time, short enough for a run's few seconds.
+    /// </summary>
+    public static Aegis.Node.StateSync.SnapshotSyncOptions SnapshotSyncForSimulation { get; } = new()
+    {
+        MinBlocks = 4,
+        OfferWait = TimeSpan.FromMilliseconds(100),
+        GiveUpAfter = TimeSpan.FromSeconds(2),
+        RequestTimeout = TimeSpan.FromMilliseconds(500),
+    };
 
     /// <summary>The disks' and links' faults; none (but fsync time) by default.</summary>
     public FaultProfile Profile { get; init; } = FaultProfile.Quiet;

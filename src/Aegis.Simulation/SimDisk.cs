@@ -161,6 +161,8 @@ public sealed class SimDisk(int node, SimScheduler scheduler, SimRandom rng, Fau
 
         public Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct) => Alive<StoredBlock?>() ?? inner.GetBlockAsync(height, ct);
 
+        public Task<ulong> GetFirstHeightAsync(CancellationToken ct) => Alive<ulong>() ?? inner.GetFirstHeightAsync(ct);
+
         public Task<IReadOnlyList<StoredBlock>> GetBlocksAsync(ulong fromHeight, int maxCount, CancellationToken ct) => Alive<IReadOnlyList<StoredBlock>>() ?? inner.GetBlocksAsync(fromHeight, maxCount, ct);
 
         public Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct) => Alive<KvEntry?>() ?? inner.GetAsync(key, ct);

@@ -19,6 +19,8 @@ public static class SimRunner
 
         public int Recoveries => Results.Sum(r => r.Recoveries);
 
+        public int SnapshotJoins => Results.Sum(r => r.SnapshotJoins);
+
         public int GroupsLostInCrashes => Results.Sum(r => r.GroupsLostInCrashes);
 
         public long Dropped => Results.Sum(r => r.MessagesDropped);
@@ -51,7 +53,7 @@ public static class SimRunner
         {
             if (verbose)
             {
-                output.WriteLine($"seed {r.Seed}: height {r.Height}, {r.TransactionsAcknowledged}/{r.TransactionsSubmitted} txs, worst time to commit {r.WorstTimeToCommit.TotalSeconds:F2} s, {r.ViewChanges} view changes, {r.Crashes} crashes, {r.Partitions} partitions, {r.DiskFailures} disk failures, {r.Recoveries} recoveries, {r.GroupsLostInCrashes} groups lost, {r.MessagesDelivered} delivered, {r.MessagesDropped} dropped, {r.EvidenceReports} evidence, {r.SimulatedTime.TotalSeconds:F1} s simulated, trace {r.TraceHash[..12]}; {r.Profile}");
+                output.WriteLine($"seed {r.Seed}: height {r.Height}, {r.TransactionsAcknowledged}/{r.TransactionsSubmitted} txs, worst time to commit {r.WorstTimeToCommit.TotalSeconds:F2} s, {r.ViewChanges} view changes, {r.Crashes} crashes, {r.Partitions} partitions, {r.DiskFailures} disk failures, {r.Recoveries} recoveries, {r.GroupsLostInCrashes} groups lost, {r.MessagesDelivered} delivered, {r.MessagesDropped} dropped, {r.EvidenceReports} evidence, {r.SnapshotJoins} snapshot joins, {r.SimulatedTime.TotalSeconds:F1} s simulated, trace {r.TraceHash[..12]}; {r.Profile}");
             }
 
             if (!r.Ok)

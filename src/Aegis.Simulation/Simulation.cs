@@ -59,6 +59,7 @@ public sealed class Simulation : IDisposable
             Byzantine = byzantine,
             Bug = options.Bug,
             Log = options.Log,
+            SnapshotSync = SimClusterOptions.SnapshotSyncForSimulation,
         });
         _cluster.RestartAllowed = () => _faulty;
         _cluster.OnDurable = (node, group) =>
@@ -152,7 +153,10 @@ public sealed class Simulation : IDisposable
             Checker.Recoveries,
             cluster.Nodes.Sum(n => n.Disk.GroupsLostInCrashes),
             Checker.EvidenceReports,
-            Convert.ToHexStringLower(_trace.GetHashAndReset()));
+            Convert.ToHexStringLower(_trace.GetHashAndReset()))
+        {
+            SnapshotJoins = Checker.SnapshotInstalls,
+        };
     }
 
     public void Dispose() => _cluster.Dispose();

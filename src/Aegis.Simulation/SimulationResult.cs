@@ -25,6 +25,9 @@ public sealed record SimulationResult(
 {
     public bool Ok => Violations.Count == 0;
 
+    /// <summary>Empty (wiped) nodes that joined by snapshot instead of replaying from genesis.</summary>
+    public int SnapshotJoins { get; init; }
+
     /// <summary>The command that replays this exact execution.</summary>
     public string ReplayCommand
     {

@@ -48,5 +48,26 @@ internal static class ChainRules
         }
     }
 
+    /// <summary>
+    /// The tip a snapshot's first block is checked against: the store must be empty, and the block then extends the
+    /// (absent) block below it, whose hash it names.
+    /// </summary>
+    /// <exception cref="BlockRejectedException">the store is not empty, or the group has no blocks.</exception>
+    public static ChainTip SnapshotStart(ChainTip stored, WriteGroup group)
+    {
+        if (group.Blocks.Count == 0)
+        {
+            throw new BlockRejectedException("snapshot rejected: it has no blocks; nothing was written");
+        }
+
+        Block first = group.Blocks[0].Block;
+        if (!stored.IsEmpty)
+        {
+            throw new BlockRejectedException($"snapshot at blocks {first.Height}..{group.Blocks[^1].Block.Height} rejected: the store already holds blocks up to {stored.Height} (a snapshot installs into an empty store only); nothing was written");
+        }
+
+        return first.Height == 1 ? ChainTip.Empty : new ChainTip(first.Height - 1, first.Header.PreviousHash, Hash32.Zero, 0);
+    }
+
     private static BlockRejectedException Reject(ulong height, string problem) => new($"block {height} rejected: {problem}; nothing was written");
 }

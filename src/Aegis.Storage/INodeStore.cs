@@ -28,6 +28,12 @@ public interface INodeStore : IAsyncDisposable
 
     Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct);
 
+    /// <summary>
+    /// The lowest height the store holds a block of: 1 for a chain stored from genesis, the snapshot's first block for a
+    /// store that joined by snapshot (history below it was never fetched), 0 when the store is empty.
+    /// </summary>
+    Task<ulong> GetFirstHeightAsync(CancellationToken ct);
+
     /// <summary>Up to <paramref name="maxCount"/> consecutive blocks from <paramref name="fromHeight"/>, ascending (state sync, recovery).</summary>
     Task<IReadOnlyList<StoredBlock>> GetBlocksAsync(ulong fromHeight, int maxCount, CancellationToken ct);
 

@@ -14,13 +14,19 @@ public sealed record WriteGroup(IReadOnlyList<BlockWrite> Blocks, IReadOnlyList<
 
     public bool IsEmpty => Blocks.Count == 0 && Record.Count == 0 && TruncateRecordBelow == 0 && PruneStateNodesUpTo == 0;
 
+    /// <summary>
+    /// The group installs a verified snapshot (see <see cref="SnapshotInstall"/>): the store must be empty, and its
+    /// first block may start above height 1 — history below it is not held.
+    /// </summary>
+    public bool FromSnapshot { get; init; }
+
     /// <summary>What the group does, for error messages: "committing blocks 5..7 and appending 3 entries to the consensus record".</summary>
     public string Describe()
     {
         var parts = new List<string>(3);
         if (Blocks.Count > 0)
         {
-            parts.Add("committing " + DescribeBlocks());
+            parts.Add((FromSnapshot ? "installing a snapshot with " : "committing ") + DescribeBlocks());
         }
 
         if (Record.Count > 0)

@@ -166,7 +166,7 @@ public class OperationsTests
         return (string)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    private static async Task WipeAsync(TestCluster cluster, string storage, int node, CancellationToken ct)
+    internal static async Task WipeAsync(TestCluster cluster, string storage, int node, CancellationToken ct)
     {
         cluster.Processes.WipeData(node);
         if (storage == "postgresql")

@@ -2,6 +2,7 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
+using Aegis.Core.State.Commitment;
 using Aegis.Node.Runtime;
 using Aegis.Storage;
 using Aegis.Simulation;
@@ -27,10 +28,14 @@ public sealed class ProtocolTests : IDisposable
         }
     }
 
-    private SimCluster Cluster(int n = 4, ConsensusParameters? parameters = null, ReplicaOptions? replica = null, params int[] dishonest)
+    private SimCluster Cluster(int n = 4, ConsensusParameters? parameters = null, ReplicaOptions? replica = null, params int[] dishonest) =>
+        Cluster(new SimClusterOptions().SnapshotSync, n, parameters, replica, dishonest);
+
+    private SimCluster Cluster(Aegis.Node.StateSync.SnapshotSyncOptions snapshot, int n = 4, ConsensusParameters? parameters = null, ReplicaOptions? replica = null, params int[] dishonest)
     {
         _cluster = new SimCluster(new SimClusterOptions
         {
+            SnapshotSync = snapshot,
             Replicas = n,
             Parameters = parameters ?? new ConsensusParameters { CheckpointInterval = 4, PipelineDepth = 2, DedupHorizonBlocks = 4 },
             Replica = replica ?? new ReplicaOptions { ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 },
@@ -314,5 +319,46 @@ public sealed class ProtocolTests : IDisposable
         Assert.Equal(cluster.Chain(0).Select(b => b.Block.Hash), cluster.Chain(2).Select(b => b.Block.Hash));
         Assert.Equal(70, cluster.Chain(2).SelectMany(b => b.Block.Transactions).Distinct().Count());
         Assert.Equal(70, cluster.Chain(2).Sum(b => b.Block.Transactions.Count));
+    }
+
+    [Fact]
+    public async Task A_wiped_validator_joins_by_snapshot_under_load_and_holds_the_same_state_and_chain_above_its_base()
+    {
+        SimCluster cluster = Cluster(SimClusterOptions.SnapshotSyncForSimulation, parameters: new SimClusterOptions().Parameters, replica: new ReplicaOptions { MaxBlockTxs = 2, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 });
+
+        // Fresh nodes ask for snapshots first (none is offered at height 0: they start consensus at genesis).
+        cluster.Run(TimeSpan.FromMilliseconds(500));
+        Transaction[] a = [.. Enumerable.Range(0, 40).Select(k => Transaction.Put($"a{k}", $"v{k}"))];
+        Transaction[] b = [.. Enumerable.Range(0, 20).Select(k => Transaction.Put($"b{k}", "v")), .. Enumerable.Range(0, 10).Select(k => Transaction.Delete($"a{k}"))];
+        Transaction[] c = [.. Enumerable.Range(0, 20).Select(k => Transaction.Put($"c{k}", "v"))];
+        cluster.Submit(a);
+        Assert.True(cluster.RunUntil(() => cluster.Height(0) >= 20, 5 * Second), $"the cluster reached only height {cluster.Height(0)}");
+        cluster.Crash(2, wipe: true);
+        cluster.Submit(b, 0, 1, 3);
+
+        cluster.Start(2);
+        cluster.Submit(c);
+        Transaction[] all = [.. a, .. b, .. c];
+        Assert.True(
+            cluster.RunUntil(() => cluster.Height(2) == cluster.Height(0) && all.All(tx => cluster.Checker.Holds(0, tx.Hash) && cluster.Checker.Holds(2, tx.Hash)), 10 * Second),
+            $"node 2 at {cluster.Height(2)}, node 0 at {cluster.Height(0)}; node 2 holds {all.Count(tx => cluster.Checker.Holds(2, tx.Hash))} of {all.Length}");
+
+        Assert.Empty(cluster.Checker.Violations);
+        Assert.Equal(1, cluster.Checker.SnapshotInstalls);
+        ulong first = await cluster.Disk(2).GetFirstHeightAsync(default);
+        Assert.True(first > 1, "node 2 replayed from genesis instead of joining by snapshot");
+        IReadOnlyList<StoredBlock> full = cluster.Chain(0);
+        IReadOnlyList<StoredBlock> joined = cluster.Chain(2);
+        Assert.Equal(full.Where(b => b.Height >= first).Select(b => (b.Block.Hash, b.StateRootAfter)), joined.Select(b => (b.Block.Hash, b.StateRootAfter)));
+        Hash32 root = joined[^1].StateRootAfter;
+        foreach (string key in Enumerable.Range(0, 40).Select(k => $"a{k}").Concat(Enumerable.Range(0, 20).Select(k => $"b{k}")))
+        {
+            byte[] k = System.Text.Encoding.UTF8.GetBytes(key);
+            Assert.Equal((await cluster.Disk(0).GetAsync(k, default))?.Value, (await cluster.Disk(2).GetAsync(k, default))?.Value);
+            Assert.Equal(StateTree.Get(cluster.Disk(0).StateNodes, root, k), StateTree.Get(cluster.Disk(2).StateNodes, root, k));
+        }
+
+        // The joined node serves block sync from its first block on, and answers nothing below it.
+        Assert.Null(await cluster.Disk(2).GetBlockAsync(first - 1, default));
     }
 }

@@ -60,6 +60,22 @@ public sealed class ChainAudit
             : block.CheckIntegrity();
     }
 
+    /// <summary>
+    /// Audits a chain that begins above genesis (a store that joined by snapshot holds no blocks below its first): the
+    /// next block must be <paramref name="height"/> + 1 and extend <paramref name="hash"/>. Only before the first
+    /// <see cref="Append"/>. The duplicate-transaction check then covers the blocks audited from there on only.
+    /// </summary>
+    public void StartAfter(ulong height, Hash32 hash)
+    {
+        if (Height != 0)
+        {
+            throw new InvalidOperationException($"the audit is already at height {Height}");
+        }
+
+        Height = height;
+        TipHash = height == 0 ? _genesis.Hash : hash;
+    }
+
     /// <summary>Null when <paramref name="block"/> extends the audited chain, and then it becomes the tip; otherwise what is wrong, and nothing changes.</summary>
     public string? Append(Block block, CommitCertificate certificate)
     {

@@ -14,6 +14,10 @@ public enum PeerMessageKind : byte
     Pong = 6,
     ContentWant = 7,
     ContentBlocks = 8,
+    SnapshotOfferRequest = 9,
+    SnapshotOffer = 10,
+    SnapshotPartRequest = 11,
+    SnapshotPart = 12,
 }
 
 /// <summary>
@@ -55,6 +59,10 @@ public abstract record PeerMessage
             PeerMessageKind.Pong => new Pong(r.ReadU64("pong.nonce"), r.ReadI64("pong.sent_ticks")),
             PeerMessageKind.ContentWant => ContentWant.Read(ref r),
             PeerMessageKind.ContentBlocks => ContentBlocks.Read(ref r),
+            PeerMessageKind.SnapshotOfferRequest => new SnapshotOfferRequest(r.ReadU64("snapshot_offer_request.request_id")),
+            PeerMessageKind.SnapshotOffer => SnapshotOffer.Read(ref r),
+            PeerMessageKind.SnapshotPartRequest => SnapshotPartRequest.Read(ref r),
+            PeerMessageKind.SnapshotPart => SnapshotPart.Read(ref r),
             _ => throw new CodecException($"peer_message.kind: unknown kind {(byte)kind}"),
         };
         r.EnsureEnd($"peer message {kind}");

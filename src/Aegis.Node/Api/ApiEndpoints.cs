@@ -208,6 +208,12 @@ public static class ApiEndpoints
         }
 
         StoredBlock? stored = h == 0 ? null : await node.Runtime.Store.GetBlockAsync(h, ct);
+        if (stored is null && h <= node.Runtime.Snapshot.Height && await node.Runtime.Store.GetFirstHeightAsync(ct) is var first && h < first)
+        {
+            // A node that joined by snapshot never fetched the history below its first block; another node holds it.
+            return Error(404, "not_found", $"block {h} is below this node's history: it joined by snapshot and holds blocks from {first} on (ask a node that replayed from genesis)");
+        }
+
         return stored is null
             ? Error(404, "not_found", $"no block at height {height} (tip is {node.Runtime.Snapshot.Height})")
             : Results.Json(BlockJson.From(stored, node.Runtime.Genesis.Validators), ApiJsonContext.Default.BlockResponse);

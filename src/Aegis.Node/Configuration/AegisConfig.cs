@@ -107,6 +107,12 @@ public sealed class StorageSection
 
     /// <summary>PostgreSQL schema for this node's tables, so several nodes can share one database (testnets). Empty: public.</summary>
     public string Schema { get; set; } = "";
+
+    /// <summary>An empty store joins a running chain by a certified snapshot of its state instead of replaying from genesis (extension).</summary>
+    public bool SnapshotSync { get; set; } = true;
+
+    /// <summary>Only a snapshot at least this many blocks above genesis is taken; a younger chain is replayed (extension).</summary>
+    public int SnapshotMinBlocks { get; set; } = new StateSync.SnapshotSyncOptions().MinBlocks;
 }
 
 public sealed class ApiSection

@@ -9,6 +9,7 @@ using Aegis.Node.Identity;
 using Aegis.Node.Monitoring;
 using Aegis.Node.Runtime;
 using Aegis.Node.Security;
+using Aegis.Node.StateSync;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -121,6 +122,7 @@ public static class NodeHost
                 MaxMempoolTxs = config.Mempool.MaxTxs,
                 MaxMempoolBytes = config.Mempool.MaxBytes,
             },
+            SnapshotSync = new SnapshotSyncOptions { Enabled = config.Storage.SnapshotSync, MinBlocks = config.Storage.SnapshotMinBlocks },
         };
         var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);
         await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ApiPerimeter.ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.PeerLimits(), peerMetrics, loggers.CreateLogger<PeerNetwork>());

@@ -22,6 +22,8 @@ public sealed class MonitoredNodeStore(INodeStore inner, StorageHealth health) :
 
     public Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct) => ReadAsync(() => inner.GetBlockAsync(height, ct), ct);
 
+    public Task<ulong> GetFirstHeightAsync(CancellationToken ct) => ReadAsync(() => inner.GetFirstHeightAsync(ct), ct);
+
     public Task<IReadOnlyList<StoredBlock>> GetBlocksAsync(ulong fromHeight, int maxCount, CancellationToken ct) => ReadAsync(() => inner.GetBlocksAsync(fromHeight, maxCount, ct), ct);
 
     public Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct) => ReadAsync(() => inner.GetAsync(key, ct), ct);

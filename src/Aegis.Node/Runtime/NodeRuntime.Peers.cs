@@ -3,6 +3,7 @@ using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Ledger;
 using Aegis.Core.Mempool;
 using Aegis.Network;
+using Aegis.Node.StateSync;
 using Aegis.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -13,8 +14,18 @@ public sealed partial class NodeRuntime
 {
     public async ValueTask HandleAsync(PeerConnectionInfo from, PeerMessage message, CancellationToken ct)
     {
+        if (_joiner is { } joiner && from.Validator >= 0 && message is SnapshotOffer or SnapshotPart or SyncResponse)
+        {
+            joiner.Post(from.Validator, message);
+            return;
+        }
+
         switch (message)
         {
+            case SnapshotOfferRequest or SnapshotPartRequest:
+                await ServeSnapshotAsync(from, message, ct);
+                break;
+
             case ConsensusEnvelope c:
                 if (from.Validator < 0 || _session is not { } session)
                 {
@@ -86,7 +97,9 @@ public sealed partial class NodeRuntime
                     chunk.Add(new CommittedBlock(b.Block, b.Certificate));
                 }
 
-                if (chunk.Count > 0)
+                // A store that joined by snapshot holds no blocks below its first: an answer that starts above the asked
+                // height is no answer (the asker would only ask again); another peer holds them.
+                if (chunk.Count > 0 && chunk[0].Height == r.FromHeight)
                 {
                     from.Reply(new SyncResponse(chunk));
                 }
@@ -100,6 +113,29 @@ public sealed partial class NodeRuntime
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>Answers a joiner from what the store holds: the tip's block as the offer, parts of the tree under any root still held.</summary>
+    private async Task ServeSnapshotAsync(PeerConnectionInfo from, PeerMessage message, CancellationToken ct)
+    {
+        try
+        {
+            if (message is SnapshotOfferRequest offer)
+            {
+                // The tip's header commits to the state after tip − pipeline_depth, whose tree the store still holds.
+                ChainTip tip = await _store.GetTipAsync(ct);
+                StoredBlock? block = tip.Height > (ulong)_genesis.Parameters.PipelineDepth ? await _store.GetBlockAsync(tip.Height, ct) : null;
+                from.Reply(new SnapshotOffer(offer.RequestId, block is null ? null : new CommittedBlock(block.Block, block.Certificate)));
+            }
+            else if (message is SnapshotPartRequest part)
+            {
+                from.Reply(SnapshotServer.Answer(_store.StateNodes, part));
+            }
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            // Not answering is safe: the joiner asks another peer.
         }
     }
 

@@ -6,6 +6,7 @@ using Aegis.Core.Ledger;
 using Aegis.Core.Mempool;
 using Aegis.Core.State;
 using Aegis.Network;
+using Aegis.Node.StateSync;
 using Aegis.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -49,6 +50,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     private Task? _supervisor;
     private volatile NodeSnapshot _snapshot;
     private ulong _highestPeerHeight;
+    private volatile SnapshotJoiner? _joiner;
     private long _txsCommitted;
 
     public NodeRuntime(Genesis genesis, ISigner signer, NodeRuntimeOptions options, INodeStore store, IPeerNetwork network, RuntimeMetrics metrics, ILogger<NodeRuntime> logger, TimeProvider? time = null)
@@ -87,10 +89,76 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     /// <exception cref="InvariantViolationException">the stored consensus record contradicts itself.</exception>
     public async Task StartAsync(CancellationToken ct)
     {
+        if (_options.SnapshotSync.Enabled && (await _store.GetTipAsync(ct)).IsEmpty)
+        {
+            // An empty store: ask the peers for a snapshot before building the replica (the answers come through the
+            // network, so it starts first); consensus starts at whatever height the store holds afterwards.
+            _joiner = new SnapshotJoiner(_genesis, _store, _network, _options.SnapshotSync, _time, _logger, ReportRejected);
+            _network.Start(this);
+            _supervisor = JoinThenSuperviseAsync(_joiner);
+            return;
+        }
+
         Session session = await OpenSessionAsync(ct);
         _session = session;
         _supervisor = SuperviseAsync(session);
         _network.Start(this);
+    }
+
+    /// <summary>Joins by snapshot (or gives up on it), then runs consensus from what the store holds.</summary>
+    private async Task JoinThenSuperviseAsync(SnapshotJoiner joiner)
+    {
+        Session? session = null;
+        while (session is null)
+        {
+            try
+            {
+                if ((await _store.GetTipAsync(_disposing.Token)).IsEmpty)
+                {
+                    await joiner.RunAsync(_disposing.Token);
+                }
+
+                _joiner = null;
+                session = await OpenSessionAsync(_disposing.Token);
+            }
+            catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (IsStorageFailure(ex))
+            {
+                // Nothing of a failed install is stored (one write group): try again once the store answers.
+                LogRecovering(ex);
+                _metrics.Failure("storage");
+                _observer?.OnRecovering(ex);
+                try
+                {
+                    await Task.Delay(_options.RecoveryDelay, _time, _disposing.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex)
+            {
+                // A snapshot that does not build its certified root, a broken invariant: stop loudly, as a failed start.
+                _joiner = null;
+                LogStopped(ex, (ex as InvariantViolationException)?.Evidence?.Description ?? "");
+                _observer?.OnStopped(ex);
+                _stopped.TrySetException(ex);
+                return;
+            }
+        }
+
+        _session = session;
+        await SuperviseAsync(session);
+    }
+
+    private void ReportRejected(int peer, ulong height, string reason)
+    {
+        _metrics.Failure("sync_rejected");
+        _observer?.OnSyncRejected(peer, height, reason);
     }
 
     /// <summary>Offers a client transaction to the mempool (and, if new, to the peers' mempools).</summary>

@@ -19,6 +19,9 @@ public sealed record NodeRuntimeOptions
 
     public IRuntimeObserver? Observer { get; init; }
 
+    /// <summary>When an empty node joins by snapshot instead of replaying from genesis.</summary>
+    public StateSync.SnapshotSyncOptions SnapshotSync { get; init; } = new();
+
     /// <summary>
     /// Simulator-only fault injection (<c>aegis sim --plant-bug release-before-durable</c>): the writer lets a group's
     /// messages and acknowledgements out as soon as it has handed the group to the store, instead of once the store

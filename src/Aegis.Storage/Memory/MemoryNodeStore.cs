@@ -60,14 +60,22 @@ public sealed class MemoryNodeStore : INodeStore
         var blocks = new List<StoredBlock>();
         lock (Ready())
         {
-            for (ulong h = Math.Max(1, fromHeight); h <= _data.Tip.Height && blocks.Count < maxCount; h++)
+            for (ulong h = Math.Max(_data.FirstHeight, fromHeight); h <= _data.Tip.Height && blocks.Count < maxCount; h++)
             {
-                MemoryStoreData.BlockRow row = _data.Blocks[(int)(h - 1)];
+                MemoryStoreData.BlockRow row = _data.Blocks[(int)(h - _data.FirstHeight)];
                 blocks.Add(new StoredBlock(Block.FromBytes(row.Block), CommitCertificate.FromBytes(row.Certificate), row.StateRoot));
             }
         }
 
         return Task.FromResult<IReadOnlyList<StoredBlock>>(blocks);
+    }
+
+    public Task<ulong> GetFirstHeightAsync(CancellationToken ct)
+    {
+        lock (Ready())
+        {
+            return Task.FromResult(_data.Tip.IsEmpty ? 0 : _data.FirstHeight);
+        }
     }
 
     public Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct)
@@ -121,11 +129,16 @@ public sealed class MemoryNodeStore : INodeStore
         lock (Ready())
         {
             // Every check before the first change: a refused group leaves nothing behind, as a rolled-back transaction.
-            ChainTip tip = _data.Tip;
+            ChainTip tip = group.FromSnapshot ? ChainRules.SnapshotStart(_data.Tip, group) : _data.Tip;
             foreach (BlockWrite b in group.Blocks)
             {
                 ChainRules.CheckExtends(tip, b.Block, b.Certificate, b.Result, _genesisHash);
                 tip = new ChainTip(b.Block.Height, b.Block.Hash, b.Result.StateRoot, b.Block.Header.TimestampMs);
+            }
+
+            if (group.FromSnapshot)
+            {
+                _data.FirstHeight = group.Blocks[0].Block.Height;
             }
 
             foreach (BlockWrite b in group.Blocks)
@@ -216,6 +229,9 @@ public sealed class MemoryStoreData(string name)
     internal InMemoryTreeNodeStore Tree { get; } = new();
 
     internal ChainTip Tip { get; set; } = ChainTip.Empty;
+
+    /// <summary>The height of <see cref="Blocks"/>[0]: 1, or the first block of an installed snapshot.</summary>
+    internal ulong FirstHeight { get; set; } = 1;
 
     /// <summary>
     /// The simulator's check of what this "disk" holds (after any crash): the tree under the tip's state root is complete

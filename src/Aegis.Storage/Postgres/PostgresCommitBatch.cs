@@ -18,9 +18,12 @@ internal static class PostgresCommitBatch
     /// <exception cref="BlockRejectedException">a block does not extend its predecessor; the batch must not run.</exception>
     public static ChainTip Build(NpgsqlBatch batch, ChainTip tip, WriteGroup group, Hash32? genesisHash)
     {
+        // A snapshot's first block extends a block the store does not hold; the database still checks that its tip is the empty one.
+        ChainTip? snapshotStart = group.FromSnapshot ? ChainRules.SnapshotStart(tip, group) : null;
         foreach (BlockWrite b in group.Blocks)
         {
-            ChainRules.CheckExtends(tip, b.Block, b.Certificate, b.Result, genesisHash);
+            ChainRules.CheckExtends(snapshotStart ?? tip, b.Block, b.Certificate, b.Result, genesisHash);
+            snapshotStart = null;
             AddBlock(batch, tip, b.Block, b.Certificate, b.Result);
             tip = new ChainTip(b.Block.Height, b.Block.Hash, b.Result.StateRoot, b.Block.Header.TimestampMs);
         }

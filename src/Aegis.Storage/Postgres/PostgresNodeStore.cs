@@ -147,6 +147,13 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
         return await ReadAsync(cmd, r => PostgresRows.Block(r), ct).ConfigureAwait(false);
     }
 
+    public async Task<ulong> GetFirstHeightAsync(CancellationToken ct)
+    {
+        await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT COALESCE(MIN(height), 0) FROM blocks");
+        long[]? first = await ReadAsync(cmd, r => new[] { r.GetInt64(0) }, ct).ConfigureAwait(false);
+        return DbValues.Height(first![0]);
+    }
+
     public async Task<IReadOnlyList<StoredBlock>> GetBlocksAsync(ulong fromHeight, int maxCount, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);

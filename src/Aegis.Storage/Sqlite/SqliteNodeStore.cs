@@ -156,9 +156,11 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
             // Blocks, record and truncation in one transaction: one fsync for a whole batch of consensus work.
             // BEGIN IMMEDIATE: each tip read below cannot go stale before the writes that depend on it.
             using SqliteTransaction tx = writer.BeginTransaction(deferred: false);
+            ChainTip? snapshotStart = group.FromSnapshot ? ChainRules.SnapshotStart(commands.ReadTip(tx), group) : null;
             foreach (BlockWrite b in group.Blocks)
             {
-                ChainRules.CheckExtends(commands.ReadTip(tx), b.Block, b.Certificate, b.Result, _genesisHash);
+                ChainRules.CheckExtends(snapshotStart ?? commands.ReadTip(tx), b.Block, b.Certificate, b.Result, _genesisHash);
+                snapshotStart = null;
                 commands.WriteBlock(tx, b.Block, b.Certificate, b.Result);
             }
 
@@ -221,6 +223,14 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
         }
 
         return blocks;
+    }
+
+    public async Task<ulong> GetFirstHeightAsync(CancellationToken ct)
+    {
+        await using SqliteConnection c = await OpenReaderAsync(ct).ConfigureAwait(false);
+        await using SqliteCommand cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COALESCE(MIN(height), 0) FROM blocks";
+        return DbValues.Height((long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!);
     }
 
     public async Task<KvEntry?> GetAsync(byte[] key, CancellationToken ct)

@@ -124,6 +124,7 @@ public abstract class NodeStoreContract : IAsyncLifetime
         Assert.Null(await Store.GetTxAsync(Transaction.Put("k", "v").Hash, default));
         Assert.Empty(await Store.FindAppliedTxsAsync([Transaction.Put("k", "v").Hash], default));
         Assert.Empty(await Store.ReadConsensusRecordAsync(default));
+        Assert.Equal(0UL, await Store.GetFirstHeightAsync(default));
     }
 
     [StoreFact]
@@ -362,6 +363,66 @@ public abstract class NodeStoreContract : IAsyncLifetime
         Assert.Empty(await Store.ReadConsensusRecordAsync(default));
         await Store.AppendConsensusRecordAsync([new(100, [9])], default);
         Assert.Equal([(100UL, "09")], await RecordAsync());
+    }
+
+    [StoreFact]
+    public async Task A_snapshot_installs_into_an_empty_store_in_one_group_and_the_chain_extends_from_it()
+    {
+        var commits = new List<BlockCommit>();
+        for (int i = 0; i < 5; i++)
+        {
+            commits.Add(Chain.Next([.. ChainBuilder.Puts(4, $"s{i}"), Transaction.Delete($"s{Math.Max(0, i - 1)}-0")]));
+        }
+
+        // The state after block 5, installed with blocks 4 and 5 (the window below the snapshot's height).
+        var state = Chain.Model.Values.Select(e => new KeyValuePair<byte[], byte[]>(e.Key, e.Value)).ToList();
+        StoredBlock[] window = [.. commits.Skip(3).Select(c => new StoredBlock(c.Block, c.Certificate, c.Result.StateRoot))];
+        WriteGroup install = SnapshotInstall.Group(window, state);
+        Assert.StartsWith("installing a snapshot with blocks 4..5", install.Describe());
+        await Store.WriteGroupAsync(install, default);
+
+        Assert.Equal(new ChainTip(5, commits[4].Block.Hash, commits[4].Result.StateRoot, commits[4].Block.Header.TimestampMs), await Store.GetTipAsync(default));
+        Assert.Equal(4UL, await Store.GetFirstHeightAsync(default));
+        Assert.Null(await Store.GetBlockAsync(3, default));
+        Assert.Equal([4UL, 5UL], (await Store.GetBlocksAsync(1, 10, default)).Select(b => b.Height));
+        Assert.Equal(commits[3].Block.ToBytes(), (await Store.GetBlockAsync(4, default))!.Block.ToBytes());
+        Assert.Equal(commits[4].Result.StateRoot, (await Store.GetBlockAsync(5, default))!.StateRootAfter);
+        Assert.Equal(5UL, (await Store.GetTxAsync(commits[4].Block.Transactions[0].Hash, default))!.Height);
+        Assert.Null(await Store.GetTxAsync(commits[0].Block.Transactions[0].Hash, default));
+        foreach (string key in Chain.Model.Keys)
+        {
+            Assert.Equal(Chain.Model[key].Value, (await Store.GetAsync(Key(key), default))!.Value);
+        }
+
+        Assert.Null(await Store.GetAsync(Key("s3-0"), default));
+        Assert.Equal(commits[4].Result.StateRoot, StateTree.Build(state).Root);
+        Assert.Equal(Chain.Model["s4-1"].Value, StateTree.Get(Store.StateNodes, commits[4].Result.StateRoot, Key("s4-1")));
+
+        // Not a state that builds the root the snapshot's block is followed by: refused before anything is written.
+        Assert.Throws<ArgumentException>(() => SnapshotInstall.Group(window, state.Skip(1).ToList()));
+
+        // A second install is refused (the store is no longer empty), and nothing changes.
+        var again = await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(install, default));
+        Assert.Contains("already holds blocks up to 5", again.Message);
+
+        await ReopenAsync();
+        await CommitAsync(Chain.Next(Transaction.Put("after", "snapshot")));
+        Assert.Equal(6UL, (await Store.GetTipAsync(default)).Height);
+        Assert.Equal(4UL, await Store.GetFirstHeightAsync(default));
+        Assert.Equal("snapshot", System.Text.Encoding.UTF8.GetString((await Store.GetAsync(Key("after"), default))!.Value));
+    }
+
+    [StoreFact]
+    public async Task A_snapshot_into_a_store_that_holds_blocks_is_refused_and_nothing_is_written()
+    {
+        BlockCommit one = Chain.Next(Transaction.Put("a", "1"));
+        await CommitAsync(one);
+        BlockCommit two = Chain.Next(Transaction.Put("b", "2"));
+        WriteGroup install = SnapshotInstall.Group([new StoredBlock(two.Block, two.Certificate, two.Result.StateRoot)], [new(Key("a"), Key("1")), new(Key("b"), Key("2"))]);
+        await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(install, default));
+        Assert.Equal(1UL, (await Store.GetTipAsync(default)).Height);
+        Assert.Null(await Store.GetAsync(Key("b"), default));
+        Assert.Equal(1UL, await Store.GetFirstHeightAsync(default));
     }
 
     [StoreFact]

@@ -62,4 +62,13 @@ public static class StateHashing
 
         return new Hash32(x);
     }
+
+    /// <summary><paramref name="path"/> with bit <paramref name="depth"/> set: the right child's path of the subtree at that depth.</summary>
+    public static Hash32 WithBit(Hash32 path, int depth)
+    {
+        Span<byte> bytes = stackalloc byte[Hash32.Size];
+        path.CopyTo(bytes);
+        bytes[depth >> 3] |= (byte)(1 << (7 - (depth & 7)));
+        return new Hash32(bytes);
+    }
 }

@@ -80,14 +80,6 @@ public static class StateSnapshot
         }
 
         Walk(nodes, node.Left, path, depth + 1, target, plan);
-        Walk(nodes, node.Right, WithBit(path, depth), depth + 1, target, plan);
-    }
-
-    private static Hash32 WithBit(Hash32 path, int depth)
-    {
-        Span<byte> bytes = stackalloc byte[Hash32.Size];
-        path.CopyTo(bytes);
-        bytes[depth >> 3] |= (byte)(1 << (7 - (depth & 7)));
-        return new Hash32(bytes);
+        Walk(nodes, node.Right, StateHashing.WithBit(path, depth), depth + 1, target, plan);
     }
 }
