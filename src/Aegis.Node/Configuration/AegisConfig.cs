@@ -107,6 +107,9 @@ public sealed class StorageSection
 
     /// <summary>PostgreSQL schema for this node's tables, so several nodes can share one database (testnets). Empty: public.</summary>
     public string Schema { get; set; } = "";
+
+    /// <summary>How many of the newest blocks the node re-checks before it serves or votes (hashes, links, certificates, state roots); 0: none.</summary>
+    public int VerifyRecentBlocks { get; set; } = Operations.RecentHistoryCheck.DefaultBlocks;
 }
 
 public sealed class ApiSection

@@ -19,6 +19,9 @@ public sealed record NodeRuntimeOptions
 
     public IRuntimeObserver? Observer { get; init; }
 
+    /// <summary>Whether the store may still be sent to peers in sync: false once a check found it damaged (the node's StorageHealth). Always, unless given.</summary>
+    public Func<bool>? StoreServable { get; init; }
+
     /// <summary>
     /// Simulator-only fault injection (<c>aegis sim --plant-bug release-before-durable</c>): the writer lets a group's
     /// messages and acknowledgements out as soon as it has handed the group to the store, instead of once the store

@@ -22,7 +22,7 @@ internal sealed class DbStoreSnapshot(
 
     public IAsyncEnumerable<StoredBlock> ReadBlocksAsync(ulong fromHeight, ulong toHeight, CancellationToken ct) =>
         StreamAsync(
-            "SELECT height, block, certificate, state_root FROM blocks WHERE height >= @from AND height <= @to ORDER BY height",
+            $"SELECT {StoredBlockRow.Columns} FROM blocks WHERE height >= @from AND height <= @to ORDER BY height",
             block,
             ct,
             ("@from", DbValues.Height(fromHeight)),

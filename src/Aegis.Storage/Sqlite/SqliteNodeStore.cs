@@ -168,7 +168,7 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
         await using SqliteConnection c = await OpenReaderAsync(ct).ConfigureAwait(false);
         await using SqliteCommand cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT height, block, certificate, state_root FROM blocks WHERE height >= $from ORDER BY height LIMIT $count";
+        cmd.CommandText = $"SELECT {StoredBlockRow.Columns} FROM blocks WHERE height >= $from ORDER BY height LIMIT $count";
         cmd.Parameters.AddWithValue("$from", DbValues.Height(fromHeight));
         cmd.Parameters.AddWithValue("$count", maxCount);
         var blocks = new List<StoredBlock>();
