@@ -14,6 +14,12 @@ public sealed record NodeRuntimeOptions
     /// <summary>After storage failed under consensus, how long before the runtime tries again from what is durable.</summary>
     public TimeSpan RecoveryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest wait between attempts: the delay doubles from <see cref="RecoveryDelay"/> while attempts keep failing
+    /// (a full disk fails every write until space returns), so a node resumes within this long of the store answering.
+    /// </summary>
+    public TimeSpan MaxRecoveryDelay { get; init; } = TimeSpan.FromSeconds(8);
+
     /// <summary>Checks incoming consensus messages; a <see cref="MessageVerifier"/> over the genesis unless given.</summary>
     public IMessageVerifier? Verifier { get; init; }
 
