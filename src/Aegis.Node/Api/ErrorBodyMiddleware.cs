@@ -18,7 +18,7 @@ internal sealed partial class ErrorBodyMiddleware(RequestDelegate next, ILogger<
         {
             await next(http);
         }
-        catch (StorageException ex) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is StorageException or System.Data.Common.DbException && !http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
         {
             // The store failed or was found damaged under this request (a block that does not match its hash is never
             // served): not the client's fault and not a bug here, so 503 with what happened.

@@ -10,7 +10,7 @@ namespace Aegis.Node.Hosting;
 internal static partial class StartupIntegrity
 {
     /// <summary>True when the store may be served; false (health marked corrupt, logged) when a check failed.</summary>
-    /// <exception cref="StorageException">the store cannot be read for a reason that says nothing about its data.</exception>
+    /// <exception cref="StorageException">the store cannot be read for a reason that says nothing about its data (the node exits).</exception>
     public static async Task<bool> CheckAsync(INodeStore store, Genesis genesis, int blocks, StorageHealth health, ILogger log, CancellationToken ct)
     {
         string? problem;
@@ -24,9 +24,9 @@ internal static partial class StartupIntegrity
         {
             problem = $"start-time check: {ex.Message}";
         }
-        catch (StorageException ex) when (StorageHealth.Classify(ex) == StorageHealth.StoreCorrupt)
+        catch (Exception ex) when (ex is not OperationCanceledException && StorageHealth.Classify(ex) == StorageHealth.StoreCorrupt)
         {
-            // The database itself reports damage (SQLite "malformed", PostgreSQL XX001) before any row could be checked.
+            // The database itself reports damage (SQLite "malformed", PostgreSQL XX001) before a row could be checked.
             problem = $"start-time check: {ex.Message}";
         }
 
