@@ -160,6 +160,8 @@ public sealed class SimDisk(int node, SimScheduler scheduler, SimRandom rng, Fau
 
         public Task InitializeAsync(CancellationToken ct) => Alive() ?? inner.InitializeAsync(ct);
 
+        public Aegis.Core.State.Commitment.ITreeNodeReader StateNodes => incarnation == disk._incarnation ? inner.StateNodes : throw Dead();
+
         public Task<ChainTip> GetTipAsync(CancellationToken ct) => Alive<ChainTip>() ?? inner.GetTipAsync(ct);
 
         public Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct) => Alive<StoredBlock?>() ?? inner.GetBlockAsync(height, ct);

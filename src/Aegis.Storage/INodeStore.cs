@@ -1,6 +1,7 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 
 namespace Aegis.Storage;
 
@@ -41,6 +42,16 @@ public interface INodeStore : IAsyncDisposable
     /// to build the <see cref="IStateView"/> for <see cref="BlockExecutor.Execute"/> before committing a block.
     /// </summary>
     Task<IReadOnlySet<Hash32>> FindAppliedTxsAsync(IReadOnlyCollection<Hash32> txHashes, CancellationToken ct);
+
+    /// <summary>
+    /// The state tree's committed nodes (table <c>state_nodes</c>), read synchronously because execution is pure code;
+    /// thread-safe, with the upper levels cached. Every node reachable from the stored tip's state root is there (the
+    /// block that made it wrote it in its own transaction); nodes reachable only from roots older than the last prune
+    /// (<see cref="WriteGroup.PruneStateNodesUpTo"/>) are gone. Valid after <see cref="InitializeAsync"/>.
+    /// </summary>
+    /// <exception cref="MissingTreeNodeException">from Get: the node is not stored (never written, or pruned).</exception>
+    /// <exception cref="StorageException">from Get: the stored row is not the node it is named after, or the read failed.</exception>
+    ITreeNodeReader StateNodes { get; }
 
     /// <summary>Every entry of the consensus record, in append order.</summary>
     Task<IReadOnlyList<ConsensusRecordEntry>> ReadConsensusRecordAsync(CancellationToken ct);

@@ -6,6 +6,7 @@ using Aegis.Content.Tests.Support;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Storage;
 
 namespace Aegis.Chat.Tests;
@@ -65,7 +66,7 @@ public sealed class RoomProjectionTests : IDisposable
         byte[] body = RoomBodies.CreateRoom("r", [_alice.Identity], RandomNumberGenerator.GetBytes(16));
         byte[] squatted = RandomNumberGenerator.GetBytes(32);
         Transaction[] txs = [Forged(ChatEnvelope.RoomId(_alice.Identity.AsSpan(0, 32), body)), Tx(_alice, ChatKind.CreateRoom, squatted, body), Message(_alice, squatted, "ok")];
-        ExecutionResult result = BlockExecutor.Execute(BlockOf(1, txs), Hash32.Zero, new NothingApplied());
+        ExecutionResult result = BlockExecutor.Execute(BlockOf(1, txs), Hash32.Zero, new NothingApplied(), new InMemoryTreeNodeStore());
         Assert.Equal([TxOutcome.Rejected, TxOutcome.Rejected, TxOutcome.Applied], result.Outcomes);
         Assert.Empty(result.Changes);
     }

@@ -1,6 +1,7 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Storage;
 using Aegis.Simulation;
 
@@ -17,11 +18,13 @@ public sealed class StorageFaultTests
         var writes = new List<BlockWrite>();
         Hash32 previous = GenesisHash;
         Hash32 root = BlockExecutor.GenesisStateRoot;
+        var tree = new InMemoryTreeNodeStore();
         for (ulong h = 1; h <= 3; h++)
         {
             Transaction[] txs = [Transaction.Put($"k{h}", "v")];
             var block = new Block(new BlockHeader("chain", h, 0, previous, Block.ComputeTxRoot(txs), root, 0, 1000, 1), txs);
-            ExecutionResult result = BlockExecutor.Execute(block, root, new NothingApplied());
+            ExecutionResult result = BlockExecutor.Execute(block, root, new NothingApplied(), tree);
+            tree.Apply(result.Tree, h);
             writes.Add(new BlockWrite(block, new CommitCertificate(h, block.Hash, 0, []), result));
             previous = block.Hash;
             root = result.StateRoot;

@@ -2,6 +2,7 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Network;
 
 namespace Aegis.Fuzz.Targets;
@@ -75,13 +76,16 @@ public static class SyncTargets
     private sealed class ChunkLedger : IStateView
     {
         private readonly HashSet<Hash32> _applied = [];
+        private readonly InMemoryTreeNodeStore _tree = new();
         private Hash32 _root = BlockExecutor.GenesisStateRoot;
 
         public bool IsTxApplied(Hash32 txHash) => _applied.Contains(txHash);
 
         public Hash32 Commit(Block block)
         {
-            _root = BlockExecutor.Execute(block, _root, this).StateRoot;
+            ExecutionResult result = BlockExecutor.Execute(block, _root, this, _tree);
+            _tree.Apply(result.Tree, block.Height);
+            _root = result.StateRoot;
             foreach (Transaction tx in block.Transactions)
             {
                 _applied.Add(tx.Hash);

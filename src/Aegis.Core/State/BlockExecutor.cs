@@ -1,17 +1,17 @@
 using Aegis.Core.Crypto;
-using Aegis.Core.Encoding;
 using Aegis.Core.Ledger;
+using Aegis.Core.State.Commitment;
 
 namespace Aegis.Core.State;
 
 /// <summary>
 /// The replicated application: a key-value store. Execution is a pure function of (previous state, block), so every
-/// honest node computes the same changes and the same state root; the caller writes the changes, the block and the
-/// tx index in one storage transaction.
+/// honest node computes the same changes and the same state root; the caller writes the changes, the tree update, the
+/// block and the tx index in one storage transaction.
 /// <para>
-/// The state root is a hash chain over applied effects: root(h) = SHA-256("AEGIS/state" ‖ root(h−1) ‖ h ‖ effects).
-/// Two nodes agree on it exactly when they applied the same operations in the same order, which is what detecting
-/// divergent state needs. (It is not a Merkle tree over keys, so it cannot prove a single key's value.)
+/// The state root is the root of the <see cref="StateTree"/> over the whole key-value state after the block
+/// (docs/state-commitment.md): it commits to the state itself, so a single value (<c>?proof=true</c>) or a snapshot
+/// chunk can be checked against a certified header. Two nodes agree on it exactly when they hold the same state.
 /// </para>
 /// </summary>
 public static class BlockExecutor
@@ -19,14 +19,11 @@ public static class BlockExecutor
     /// <summary>The state root before any block: the empty state.</summary>
     public static readonly Hash32 GenesisStateRoot = Hash32.Zero;
 
-    private static readonly byte[] Domain = "AEGIS/state"u8.ToArray();
-
-    public static ExecutionResult Execute(Block block, Hash32 previousRoot, IStateView state)
+    /// <param name="previousRoot">the state root after the block before (the tree under it must be readable in <paramref name="tree"/>).</param>
+    /// <param name="tree">the state tree's nodes: the store's, with those of executed-but-unwritten blocks in front.</param>
+    /// <exception cref="MissingTreeNodeException">the tree under <paramref name="previousRoot"/> is incomplete in <paramref name="tree"/>.</exception>
+    public static ExecutionResult Execute(Block block, Hash32 previousRoot, IStateView state, ITreeNodeReader tree)
     {
-        var effects = new CanonicalWriter(64 + (block.Transactions.Count * 48));
-        effects.WriteFixed(Domain);
-        effects.WriteHash(previousRoot);
-        effects.WriteU64(block.Height);
 
         // Last write wins inside a block; insertion order is kept so the change list is deterministic.
         var changes = new Dictionary<string, StateChange>(StringComparer.Ordinal);
@@ -40,22 +37,16 @@ public static class BlockExecutor
             if (state.IsTxApplied(tx.Hash) || !appliedHere.Add(tx.Hash))
             {
                 outcomes[i] = TxOutcome.Duplicate;
-                effects.WriteU8((byte)TxOutcome.Duplicate);
                 continue;
             }
 
             if (tx.Op == TxOp.Chat && ChatEnvelope.Check(tx.Key, tx.Value, out _) is not null)
             {
                 outcomes[i] = TxOutcome.Rejected;
-                effects.WriteU8((byte)TxOutcome.Rejected);
                 continue;
             }
 
             outcomes[i] = TxOutcome.Applied;
-            effects.WriteU8((byte)TxOutcome.Applied);
-            effects.WriteU8((byte)tx.Op);
-            effects.WriteBytes16(tx.Key);
-            effects.WriteBytes32(tx.Value);
 
             // Pins and chat operations live in the ledger itself: the content and chat projections read them from the
             // committed blocks in order. Only put and del change the key-value state.
@@ -79,6 +70,6 @@ public static class BlockExecutor
             list[i] = changes[order[i]];
         }
 
-        return new ExecutionResult(block.Height, Hash32.Compute(effects.WrittenSpan), list, outcomes);
+        return new ExecutionResult(block.Height, list, outcomes, StateTree.Update(tree, previousRoot, list));
     }
 }

@@ -14,5 +14,12 @@ public enum TxOutcome : byte
     Rejected = 3,
 }
 
-/// <summary>What executing one block produced: the new state root, the per-key changes to store, each transaction's outcome.</summary>
-public sealed record ExecutionResult(ulong Height, Aegis.Core.Crypto.Hash32 StateRoot, IReadOnlyList<StateChange> Changes, IReadOnlyList<TxOutcome> Outcomes);
+/// <summary>
+/// What executing one block produced: the per-key changes to store, each transaction's outcome, and the state tree's
+/// update (new root, nodes to insert, nodes made stale) that the store writes in the block's transaction.
+/// </summary>
+public sealed record ExecutionResult(ulong Height, IReadOnlyList<StateChange> Changes, IReadOnlyList<TxOutcome> Outcomes, Commitment.TreeUpdate Tree)
+{
+    /// <summary>The state root after the block: the root of the state tree over the whole key-value state.</summary>
+    public Aegis.Core.Crypto.Hash32 StateRoot => Tree.Root;
+}

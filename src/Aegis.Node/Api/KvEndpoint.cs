@@ -1,5 +1,6 @@
 using System.Globalization;
 using Aegis.Core.Ledger;
+using Aegis.Core.State.Commitment;
 using Aegis.Node.Runtime;
 using Aegis.Storage;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +12,9 @@ namespace Aegis.Node.Api;
 /// GET /v1/kv/{key}[?min_height=H]. The key is decoded once from the request target as the client sent it, so '/',
 /// '%', '?' and '#' in a key survive (the router keeps %2F encoded and resolves dot segments). With min_height the
 /// answer waits until this node has applied height H — a client that wrote at H on one node reads its own write on any
-/// other — for at most api.min_height_wait_ms, then 503 with Retry-After.
+/// other — for at most api.min_height_wait_ms, then 503 with Retry-After. With proof=true the answer is the value (or
+/// its absence, still 200) with a proof against the state root of the tip's certified header (docs/state-commitment.md),
+/// which <c>aegis proof verify</c> checks with only the genesis file.
 /// </summary>
 internal static class KvEndpoint
 {
@@ -44,10 +47,52 @@ internal static class KvEndpoint
             }
         }
 
+        if (http.Request.Query.TryGetValue("proof", out var proofText))
+        {
+            if (proofText.ToString() is not ("true" or "false"))
+            {
+                return ApiEndpoints.Error(400, "bad_request", $"proof: '{proofText}' — expected true or false");
+            }
+
+            if (proofText.ToString() == "true")
+            {
+                return await ProveAsync(node.Runtime, System.Text.Encoding.UTF8.GetBytes(key), ct);
+            }
+        }
+
         KvEntry? entry = await node.Runtime.Store.GetAsync(System.Text.Encoding.UTF8.GetBytes(key), ct);
         return entry is null
             ? ApiEndpoints.Error(404, "not_found", $"key '{key}' is not set")
             : Results.Json(new KvResponse(key, System.Text.Encoding.UTF8.GetString(entry.Value), entry.Height), ApiJsonContext.Default.KvResponse);
+    }
+
+    /// <summary>
+    /// The proof at the stored tip's header. That header commits to the state after tip − pipeline_depth, whose tree the
+    /// store keeps (it prunes only below the previous stable checkpoint's header), so the value comes from the proof's
+    /// leaf, not the kv table, which is up to pipeline_depth blocks newer.
+    /// </summary>
+    private static async Task<IResult> ProveAsync(INodeRuntime runtime, byte[] key, CancellationToken ct)
+    {
+        StoredBlock? tip = await runtime.Store.GetBlockAsync((await runtime.Store.GetTipAsync(ct)).Height, ct);
+        if (tip is null)
+        {
+            return ApiEndpoints.Error(503, "no_block", "no block is committed yet, so there is no certified header to prove against; retry once height 1 is committed");
+        }
+
+        StateProof proof;
+        byte[]? value;
+        try
+        {
+            proof = StateTree.Prove(runtime.Store.StateNodes, tip.Block.Header.StateRoot, key, out value);
+        }
+        catch (MissingTreeNodeException ex)
+        {
+            // The pruning rule keeps this tree; a missing node means the store lost part of it.
+            return ApiEndpoints.Error(503, "state_unavailable", $"the state tree under block {tip.Height}'s state root is incomplete in this node's store ({ex.Message}); read from another node");
+        }
+
+        var answer = new KvProof(tip.Block.Header, tip.Certificate, key, value, proof);
+        return Results.Content(KvProofJson.From(answer, runtime.Genesis.Parameters.PipelineDepth).ToJson(), "application/json");
     }
 
     /// <summary>The key as the client encoded it: the raw target after /v1/kv/, without its query, percent-decoded once.</summary>

@@ -15,6 +15,9 @@ public sealed class MonitoredNodeStore(INodeStore inner, StorageHealth health) :
 
     public Task InitializeAsync(CancellationToken ct) => ReadAsync(() => inner.InitializeAsync(ct), ct);
 
+    /// <summary>The engine's node reader: synchronous, so its failures reach the caller (execution) directly and stop the session.</summary>
+    public Aegis.Core.State.Commitment.ITreeNodeReader StateNodes => inner.StateNodes;
+
     public Task<ChainTip> GetTipAsync(CancellationToken ct) => ReadAsync(() => inner.GetTipAsync(ct), ct);
 
     public Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct) => ReadAsync(() => inner.GetBlockAsync(height, ct), ct);

@@ -2,6 +2,7 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Storage;
 
 namespace Aegis.Node.Operations;
@@ -27,6 +28,9 @@ public sealed class ChainReplay
     private readonly Dictionary<string, (byte[] Value, ulong Height)> _state = new(StringComparer.Ordinal);
     private readonly Dictionary<Hash32, TxLocation> _index = [];
     private readonly Dictionary<ulong, Hash32> _roots = new() { [0] = BlockExecutor.GenesisStateRoot };
+
+    // The state tree under StateRoot only: each block's stale nodes are dropped at once (a replay needs no older root).
+    private readonly InMemoryTreeNodeStore _tree = new();
 
     // The batch check's verdict on the block being appended (see VerifyCertificates), handed to the audit.
     private string? _certificateProblem;
@@ -81,7 +85,7 @@ public sealed class ChainReplay
         if (problem is null)
         {
             // The audit has just proved no transaction of this block is in the chain below, so none is applied yet.
-            result = BlockExecutor.Execute(block, StateRoot, NothingApplied.Instance);
+            result = BlockExecutor.Execute(block, StateRoot, NothingApplied.Instance, _tree);
             if (result.StateRoot != stored.StateRootAfter)
             {
                 problem = $"the stored state root after the block is {stored.StateRootAfter.ToShortString()}, replaying it gives {result.StateRoot.ToShortString()}";
@@ -113,6 +117,8 @@ public sealed class ChainReplay
             }
         }
 
+        _tree.Apply(result.Tree, block.Height);
+        _tree.PruneStaleUpTo(block.Height);
         StateRoot = result.StateRoot;
         _roots[block.Height] = result.StateRoot;
         _roots.Remove(block.Height - Math.Min(block.Height, _depth + 1));

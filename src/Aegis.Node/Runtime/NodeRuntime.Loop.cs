@@ -259,6 +259,8 @@ public sealed partial class NodeRuntime
                     break;
                 case TruncateRecord t:
                     effects.TruncateBelow = Math.Max(effects.TruncateBelow, t.BelowHeight);
+                    effects.PruneStateNodesUpTo = Math.Max(effects.PruneStateNodesUpTo, StatePruneHeight(s.StableCheckpoint, _genesis.Parameters.PipelineDepth));
+                    s.StableCheckpoint = Math.Max(s.StableCheckpoint, t.BelowHeight);
                     break;
                 case Send or Broadcast:
                     effects.Sends.Add(output);
@@ -308,7 +310,8 @@ public sealed partial class NodeRuntime
             () => $"commit order: the replica committed block {block.Height} ({block.Hash.ToShortString()}, previous {block.Header.PreviousHash.ToShortString()}) after block {s.ExecutedHeight} ({s.ExecutedHash.ToShortString()})");
         ForgetWrittenBlocks(s);
         IStateView stored = await _store.LoadStateViewAsync(block, ct);
-        ExecutionResult result = BlockExecutor.Execute(block, s.StateRoot, new UnwrittenStateView(stored, s.AppliedUnwritten));
+        ExecutionResult result = BlockExecutor.Execute(block, s.StateRoot, new UnwrittenStateView(stored, s.AppliedUnwritten), s.Tree);
+        s.Tree.Add(block.Height, result.Tree);
         var applied = new List<Hash32>();
         for (int i = 0; i < block.Transactions.Count; i++)
         {
@@ -328,10 +331,18 @@ public sealed partial class NodeRuntime
         return result.StateRoot;
     }
 
+    /// <summary>
+    /// The prune version when a new stable checkpoint arrives: the previous stable checkpoint's header commits to the
+    /// state after <c>previous − depth</c>, and every root from that version on stays complete (0: prune nothing).
+    /// </summary>
+    internal static ulong StatePruneHeight(ulong previousStableCheckpoint, int pipelineDepth) =>
+        previousStableCheckpoint > (ulong)pipelineDepth ? previousStableCheckpoint - (ulong)pipelineDepth : 0;
+
     /// <summary>Drops what the writer has stored from the loop's view of unwritten blocks: the store answers for those now.</summary>
     private static void ForgetWrittenBlocks(Session s)
     {
         ulong written = s.WrittenHeight;
+        s.Tree.ForgetUpTo(written);
         while (s.UnwrittenBlocks.TryPeek(out (ulong Height, List<Hash32> Applied) b) && b.Height <= written)
         {
             s.UnwrittenBlocks.Dequeue();

@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
+using Aegis.Core.State.Commitment;
 using Aegis.Storage;
+using Aegis.Storage.StateNodes;
 
 namespace Aegis.Node.Runtime;
 
@@ -27,10 +29,13 @@ public sealed partial class NodeRuntime
 
         public ulong TruncateBelow { get; set; }
 
+        /// <summary>State tree nodes stale since a version up to this are deleted with this batch (see <see cref="Session.StableCheckpoint"/>).</summary>
+        public ulong PruneStateNodesUpTo { get; set; }
+
         /// <summary>The replica's state at the end of the batch, published once the batch is durable.</summary>
         public ReplicaStatus? Status { get; set; }
 
-        public bool IsEmpty => Persist.Count == 0 && Sends.Count == 0 && Blocks.Count == 0 && TruncateBelow == 0 && Status is null;
+        public bool IsEmpty => Persist.Count == 0 && Sends.Count == 0 && Blocks.Count == 0 && TruncateBelow == 0 && PruneStateNodesUpTo == 0 && Status is null;
     }
 
     private sealed class Session : IDisposable
@@ -40,7 +45,7 @@ public sealed partial class NodeRuntime
         private TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Exception? _fault;
 
-        public Session(Replica replica, ChainTip tip, int maxUnwrittenHeights, CancellationToken runtimeStopping)
+        public Session(Replica replica, ChainTip tip, int maxUnwrittenHeights, ITreeNodeReader storedTree, CancellationToken runtimeStopping)
         {
             Replica = replica;
             ExecutedHeight = tip.Height;
@@ -48,6 +53,7 @@ public sealed partial class NodeRuntime
             StateRoot = tip.Height == 0 ? Core.State.BlockExecutor.GenesisStateRoot : tip.StateRoot;
             _writtenHeight = tip.Height;
             MaxUnwrittenHeights = (ulong)maxUnwrittenHeights;
+            Tree = new UnwrittenTreeNodes(storedTree);
             Stop = CancellationTokenSource.CreateLinkedTokenSource(runtimeStopping);
         }
 
@@ -81,10 +87,20 @@ public sealed partial class NodeRuntime
 
         public Hash32 StateRoot { get; set; }
 
+        /// <summary>
+        /// The last stable checkpoint this session saw (0 before the first). The state tree is pruned to the one before
+        /// it, minus the pipeline depth: the trees of every header from there to the tip stay readable (a proof at the
+        /// tip's header, snapshot chunks at the last two stable checkpoints' headers).
+        /// </summary>
+        public ulong StableCheckpoint { get; set; }
+
         /// <summary>Transactions applied by executed blocks the writer has not stored yet, so executing the next block sees exactly what the blocks below it applied.</summary>
         public HashSet<Hash32> AppliedUnwritten { get; } = [];
 
         public Queue<(ulong Height, List<Hash32> Applied)> UnwrittenBlocks { get; } = new();
+
+        /// <summary>The state tree under <see cref="StateRoot"/>: the store's nodes, with those of executed-but-unwritten blocks in front.</summary>
+        public UnwrittenTreeNodes Tree { get; }
 
         // ---- written by the writer, read by the loop and by readers ----
 

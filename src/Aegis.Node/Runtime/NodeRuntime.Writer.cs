@@ -55,14 +55,16 @@ public sealed partial class NodeRuntime
         var blocks = new List<BlockWrite>();
         var record = new List<ConsensusRecordEntry>();
         ulong truncate = 0;
+        ulong prune = 0;
         foreach (Effects e in group)
         {
             blocks.AddRange(e.Blocks);
             record.AddRange(e.Persist);
             truncate = Math.Max(truncate, e.TruncateBelow);
+            prune = Math.Max(prune, e.PruneStateNodesUpTo);
         }
 
-        var write = new WriteGroup(blocks, record, truncate);
+        var write = new WriteGroup(blocks, record, truncate) { PruneStateNodesUpTo = prune };
         long last = group[^1].Seq;
         if (!write.IsEmpty)
         {

@@ -242,7 +242,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
         var replica = new Replica(_genesis, _signer, _options.Replica, position);
         IReadOnlyList<ConsensusRecordEntry> record = await _store.ReadConsensusRecordAsync(ct);
         replica.Restore(record.Select(e => RecordEntry.FromBytes(e.Data)));
-        var session = new Session(replica, tip, Math.Max(1, _genesis.Parameters.DedupHorizonBlocks / 2), _disposing.Token);
+        var session = new Session(replica, tip, Math.Max(1, _genesis.Parameters.DedupHorizonBlocks / 2), _store.StateNodes, _disposing.Token);
         session.LastStatus = replica.Status;
         PublishSnapshot(replica.Status);
         LogStarted(tip.Height, replica.View, record.Count);

@@ -8,6 +8,7 @@ using Aegis.Core.Ledger;
 using Aegis.Core.State;
 using Aegis.Node.Monitoring;
 using Aegis.Node.Operations;
+using Aegis.Storage.StateNodes;
 using Aegis.Network;
 using Aegis.Storage;
 using Microsoft.Extensions.Logging;
@@ -257,6 +258,7 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
         var appliedHere = new HashSet<Hash32>();
         (ulong height, Hash32 tip, Hash32 root) = (_height, _tipHash, _stateRoot);
         var roots = new Dictionary<ulong, Hash32>(_roots);
+        var tree = new UnwrittenTreeNodes(_store.StateNodes);
         foreach (CommittedBlock b in blocks)
         {
             ulong source = b.Height > _depth ? b.Height - _depth : 0;
@@ -269,7 +271,8 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
             }
 
             IStateView stored = await _store.LoadStateViewAsync(b.Block, ct);
-            ExecutionResult result = BlockExecutor.Execute(b.Block, root, new ChunkView(stored, appliedHere));
+            ExecutionResult result = BlockExecutor.Execute(b.Block, root, new ChunkView(stored, appliedHere), tree);
+            tree.Add(b.Height, result.Tree);
             for (int i = 0; i < b.Block.Transactions.Count; i++)
             {
                 if (result.Outcomes[i] == TxOutcome.Applied)
@@ -290,7 +293,10 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
         }
 
         long start = Stopwatch.GetTimestamp();
-        await _store.WriteGroupAsync(new WriteGroup(writes, [], 0), ct);
+        // An observer sees no checkpoints: it keeps the trees of the last watermark window (two checkpoint intervals and
+        // the pipeline), as a validator keeps those from its previous stable checkpoint on.
+        ulong keep = (ulong)_genesis.Parameters.WatermarkWindow;
+        await _store.WriteGroupAsync(new WriteGroup(writes, [], 0) { PruneStateNodesUpTo = height > keep ? height - keep : 0 }, ct);
         _metrics.StorageCommit.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
         _roots.Clear();
         foreach ((ulong h, Hash32 r) in roots)

@@ -1,6 +1,8 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
+using Aegis.Storage.StateNodes;
 
 namespace Aegis.Storage.Memory;
 
@@ -35,6 +37,8 @@ public sealed class MemoryNodeStore : INodeStore
 
         return Task.CompletedTask;
     }
+
+    public ITreeNodeReader StateNodes => new LockedTreeNodeReader(_data.Tree, Ready());
 
     public Task<ChainTip> GetTipAsync(CancellationToken ct)
     {
@@ -138,6 +142,11 @@ public sealed class MemoryNodeStore : INodeStore
             {
                 _data.Record.RemoveAll(e => e.Height < group.TruncateRecordBelow);
             }
+
+            if (group.PruneStateNodesUpTo > 0)
+            {
+                _data.Tree.PruneStaleUpTo(group.PruneStateNodesUpTo);
+            }
         }
 
         return Task.CompletedTask;
@@ -153,6 +162,7 @@ public sealed class MemoryNodeStore : INodeStore
     {
         Block block = b.Block;
         _data.Blocks.Add(new MemoryStoreData.BlockRow(block.ToBytes(), b.Certificate.ToBytes(), b.Result.StateRoot, block.Hash));
+        _data.Tree.Apply(b.Result.Tree, block.Height);
         foreach (StateChange change in b.Result.Changes)
         {
             string key = Convert.ToBase64String(change.Key);
@@ -201,6 +211,9 @@ public sealed class MemoryStoreData(string name)
     internal Dictionary<Hash32, TxLocation> Txs { get; } = [];
 
     internal List<ConsensusRecordEntry> Record { get; } = [];
+
+    /// <summary>The state tree's node table, with the engines' stale-mark pruning rule.</summary>
+    internal InMemoryTreeNodeStore Tree { get; } = new();
 
     internal ChainTip Tip { get; set; } = ChainTip.Empty;
 }

@@ -1,6 +1,7 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -42,6 +43,11 @@ internal static class PostgresCommitBatch
         if (group.TruncateRecordBelow > 0)
         {
             Add(batch, "DELETE FROM consensus_record WHERE height < $1", Bigint(DbValues.Height(group.TruncateRecordBelow)));
+        }
+
+        if (group.PruneStateNodesUpTo > 0)
+        {
+            Add(batch, PostgresSchema.PruneNodes, Bigint(DbValues.Height(group.PruneStateNodesUpTo)));
         }
 
         return tip;
@@ -108,10 +114,38 @@ internal static class PostgresCommitBatch
                 Bytea(blockHash));
         }
 
+        AddTreeUpdate(batch, height, result.Tree);
         Add(
             batch,
             "UPDATE tip SET height = $1, block_hash = $2, state_root = $3, timestamp_ms = $4 WHERE id = 1",
             Bigint(height), Bytea(blockHash), Bytea(stateRoot), Bigint(block.Header.TimestampMs));
+    }
+
+    /// <summary>The block's tree update at version = height: stale marks first, then the new nodes (clearing marks), as <see cref="Sqlite.SqliteTreeNodeStore.Apply"/>.</summary>
+    private static void AddTreeUpdate(NpgsqlBatch batch, long height, TreeUpdate update)
+    {
+        if (update.StaleNodes.Count > 0)
+        {
+            Add(batch, PostgresSchema.MarkStaleNodes, Bigint(height), ByteaArray([.. update.StaleNodes.Select(DbValues.Hash)]));
+        }
+
+        if (update.NewNodes.Count > 0)
+        {
+            // One row per hash: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
+            var seen = new HashSet<Hash32>();
+            var hashes = new List<byte[]>(update.NewNodes.Count);
+            var nodes = new List<byte[]>(update.NewNodes.Count);
+            foreach (TreeNode node in update.NewNodes)
+            {
+                if (seen.Add(node.Hash))
+                {
+                    hashes.Add(DbValues.Hash(node.Hash));
+                    nodes.Add(node.ToBytes());
+                }
+            }
+
+            Add(batch, PostgresSchema.InsertNodes, ByteaArray(hashes), ByteaArray(nodes));
+        }
     }
 
     private static void Add(NpgsqlBatch batch, string sql, params NpgsqlParameter[] parameters)

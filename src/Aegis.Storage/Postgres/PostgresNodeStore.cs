@@ -1,7 +1,9 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Storage.Export;
+using Aegis.Storage.StateNodes;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -21,6 +23,7 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
     private readonly Hash32? _genesisHash;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private NpgsqlDataSource? _dataSource;
+    private TreeNodeCache? _stateNodes;
 
     /// <summary>The tip this writer last committed, so a block is checked without a round trip; null after a failure (reloaded).</summary>
     private ChainTip? _tip;
@@ -67,6 +70,7 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
         {
             await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             await PostgresSchema.EnsureAsync(connection, _schema, Description, ct).ConfigureAwait(false);
+            _stateNodes = new TreeNodeCache(new PostgresTreeNodeReader(dataSource, Description));
             _dataSource = dataSource;
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
@@ -78,6 +82,15 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    public ITreeNodeReader StateNodes
+    {
+        get
+        {
+            DataSource();
+            return _stateNodes!;
         }
     }
 
@@ -104,6 +117,10 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
             _tip = null;
             await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             _tip = after;
+            foreach (BlockWrite b in group.Blocks)
+            {
+                _stateNodes!.AddRange(b.Result.Tree.NewNodes);
+            }
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresSchema.TipMovedState or DuplicateKeyState)
         {

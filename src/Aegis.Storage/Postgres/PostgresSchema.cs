@@ -42,6 +42,12 @@ internal static class PostgresSchema
             height bigint NOT NULL,
             data bytea NOT NULL);
         CREATE INDEX consensus_record_height ON consensus_record (height);
+        -- The state tree's content-addressed nodes (docs/state-commitment.md), as in SQLite's state_nodes.
+        CREATE TABLE state_nodes (
+            hash bytea PRIMARY KEY,
+            node bytea NOT NULL,
+            stale_since bigint);
+        CREATE INDEX state_nodes_stale ON state_nodes (stale_since) WHERE stale_since IS NOT NULL;
         -- The commit batch opens with this check so that, sent in one round trip, it aborts as a whole when the tip moved.
         CREATE FUNCTION aegis_expect_tip(expected_height bigint, expected_hash bytea) RETURNS void LANGUAGE plpgsql AS $$
         BEGIN
@@ -54,6 +60,16 @@ internal static class PostgresSchema
     public static readonly string UpsertKv =
         "INSERT INTO kv (key, value, height) SELECT k, v, $3 FROM unnest($1::bytea[], $2::bytea[]) AS t(k, v) " +
         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, height = EXCLUDED.height";
+
+    /// <summary>Marks a block's stale nodes with its height ($1), before its new nodes go in.</summary>
+    public const string MarkStaleNodes = "UPDATE state_nodes SET stale_since = $1 WHERE hash = ANY($2)";
+
+    /// <summary>A node that comes back (a key set back to an earlier value) loses its stale mark.</summary>
+    public const string InsertNodes =
+        "INSERT INTO state_nodes (hash, node, stale_since) SELECT h, n, NULL FROM unnest($1::bytea[], $2::bytea[]) AS t(h, n) " +
+        "ON CONFLICT (hash) DO UPDATE SET stale_since = NULL";
+
+    public const string PruneNodes = "DELETE FROM state_nodes WHERE stale_since IS NOT NULL AND stale_since <= $1";
 
     /// <summary>A row that records an applied copy is never replaced by a later duplicate (see <see cref="TxIndexRow.From"/>).</summary>
     public static readonly string UpsertTxs =

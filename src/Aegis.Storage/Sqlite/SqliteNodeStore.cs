@@ -1,7 +1,9 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Storage.Export;
+using Aegis.Storage.StateNodes;
 using Microsoft.Data.Sqlite;
 
 namespace Aegis.Storage.Sqlite;
@@ -35,6 +37,10 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
     private SqliteWriteCommands? _commands;
+
+    // The state tree's reads come from execution (synchronous, one at a time) and from proofs: one connection of their own.
+    private SqliteConnection? _treeConnection;
+    private TreeNodeCache? _stateNodes;
 
     public SqliteNodeStore(string dataDirectory, Hash32? genesisHash = null)
         : this(dataDirectory, genesisHash, DefaultSynchronous)
@@ -78,6 +84,9 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
             await ConfigureAsync(connection, ct).ConfigureAwait(false);
             await SqliteSchema.EnsureAsync(connection, Description, ct).ConfigureAwait(false);
             _commands = new SqliteWriteCommands(connection);
+            _treeConnection = new SqliteConnection(_connectionString);
+            await _treeConnection.OpenAsync(ct).ConfigureAwait(false);
+            _stateNodes = new TreeNodeCache(new LockedTreeNodeReader(new SqliteTreeNodeStore(_treeConnection), _treeConnection));
             _writer = connection;
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
@@ -97,6 +106,15 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
             }
 
             throw;
+        }
+    }
+
+    public ITreeNodeReader StateNodes
+    {
+        get
+        {
+            Writer();
+            return _stateNodes!;
         }
     }
 
@@ -139,7 +157,16 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
                 commands.TruncateRecord(tx, group.TruncateRecordBelow);
             }
 
+            if (group.PruneStateNodesUpTo > 0)
+            {
+                commands.PruneStateNodes(tx, group.PruneStateNodesUpTo);
+            }
+
             tx.Commit();
+            foreach (BlockWrite b in group.Blocks)
+            {
+                _stateNodes!.AddRange(b.Result.Tree.NewNodes);
+            }
         }
         catch (SqliteException ex)
         {
@@ -257,6 +284,12 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
         {
             _commands?.Dispose();
             _commands = null;
+            if (_treeConnection is not null)
+            {
+                await _treeConnection.DisposeAsync().ConfigureAwait(false);
+                _treeConnection = null;
+            }
+
             if (_writer is not null)
             {
                 await _writer.DisposeAsync().ConfigureAwait(false);

@@ -37,7 +37,7 @@ internal static class SqliteSchema
             height INTEGER NOT NULL,
             data BLOB NOT NULL);
         CREATE INDEX consensus_record_height ON consensus_record (height);
-        """;
+        """ + SqliteTreeNodeStore.CreateTable;
 
     public static readonly string UpsertKv =
         "INSERT INTO kv (key, value, height) VALUES ($key, $value, $height) " +

@@ -9,12 +9,13 @@ namespace Aegis.Storage.Sqlite;
 /// The state tree's content-addressed node table in SQLite: one row per node, named by its hash, with the version that
 /// made it stale (null while it is reachable from the newest root). Additive: its own table, created by
 /// <see cref="EnsureTable"/>, on a connection the caller owns, so the node's store can write a block's
-/// <see cref="TreeUpdate"/> in the block's own transaction. Not yet used by <see cref="SqliteNodeStore"/>.
+/// <see cref="TreeUpdate"/> in the block's own transaction. <see cref="SqliteNodeStore"/> creates the table with its
+/// schema and writes each block's update in the block's transaction.
 /// </summary>
 public sealed class SqliteTreeNodeStore : ITreeNodeStore
 {
     // WITHOUT ROWID: the key is a random 32-byte hash, so each row lives once, in the key's B-tree.
-    private const string CreateTable = """
+    internal const string CreateTable = """
         CREATE TABLE IF NOT EXISTS state_nodes (
             hash BLOB PRIMARY KEY,
             node BLOB NOT NULL,
@@ -45,7 +46,17 @@ public sealed class SqliteTreeNodeStore : ITreeNodeStore
         select.Transaction = Transaction;
         select.CommandText = "SELECT node FROM state_nodes WHERE hash = $hash";
         select.Parameters.AddWithValue("$hash", hash.ToArray());
-        if (select.ExecuteScalar() is not byte[] bytes)
+        object? row;
+        try
+        {
+            row = select.ExecuteScalar();
+        }
+        catch (SqliteException ex)
+        {
+            throw new StorageException($"reading state_nodes row {hash.ToShortString()} failed: {ErrorText.Flatten(ex)}", ex);
+        }
+
+        if (row is not byte[] bytes)
         {
             throw new MissingTreeNodeException(hash);
         }

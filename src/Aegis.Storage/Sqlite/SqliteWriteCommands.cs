@@ -18,6 +18,7 @@ internal sealed class SqliteWriteCommands : IDisposable
     private readonly SqliteCommand _updateTip;
     private readonly SqliteCommand _appendRecord;
     private readonly SqliteCommand _truncateRecord;
+    private readonly SqliteTreeNodeStore _tree;
 
     public SqliteWriteCommands(SqliteConnection connection)
     {
@@ -35,6 +36,7 @@ internal sealed class SqliteWriteCommands : IDisposable
             ("$height", SqliteType.Integer), ("$block_hash", SqliteType.Blob), ("$state_root", SqliteType.Blob), ("$timestamp_ms", SqliteType.Integer));
         _appendRecord = Prepare(connection, "INSERT INTO consensus_record (height, data) VALUES ($height, $data)", ("$height", SqliteType.Integer), ("$data", SqliteType.Blob));
         _truncateRecord = Prepare(connection, "DELETE FROM consensus_record WHERE height < $height", ("$height", SqliteType.Integer));
+        _tree = new SqliteTreeNodeStore(connection);
     }
 
     public ChainTip ReadTip(SqliteTransaction tx)
@@ -85,7 +87,17 @@ internal sealed class SqliteWriteCommands : IDisposable
             _upsertTx.ExecuteNonQuery();
         }
 
+        // The tree under the new root, at version = height: the root in the block row and the tip is then readable.
+        _tree.Transaction = tx;
+        _tree.Apply(result.Tree, block.Height);
+
         Run(_updateTip, tx, height, blockHash, stateRoot, block.Header.TimestampMs);
+    }
+
+    public int PruneStateNodes(SqliteTransaction tx, ulong upTo)
+    {
+        _tree.Transaction = tx;
+        return _tree.PruneStaleUpTo(upTo);
     }
 
     public void AppendRecord(SqliteTransaction tx, ConsensusRecordEntry entry) => Run(_appendRecord, tx, DbValues.Height(entry.Height), entry.Data);

@@ -2,6 +2,7 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Node.Operations;
 using Aegis.Storage;
 
@@ -17,6 +18,9 @@ public sealed class ChainReplayTests : IDisposable
 
     private readonly EcdsaP256Signer _signer = EcdsaP256Signer.Generate();
     private readonly Genesis _genesis;
+
+    // Never pruned: every root a test builds on stays readable.
+    private readonly InMemoryTreeNodeStore _tree = new();
 
     public ChainReplayTests()
     {
@@ -90,7 +94,8 @@ public sealed class ChainReplayTests : IDisposable
     private StoredBlock Build(ulong height, Hash32 previous, Hash32 headerRoot, params Transaction[] txs)
     {
         var block = new Block(new BlockHeader(ChainId, height, 0, previous, Block.ComputeTxRoot(txs), headerRoot, 0, 1_700_000_000_000 + (long)height, (uint)txs.Length), txs);
-        ExecutionResult result = BlockExecutor.Execute(block, headerRoot, new NoneApplied());
+        ExecutionResult result = BlockExecutor.Execute(block, headerRoot, new NoneApplied(), _tree);
+        _tree.Apply(result.Tree, height);
         var signature = new byte[Signature.Size];
         _signer.Sign(SignBytes.ForVote(VoteKind.Commit, ChainId, 0, height, block.Hash), signature);
         return new StoredBlock(block, new CommitCertificate(height, block.Hash, 0, [new ValidatorSignature(0, signature)]), result.StateRoot);

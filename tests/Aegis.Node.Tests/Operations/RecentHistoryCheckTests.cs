@@ -2,6 +2,7 @@ using Aegis.Core.Consensus;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Node.Operations;
 using Aegis.Storage;
 using Aegis.Storage.Sqlite;
@@ -23,6 +24,7 @@ public sealed class RecentHistoryCheckTests : IAsyncLifetime, IDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "aegis-recent-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly Genesis _genesis;
     private readonly List<StoredBlock> _chain = [];
+    private readonly InMemoryTreeNodeStore _tree = new();
     private INodeStore _store = null!;
 
     public RecentHistoryCheckTests()
@@ -41,7 +43,9 @@ public sealed class RecentHistoryCheckTests : IAsyncLifetime, IDisposable
         {
             Hash32 headerRoot = roots[(int)(h > 2 ? h - 2 : 0)];
             StoredBlock next = Build(h, replay.TipHash, headerRoot, Transaction.Put($"k{h}", $"v{h}"), Transaction.Put("shared", $"s{h}"));
-            next = next with { StateRootAfter = BlockExecutor.Execute(next.Block, replay.StateRoot, new NoneApplied()).StateRoot };
+            ExecutionResult executed = BlockExecutor.Execute(next.Block, replay.StateRoot, new NoneApplied(), _tree);
+            _tree.Apply(executed.Tree, h);
+            next = next with { StateRootAfter = executed.StateRoot };
             (ExecutionResult? result, string? problem) = replay.Append(next, replay.VerifyCertificates([next])[0]);
             Assert.Null(problem);
             await _store.CommitBlockAsync(next.Block, next.Certificate, result!, CancellationToken.None);

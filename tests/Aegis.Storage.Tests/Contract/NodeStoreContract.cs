@@ -1,6 +1,7 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 using Aegis.Storage.Tests.Support;
 
 namespace Aegis.Storage.Tests.Contract;
@@ -258,7 +259,7 @@ public abstract class NodeStoreContract : IAsyncLifetime
         // What a node does before executing the next block: a resubmitted transaction becomes a duplicate.
         BlockCommit next = Chain.Build(3, Chain.TipHash, committed[5], unknown[0]);
         IStateView view = await Store.LoadStateViewAsync(next.Block, default);
-        ExecutionResult result = BlockExecutor.Execute(next.Block, Chain.StateRoot, view);
+        ExecutionResult result = BlockExecutor.Execute(next.Block, Chain.StateRoot, view, Store.StateNodes);
         Assert.Equal([TxOutcome.Duplicate, TxOutcome.Applied], result.Outcomes);
         Assert.Equal(next.Result.StateRoot, result.StateRoot);
     }
@@ -410,6 +411,52 @@ public abstract class NodeStoreContract : IAsyncLifetime
         await SetStoredSchemaVersionAsync(SchemaVersion.Current);
         Store = await OpenAsync();
         Assert.Equal(1UL, (await Store.GetTipAsync(default)).Height);
+    }
+
+    [StoreFact]
+    public async Task A_database_from_before_the_state_tree_is_refused_naming_resync_or_restore()
+    {
+        await CommitAsync(Chain.Next(Transaction.Put("a", "1")));
+        await Store.DisposeAsync();
+        _opened.Remove(Store);
+        await SetStoredSchemaVersionAsync(1);
+
+        INodeStore older = CreateStore(Chain.GenesisHash);
+        _opened.Add(older);
+        StorageException ex = await Assert.ThrowsAsync<StorageException>(() => older.InitializeAsync(default));
+        Assert.Contains("schema version 1", ex.Message);
+        Assert.Contains("before the state tree", ex.Message);
+        Assert.Contains("resync", ex.Message);
+        Assert.Contains("restore a backup", ex.Message);
+        Assert.Contains(older.Description, ex.Message);
+
+        await SetStoredSchemaVersionAsync(SchemaVersion.Current);
+        Store = await OpenAsync();
+        Assert.Equal(1UL, (await Store.GetTipAsync(default)).Height);
+    }
+
+    [StoreFact]
+    public async Task The_state_tree_under_each_stored_root_is_complete_and_pruning_keeps_the_newest()
+    {
+        // Block 1 puts a..j; blocks 2-4 rewrite half and delete some: stale nodes pile up behind the roots.
+        await CommitAsync(Chain.Next([.. Enumerable.Range(0, 10).Select(i => Transaction.Put($"k{i}", "v1"))]));
+        Hash32 rootOne = (await Store.GetTipAsync(default)).StateRoot;
+        await CommitAsync(Chain.Next([.. Enumerable.Range(0, 5).Select(i => Transaction.Put($"k{i}", "v2")), Transaction.Delete("k9")]));
+        await CommitAsync(Chain.Next([.. Enumerable.Range(0, 5).Select(i => Transaction.Put($"k{i}", "v3"))]));
+        Hash32 rootThree = (await Store.GetTipAsync(default)).StateRoot;
+        Assert.Equal("v1"u8.ToArray(), StateTree.Get(Store.StateNodes, rootOne, "k0"u8));
+        Assert.Equal("v3"u8.ToArray(), StateTree.Get(Store.StateNodes, rootThree, "k0"u8));
+        Assert.Null(StateTree.Get(Store.StateNodes, rootThree, "k9"u8));
+
+        // Pruning up to version 2 drops what blocks 1-2 made stale; block 3's tree is whole. Reopened so no cache answers.
+        await Store.WriteGroupAsync(new WriteGroup([], [], 0) { PruneStateNodesUpTo = 2 }, default);
+        await Store.DisposeAsync();
+        _opened.Remove(Store);
+        Store = await OpenAsync();
+        Assert.Equal(
+            [.. Enumerable.Range(0, 9).Select(i => $"k{i}")],
+            StateTree.Leaves(Store.StateNodes, rootThree).Select(l => System.Text.Encoding.UTF8.GetString(l.Key)).Order(StringComparer.Ordinal));
+        Assert.Throws<MissingTreeNodeException>(() => StateTree.Get(Store.StateNodes, rootOne, "k0"u8));
     }
 
     [StoreFact]

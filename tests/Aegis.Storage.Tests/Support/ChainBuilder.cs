@@ -1,6 +1,7 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 
 namespace Aegis.Storage.Tests.Support;
 
@@ -20,6 +21,9 @@ internal sealed class ChainBuilder
 
     private readonly HashSet<Hash32> _applied = [];
     private readonly Dictionary<string, KvEntry> _model = new(StringComparer.Ordinal);
+
+    // Every block built is applied and nothing is pruned, so any root the builder produced stays readable.
+    private readonly InMemoryTreeNodeStore _tree = new();
 
     public Hash32 GenesisHash { get; } = Hash32.Compute("aegis-storage-test genesis"u8);
 
@@ -82,7 +86,8 @@ internal sealed class ChainBuilder
     {
         var header = new BlockHeader(ChainId, height, 0, previousHash, Block.ComputeTxRoot(txs), StateRoot, 0, 1_700_000_000_000 + (long)height, (uint)txs.Length);
         var block = new Block(header, txs);
-        ExecutionResult result = BlockExecutor.Execute(block, StateRoot, new SetView(_applied));
+        ExecutionResult result = BlockExecutor.Execute(block, StateRoot, new SetView(_applied), _tree);
+        _tree.Apply(result.Tree, height);
         return new BlockCommit(block, Certify(block), result);
     }
 

@@ -1,6 +1,7 @@
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Core.State;
+using Aegis.Core.State.Commitment;
 
 namespace Aegis.Storage.Tests.Support;
 
@@ -16,6 +17,7 @@ internal static class ChainReplay
         var applied = new HashSet<Hash32>();
         var state = new Dictionary<string, KvEntry>(StringComparer.Ordinal);
         Hash32 root = BlockExecutor.GenesisStateRoot;
+        var tree = new InMemoryTreeNodeStore();
         Hash32 previous = default;
         ulong height = 0;
 
@@ -38,7 +40,9 @@ internal static class ChainReplay
                     Assert.Equal(previous, stored.Block.Header.PreviousHash);
                 }
 
-                ExecutionResult result = BlockExecutor.Execute(stored.Block, root, new ChainBuilder.SetView(applied));
+                ExecutionResult result = BlockExecutor.Execute(stored.Block, root, new ChainBuilder.SetView(applied), tree);
+                tree.Apply(result.Tree, height);
+                tree.PruneStaleUpTo(height);
                 Assert.Equal(result.StateRoot, stored.StateRootAfter);
                 for (int i = 0; i < result.Outcomes.Count; i++)
                 {
@@ -72,6 +76,9 @@ internal static class ChainReplay
         foreach (string key in keysToCheck)
         {
             await KvAssert.MatchesAsync(store, key, state.GetValueOrDefault(key));
+
+            // The store's own tree under its tip's root answers the same as the replayed state.
+            Assert.Equal(state.GetValueOrDefault(key)?.Value, StateTree.Get(store.StateNodes, tip.StateRoot, System.Text.Encoding.UTF8.GetBytes(key)));
         }
 
         return tip;

@@ -31,7 +31,7 @@ internal static class CrashWriter
 
             await store.AppendConsensusRecordAsync([new ConsensusRecordEntry(height, block.Hash.ToArray())], default);
             IStateView view = await store.LoadStateViewAsync(block, default);
-            ExecutionResult result = BlockExecutor.Execute(block, tip.StateRoot, view);
+            ExecutionResult result = BlockExecutor.Execute(block, tip.StateRoot, view, store.StateNodes);
             await store.CommitBlockAsync(block, ChainBuilder.Certify(block), result, default);
             Console.WriteLine($"committed {height}");
 
