@@ -7,8 +7,9 @@ namespace Aegis.Cluster.Tests;
 
 /// <summary>
 /// A node never serves data that does not match its certified hashes, and a full data disk is reported and survived:
-/// a stopped node's aegis.db altered (2,000 random bytes written over a block) is refused at start (/ready 503
-/// store_corrupt, the metric, API 503, nothing of it served) and named by <c>aegis verify</c>; a primary whose data
+/// a stopped node's aegis.db altered (2,000 random bytes written over a block; one key's value rewritten with the
+/// sqlite3 CLI) is refused at start (/ready 503 store_corrupt, the metric, API 503, nothing of it served) and named by
+/// <c>aegis verify</c>; a primary whose data
 /// disk (a size-limited tmpfs mounted for the test) fills reports disk_full with its metric, then resumes by itself
 /// once space is freed, commits again and verifies clean.
 /// </summary>
@@ -31,10 +32,12 @@ public class IntegrityTests
         await cluster.WaitForHeightAsync([3], load.Acknowledged.Values.Max(), TimeSpan.FromSeconds(60), ct);
         string blockHash = (await cluster.GetAsync(3, $"/v1/blocks/{markerHeight}", ct))!.Value.GetProperty("hash").GetString()!;
 
-        // 2,000 random bytes over the live copy of the marker's block, in the stopped node's file.
+        // 2,000 random bytes over the live copy of the marker's block, in the stopped node's file (a clean copy kept).
         await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
         string db = Path.Combine(cluster.Dir, "node3", "data", "aegis.db");
         Assert.False(File.Exists(db + "-wal") && new FileInfo(db + "-wal").Length > 0, "the stopped node left a WAL");
+        string clean = db + ".clean";
+        File.Copy(db, clean);
         byte[] bytes = await File.ReadAllBytesAsync(db, ct);
         int at = LastIndexOf(bytes, Encoding.UTF8.GetBytes(marker));
         Assert.True(at >= 0, "marker not found in aegis.db");
@@ -70,6 +73,26 @@ public class IntegrityTests
         AegisCli.Result verify = await AegisCli.RunAsync(cluster.Processes.Environment, ct, "verify", "--config", TestnetGenerator.ConfigPath(cluster.Dir, 3));
         Assert.True(verify.Exit == 1, verify.ToString());
         Assert.StartsWith("corrupt at height ", verify.LastLine);
+
+        // The clean copy with one key's value rewritten by the sqlite3 CLI: the state no longer hashes to the tip's
+        // certified root, so the node refuses to serve, and verify names the height that wrote the key.
+        File.Move(clean, db, overwrite: true);
+        string changed = await RunAsync("sqlite3", [db, "UPDATE kv SET value = CAST('forged' AS BLOB) WHERE key = CAST('marker' AS BLOB); SELECT changes();"], ct);
+        Assert.Equal("1", changed.Trim());
+        cluster.Processes.Start(3);
+        string stateReady = await WaitForReadyBodyAsync(cluster, 3, "store_corrupt", TimeSpan.FromSeconds(60), ct);
+        Assert.True(stateReady.Contains("the value of key \\u0027marker\\u0027", StringComparison.Ordinal), stateReady);
+        using (HttpResponseMessage r = await cluster.Http.GetAsync(cluster.Url(3) + "/v1/kv/marker", ct))
+        {
+            string text = await r.Content.ReadAsStringAsync(ct);
+            Assert.Equal(503, (int)r.StatusCode);
+            Assert.DoesNotContain("forged", text);
+        }
+
+        await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
+        AegisCli.Result verifyState = await AegisCli.RunAsync(cluster.Processes.Environment, ct, "verify", "--config", TestnetGenerator.ConfigPath(cluster.Dir, 3));
+        Assert.True(verifyState.Exit == 1, verifyState.ToString());
+        Assert.StartsWith($"corrupt at height {markerHeight}:", verifyState.LastLine);
     }
 
     [RootFact]
@@ -203,7 +226,7 @@ public class IntegrityTests
         return false;
     }
 
-    private static async Task RunAsync(string file, string[] args, CancellationToken ct)
+    private static async Task<string> RunAsync(string file, string[] args, CancellationToken ct)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string a in args)
@@ -212,9 +235,11 @@ public class IntegrityTests
         }
 
         using Process p = Process.Start(info)!;
+        Task<string> output = p.StandardOutput.ReadToEndAsync(ct);
         string err = await p.StandardError.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
         Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: exit {p.ExitCode}: {err}");
+        return await output;
     }
 }
 

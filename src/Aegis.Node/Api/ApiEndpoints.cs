@@ -189,6 +189,14 @@ public static class ApiEndpoints
             return Error(404, "not_found", $"transaction {hash} is not committed on this node");
         }
 
+        // The index row is not certified; the block is (checked on read). A row that points elsewhere is damage.
+        if (location.Index >= block.Block.Transactions.Count || block.Block.Transactions[location.Index].Hash != h)
+        {
+            string problem = $"the tx index puts {h.ToShortString()} at height {location.Height} index {location.Index}, where block {location.Height} does not hold it";
+            node.Readiness.Storage.IntegrityFailed(StorageHealth.ReadCheck, problem);
+            return Error(503, "store_corrupt", $"this node's store is damaged and is not served ({problem}); ask another node");
+        }
+
         Transaction tx = block.Block.Transactions[location.Index];
         return Results.Json(
             new TxLookupResponse(hash, location.Height, location.BlockHash.ToString(), location.Index, location.Outcome.ToString().ToLowerInvariant(), TxRequests.ToJson(tx)),

@@ -108,7 +108,7 @@ public static class NodeHost
         log.LogInformation("storage open: {Store}", store.Description);
 
         // Before the node serves or votes: a store that fails the check is never served, and consensus never starts.
-        bool intact = await StartupIntegrity.CheckAsync(engine, genesis, config.Storage.VerifyRecentBlocks, storageHealth, log, ct);
+        bool intact = await StartupIntegrity.CheckAsync(engine, genesis, config.Storage.VerifyRecentBlocks, config.Storage.VerifyState, storageHealth, log, ct);
 
         var options = new NodeRuntimeOptions
         {
@@ -139,7 +139,15 @@ public static class NodeHost
         // (/ready 503 store_corrupt, the metric and its alert), serving nothing of the store, until the operator acts.
         if (intact)
         {
-            await runtime.StartAsync(ct);
+            try
+            {
+                await runtime.StartAsync(ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && StorageHealth.Classify(ex) == StorageHealth.StoreCorrupt)
+            {
+                // The consensus record (read only here) is damaged: the same verdict as the start-time check's.
+                storageHealth.IntegrityFailed(StorageHealth.StartCheck, $"start: {ex.Message}");
+            }
         }
 
         var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromMilliseconds(config.Api.CommitWaitMs)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };

@@ -202,7 +202,8 @@ public sealed class ChainReplay
         return null;
     }
 
-    private static string Show(byte[] key) =>
+    /// <summary>A key as an operator reads it: 'text' when printable, else 0x-hex.</summary>
+    internal static string Show(byte[] key) =>
         key.All(b => b is >= 0x20 and < 0x7f) ? $"'{System.Text.Encoding.ASCII.GetString(key)}'" : "0x" + Convert.ToHexString(key).ToLowerInvariant();
 
     private sealed class NothingApplied : IStateView

@@ -34,6 +34,9 @@ internal sealed class DbStoreSnapshot(
     public IAsyncEnumerable<TxLocation> ReadTxIndexAsync(CancellationToken ct) =>
         StreamAsync("SELECT hash, height, idx, block_hash, outcome FROM txs", txLocation, ct);
 
+    public IAsyncEnumerable<ConsensusRecordEntry> ReadConsensusRecordAsync(CancellationToken ct) =>
+        StreamAsync("SELECT height, data FROM consensus_record ORDER BY seq", r => new ConsensusRecordEntry(DbValues.Height(r.GetInt64(0)), r.GetFieldValue<byte[]>(1)), ct);
+
     public async Task<long> CountStateAsync(CancellationToken ct)
     {
         await using DbCommand cmd = connection.Command("SELECT count(*) FROM kv", tx);

@@ -97,7 +97,7 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
     public async Task<ChainTip> GetTipAsync(CancellationToken ct)
     {
         await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT height, block_hash, state_root, timestamp_ms FROM tip WHERE id = 1");
-        return await ReadAsync(cmd, r => PostgresRows.Tip(r), ct).ConfigureAwait(false) ?? ChainTip.Empty;
+        return await ReadAsync(cmd, r => PostgresRows.Tip(r), ct).ConfigureAwait(false) ?? throw StoreCorruptException.TipMissing();
     }
 
     public async Task WriteGroupAsync(WriteGroup group, CancellationToken ct)

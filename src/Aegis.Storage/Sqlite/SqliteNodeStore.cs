@@ -124,7 +124,7 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
         await using SqliteCommand cmd = c.CreateCommand();
         cmd.CommandText = "SELECT height, block_hash, state_root, timestamp_ms FROM tip WHERE id = 1";
         await using SqliteDataReader r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await r.ReadAsync(ct).ConfigureAwait(false) ? SqliteRows.Tip(r) : ChainTip.Empty;
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? SqliteRows.Tip(r) : throw StoreCorruptException.TipMissing();
     }
 
     public async Task WriteGroupAsync(WriteGroup group, CancellationToken ct)
