@@ -32,16 +32,18 @@ public class IntegrityTests
         await cluster.WaitForHeightAsync([3], load.Acknowledged.Values.Max(), TimeSpan.FromSeconds(60), ct);
         string blockHash = (await cluster.GetAsync(3, $"/v1/blocks/{markerHeight}", ct))!.Value.GetProperty("hash").GetString()!;
 
-        // 2,000 random bytes over the live copy of the marker's block, in the stopped node's file (a clean copy kept).
+        // 2,000 random bytes over the marker's block row, in the stopped node's file (a clean copy kept).
         await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
         string db = Path.Combine(cluster.Dir, "node3", "data", "aegis.db");
         Assert.False(File.Exists(db + "-wal") && new FileInfo(db + "-wal").Length > 0, "the stopped node left a WAL");
         string clean = db + ".clean";
         File.Copy(db, clean);
+        // Where the marker block's row lies: its first 96 bytes (the header: chain id, height, previous hash) are unique.
+        byte[] row = await ReadBlockRowAsync(db, markerHeight, ct);
         byte[] bytes = await File.ReadAllBytesAsync(db, ct);
-        int at = LastIndexOf(bytes, Encoding.UTF8.GetBytes(marker));
-        Assert.True(at >= 0, "marker not found in aegis.db");
-        int start = Math.Clamp(at - 1000, 4096, bytes.Length - 2000);
+        int at = LastIndexOf(bytes, row[..Math.Min(96, row.Length)]);
+        Assert.True(at >= 0, "the marker's block row was not found in aegis.db");
+        int start = Math.Clamp(at + 16, 4096, bytes.Length - 2000);
         Random.Shared.NextBytes(bytes.AsSpan(start, 2000));
         await File.WriteAllBytesAsync(db, bytes, ct);
 
@@ -147,6 +149,15 @@ public class IntegrityTests
             await cluster.Processes.StopAsync(0, TimeSpan.FromSeconds(10));
             await RunAsync("umount", [data], CancellationToken.None);
         }
+    }
+
+    private static async Task<byte[]> ReadBlockRowAsync(string db, ulong height, CancellationToken ct)
+    {
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        await c.OpenAsync(ct);
+        await using Microsoft.Data.Sqlite.SqliteCommand cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT block FROM blocks WHERE height = {height}";
+        return (byte[])(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     private static int LastIndexOf(byte[] bytes, byte[] needle)
