@@ -23,8 +23,7 @@ public sealed record RecentHistoryReport(ulong FromHeight, ulong ToHeight, TimeS
 /// <c>pipeline_depth</c> below it; the tip row names the last block and its state root.
 /// <para>
 /// What it does not check: blocks below the window (<c>aegis verify</c> re-checks everything from genesis), and the
-/// key-value state against those roots: today's state root is a hash chain over the blocks' effects, which a value
-/// cannot be checked against (it becomes possible once the root is the state tree's).
+/// key-value state against the tip's root (<see cref="StateRootCheck"/> does, after this).
 /// </para>
 /// <para>
 /// Cost: one quorum of ECDSA P-256 verifications per block (in parallel over batches of
