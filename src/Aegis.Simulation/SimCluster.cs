@@ -4,6 +4,7 @@ using Aegis.Core.Consensus.Messages;
 using Aegis.Core.Crypto;
 using Aegis.Core.Ledger;
 using Aegis.Network;
+using Aegis.Node.Monitoring;
 using Aegis.Node.Runtime;
 using Aegis.Storage;
 using Aegis.Storage.Memory;
@@ -257,7 +258,8 @@ public sealed class SimCluster : IDisposable
     internal void Start(SimNode node)
     {
         node.Incarnation++;
-        INodeStore store = node.Disk.Open();
+        node.Health = new StorageHealth();
+        INodeStore store = new MonitoredNodeStore(node.Disk.Open(), node.Health);
         IPeerNetwork endpoint = Network.Attach(node.Index);
         var options = new NodeRuntimeOptions
         {
@@ -265,6 +267,7 @@ public sealed class SimCluster : IDisposable
             TickMs = _options.TickMs,
             Replica = _options.Replica,
             RecoveryDelay = TimeSpan.FromMilliseconds(100),
+            MaxRecoveryDelay = TimeSpan.FromMilliseconds(800),
             Verifier = _verifier,
             Observer = new NodeObserver(this, node, node.Incarnation),
             UnsafeReleaseBeforeDurable = _options.Bug == PlantedBug.ReleaseBeforeDurable,

@@ -25,6 +25,9 @@ public sealed class SimDisk(int node, SimScheduler scheduler, SimRandom rng, Fau
 
     public bool Failing => scheduler.Now < FailingUntil;
 
+    /// <summary>The current failure is a full disk (ENOSPC, what the node reports as disk_full) rather than an I/O error.</summary>
+    public bool FailsFull { get; set; }
+
     /// <summary>Called with every group at the moment it becomes durable (the checker audits what the disk holds).</summary>
     public Action<SimDisk, WriteGroup>? OnDurable { get; set; }
 
@@ -103,7 +106,9 @@ public sealed class SimDisk(int node, SimScheduler scheduler, SimRandom rng, Fau
                 _inFlight.Remove(w);
                 w.Done = true;
                 WritesFailed++;
-                w.Completion.TrySetException(new StorageException($"simulated disk of node {Node}: I/O error, {group.Describe()} failed, nothing was written"));
+                w.Completion.TrySetException(FailsFull
+                    ? new StorageException($"simulated disk of node {Node}: no space left on device, {group.Describe()} failed, nothing was written", new IOException("No space left on device", 28))
+                    : new StorageException($"simulated disk of node {Node}: I/O error, {group.Describe()} failed, nothing was written"));
                 return;
             }
 

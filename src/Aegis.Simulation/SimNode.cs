@@ -1,4 +1,5 @@
 using Aegis.Core.Consensus;
+using Aegis.Node.Monitoring;
 using Aegis.Node.Runtime;
 
 namespace Aegis.Simulation;
@@ -21,6 +22,9 @@ internal sealed class SimNode(int index, SimDisk disk, ByzantineWire? byzantine)
     public int Incarnation { get; set; }
 
     public bool Down => Runtime is null;
+
+    /// <summary>What the running process's monitored store has seen (the node's /ready reads the same): new with each process.</summary>
+    public StorageHealth Health { get; set; } = new();
 }
 
 /// <summary>Forwards one process's runtime events to the checker and the trace, ignoring a dead process's last words.</summary>
@@ -57,6 +61,12 @@ internal sealed class NodeObserver(SimCluster simulation, SimNode node, int inca
         {
             simulation.Checker.OnRecovering();
             simulation.Log(node.Index, $"storage failed, recovering: {failure.Message}");
+
+            // A full disk must read as disk_full (not ready with that reason) until a write succeeds again.
+            if (StorageHealth.Classify(failure) == StorageHealth.DiskFull && node.Health.LastWriteFailure?.Reason != StorageHealth.DiskFull)
+            {
+                simulation.Checker.Fail($"node {node.Index}: its disk is full, but its storage health says {node.Health.LastWriteFailure?.Reason ?? "nothing failed"}");
+            }
         }
     }
 

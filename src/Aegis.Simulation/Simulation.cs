@@ -212,8 +212,11 @@ public sealed class Simulation : IDisposable
         {
             SimNode victim = nodes[_faultRng.Next(nodes.Length)];
             victim.Disk.FailingUntil = (now + Millis(_faultRng, 10, p.MaxDiskFailureMs)).Ticks;
+
+            // Every other failure is a full disk: it fails every write until space returns, then the node resumes by itself.
+            victim.Disk.FailsFull = _diskFailures % 2 == 1;
             _diskFailures++;
-            _cluster.Log(victim.Index, $"disk fails writes until {TimeSpan.FromTicks(victim.Disk.FailingUntil).TotalMilliseconds:F0} ms");
+            _cluster.Log(victim.Index, $"disk fails writes ({(victim.Disk.FailsFull ? "full" : "I/O error")}) until {TimeSpan.FromTicks(victim.Disk.FailingUntil).TotalMilliseconds:F0} ms");
         }
 
         foreach (SimNode node in nodes)

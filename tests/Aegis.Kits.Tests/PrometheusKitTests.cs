@@ -57,7 +57,7 @@ public partial class PrometheusKitTests(LiveCluster cluster)
 
         Assert.Empty(AlertNames().Except(fired));
         string[] seeds = ["AegisNodeDown", "P2PConnectionsLow", "ConsensusFailure", "HighMemoryUsage", "HighCPUUsage"];
-        string[] ours = ["AegisHeightNotAdvancing", "ViewChangeStorm", "CommitLatencyHigh", "StorageCommitSlow", "AegisAuthFailures", "AegisStoreCorrupt", "AegisDiskFull"];
+        string[] ours = ["AegisHeightNotAdvancing", "ViewChangeStorm", "CommitLatencyHigh", "StorageCommitSlow", "AegisAuthFailures", "AegisStoreCorrupt", "AegisDiskFull", "AegisIntegrityCheckFailed"];
         Assert.Empty(seeds.Concat(ours).Except(AlertNames()));
     }
 

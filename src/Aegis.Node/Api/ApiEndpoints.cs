@@ -30,15 +30,15 @@ public static class ApiEndpoints
         // A route handler (not prometheus-net's MapMetrics middleware endpoint) so /metrics is described in the OpenAPI
         // document like every other route; prometheus-net still renders the exposition.
         app.MapGet("/metrics", (HttpContext http, CancellationToken ct) => MetricsAsync(http, node.Metrics, ct));
-        app.MapPost("/v1/tx", (HttpContext http, CancellationToken ct) => SubmitAsync(http, node, ct));
-        app.MapPost("/v1/txs", (HttpContext http, CancellationToken ct) => BatchEndpoint.SubmitAsync(http, node, ct));
-        app.MapGet("/v1/kv/{**key}", (HttpContext http, CancellationToken ct) => KvEndpoint.GetAsync(http, node, ct));
-        app.MapGet("/v1/tx/{hash}", (string hash, CancellationToken ct) => GetTxAsync(node, hash, ct));
-        app.MapGet("/v1/blocks/{height}", (string height, CancellationToken ct) => GetBlockAsync(node, height, ct));
+        app.MapPost("/v1/tx", (HttpContext http, CancellationToken ct) => SubmitAsync(http, node, ct)).ServedFromStore(node);
+        app.MapPost("/v1/txs", (HttpContext http, CancellationToken ct) => BatchEndpoint.SubmitAsync(http, node, ct)).ServedFromStore(node);
+        app.MapGet("/v1/kv/{**key}", (HttpContext http, CancellationToken ct) => KvEndpoint.GetAsync(http, node, ct)).ServedFromStore(node);
+        app.MapGet("/v1/tx/{hash}", (string hash, CancellationToken ct) => GetTxAsync(node, hash, ct)).ServedFromStore(node);
+        app.MapGet("/v1/blocks/{height}", (string height, CancellationToken ct) => GetBlockAsync(node, height, ct)).ServedFromStore(node);
         app.MapGet("/v1/peers", () => Results.Json(
             node.Network.Peers.Select(p => new PeerJson(p.Id, p.Address, p.Role, p.Outbound, p.RttSeconds * 1000, p.BytesSent, p.BytesReceived)).ToList(),
             ApiJsonContext.Default.ListPeerJson));
-        app.MapGet("/v1/events", (HttpContext http, CancellationToken ct) => EventsAsync(http, node, ct));
+        app.MapGet("/v1/events", (HttpContext http, CancellationToken ct) => EventsAsync(http, node, ct)).ServedFromStore(node);
     }
 
     private static async Task MetricsAsync(HttpContext http, CollectorRegistry registry, CancellationToken ct)
@@ -187,6 +187,14 @@ public static class ApiEndpoints
         if (location is null || block is null)
         {
             return Error(404, "not_found", $"transaction {hash} is not committed on this node");
+        }
+
+        // The index row is not certified; the block is (checked on read). A row that points elsewhere is damage.
+        if (location.Index >= block.Block.Transactions.Count || block.Block.Transactions[location.Index].Hash != h)
+        {
+            string problem = $"the tx index puts {h.ToShortString()} at height {location.Height} index {location.Index}, where block {location.Height} does not hold it";
+            node.Readiness.Storage.IntegrityFailed(StorageHealth.ReadCheck, problem);
+            return Error(503, "store_corrupt", $"this node's store is damaged and is not served ({problem}); ask another node");
         }
 
         Transaction tx = block.Block.Transactions[location.Index];

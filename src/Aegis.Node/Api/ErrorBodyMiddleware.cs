@@ -1,3 +1,5 @@
+using Aegis.Node.Monitoring;
+using Aegis.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -15,6 +17,17 @@ internal sealed partial class ErrorBodyMiddleware(RequestDelegate next, ILogger<
         try
         {
             await next(http);
+        }
+        catch (Exception ex) when (ex is StorageException or System.Data.Common.DbException && !http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
+        {
+            // The store failed or was found damaged under this request (a block that does not match its hash is never
+            // served): not the client's fault and not a bug here, so 503 with what happened.
+            bool corrupt = StorageHealth.Classify(ex) == StorageHealth.StoreCorrupt;
+            LogStorageFailed(ex.Message, http.Request.Method, http.Request.Path);
+            http.Response.Clear();
+            http.Response.Headers.RetryAfter = corrupt ? "60" : "5";
+            await ApiEndpoints.Error(StatusCodes.Status503ServiceUnavailable, corrupt ? "store_corrupt" : "storage_unavailable", corrupt ? $"this node's store is damaged and is not served ({ex.Message}); ask another node" : "the node's store did not answer; retry later").ExecuteAsync(http);
+            return;
         }
         catch (Exception ex) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
         {
@@ -43,6 +56,9 @@ internal sealed partial class ErrorBodyMiddleware(RequestDelegate next, ILogger<
         };
         await ApiEndpoints.Error(r.StatusCode, code, message).ExecuteAsync(http);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "storage failed answering {Method} {Path}: {Problem}")]
+    private partial void LogStorageFailed(string problem, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "unhandled error answering {Method} {Path}")]
     private partial void LogUnhandled(Exception ex, string method, string path);

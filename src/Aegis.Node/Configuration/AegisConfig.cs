@@ -113,6 +113,11 @@ public sealed class StorageSection
 
     /// <summary>Only a snapshot at least this many blocks above genesis is taken; a younger chain is replayed (extension).</summary>
     public int SnapshotMinBlocks { get; set; } = new StateSync.SnapshotSyncOptions().MinBlocks;
+    /// <summary>How many of the newest blocks the node re-checks before it serves or votes (hashes, links, certificates, state roots); 0: none.</summary>
+    public int VerifyRecentBlocks { get; set; } = Operations.RecentHistoryCheck.DefaultBlocks;
+
+    /// <summary>Whether the node rebuilds the state root from its key-value table at start and compares it with the tip's (one pass over the state).</summary>
+    public bool VerifyState { get; set; } = true;
 }
 
 public sealed class ApiSection

@@ -35,6 +35,7 @@ public static partial class ConfigValidator
         string type = c.Storage.Type.Trim().ToLowerInvariant();
         p.Check(type is StorageOptions.Sqlite or StorageOptions.PostgreSql, "storage.type", c.Storage.Type, "expected sqlite or postgresql");
         p.Check(c.Storage.SnapshotMinBlocks is >= 1 and <= 100_000_000, "storage.snapshot_min_blocks", c.Storage.SnapshotMinBlocks, "expected 1-100000000");
+        p.Check(c.Storage.VerifyRecentBlocks >= 0, "storage.verify_recent_blocks", c.Storage.VerifyRecentBlocks, "expected 0 (no start-time check) or a positive number of blocks");
         if (type == StorageOptions.PostgreSql)
         {
             p.Check(!string.IsNullOrWhiteSpace(c.Storage.ConnectionString), "storage.connection_string", c.Storage.ConnectionString, "expected a connection string when storage.type is postgresql (or set AEGIS_DATABASE_URL)");

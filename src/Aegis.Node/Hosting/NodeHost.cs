@@ -101,13 +101,15 @@ public static class NodeHost
                 return new NodeGauges((long)s.Height, (long)s.View, s.MempoolSize, networkRef?.ConnectedValidators ?? 0, genesis.Validators.Count, genesis.Validators.Quorum.Size);
             },
             () => readinessRef?.Evaluate() ?? new ReadinessState(ReadinessState.Starting, "storage not open", "syncing"));
-        var storageHealth = new StorageHealth(metrics);
+        var storageHealth = new StorageHealth(metrics, loggers.CreateLogger("Aegis.Node.Storage"));
 
-        await using INodeStore store = new MonitoredNodeStore(
-            StoreFactory.Create(config.ToStorageOptions(genesis.Hash)),
-            storageHealth);
+        INodeStore engine = StoreFactory.Create(config.ToStorageOptions(genesis.Hash));
+        await using INodeStore store = new MonitoredNodeStore(engine, storageHealth);
         await store.InitializeAsync(ct);
         log.LogInformation("storage open: {Store}", store.Description);
+
+        // Before the node serves or votes: a store that fails the check is never served, and consensus never starts.
+        bool intact = await StartupIntegrity.CheckAsync(engine, genesis, config.Storage.VerifyRecentBlocks, config.Storage.VerifyState, storageHealth, log, ct);
 
         var options = new NodeRuntimeOptions
         {
@@ -123,6 +125,7 @@ public static class NodeHost
                 MaxMempoolBytes = config.Mempool.MaxBytes,
             },
             SnapshotSync = new SnapshotSyncOptions { Enabled = config.Storage.SnapshotSync, MinBlocks = config.Storage.SnapshotMinBlocks },
+            StoreServable = () => storageHealth.Corruption is null,
         };
         var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);
         await using var network = new PeerNetwork(genesis, signer, new IPEndPoint(ApiPerimeter.ParseHost(config.P2p.Host), config.P2p.Port), config.P2p.BootstrapNodes, config.PeerLimits(), peerMetrics, loggers.CreateLogger<PeerNetwork>());
@@ -134,8 +137,20 @@ public static class NodeHost
         runtimeRef = runtime;
         readinessRef = new NodeReadiness(runtime, network, storageHealth);
 
-        // The runtime starts the network once it can take the peers' messages.
-        await runtime.StartAsync(ct);
+        // The runtime starts the network once it can take the peers' messages. A damaged store stays up not ready
+        // (/ready 503 store_corrupt, the metric and its alert), serving nothing of the store, until the operator acts.
+        if (intact)
+        {
+            try
+            {
+                await runtime.StartAsync(ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && StorageHealth.Classify(ex) == StorageHealth.StoreCorrupt)
+            {
+                // The consensus record (read only here) is damaged: the same verdict as the start-time check's.
+                storageHealth.IntegrityFailed(StorageHealth.StartCheck, $"start: {ex.Message}");
+            }
+        }
 
         var services = new NodeServices(runtime, network, readinessRef, exporter.Registry, nodeId, TimeSpan.FromMilliseconds(config.Api.CommitWaitMs)) { MinHeightWait = TimeSpan.FromMilliseconds(config.Api.MinHeightWaitMs) };
         app.UseAegisPerimeter(config);

@@ -41,6 +41,7 @@ public sealed class AegisMetrics : IDisposable
         StorageCommit = _meter.CreateHistogram("aegis_storage_commit_seconds", unit: "s", description: "Time to store and execute one block durably", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Storage });
         StorageWriteFailures = _meter.CreateCounter<long>("aegis_storage_write_failures_total", description: "Storage writes that failed (nothing of them was written), by reason: disk_full, store_corrupt, rejected, error");
         StorageReadFailures = _meter.CreateCounter<long>("aegis_storage_read_failures_total", description: "Storage reads that failed, by reason: store_corrupt (stored data does not decode or the database is malformed), error");
+        StorageIntegrityFailures = _meter.CreateCounter<long>("aegis_storage_integrity_failures_total", description: "Stored data found not to match its certified hashes, by check: start (the start-time check of the recent history and state), read (a block read for the API, a peer or recovery)");
     }
 
     /// <summary>The values of <c>aegis_consensus_failures_total{kind}</c>: evidence kinds and the runtime's and network's rejections.</summary>
@@ -67,6 +68,8 @@ public sealed class AegisMetrics : IDisposable
 
     public Counter<long> StorageReadFailures { get; }
 
+    public Counter<long> StorageIntegrityFailures { get; }
+
     /// <summary>
     /// Every labelled value the node's series may take, and the counters exported at zero from the start (so the first
     /// view change, failure or refused peer is an <c>increase()</c> the alert rules see). Peers outside the validator
@@ -86,6 +89,7 @@ public sealed class AegisMetrics : IDisposable
         .Declare("aegis_storage_commit_seconds")
         .Declare("aegis_storage_write_failures_total", new LabelDomain("reason", StorageHealth.WriteReasons, fallback: StorageHealth.Error))
         .Declare("aegis_storage_read_failures_total", new LabelDomain("reason", StorageHealth.ReadReasons, fallback: StorageHealth.Error))
+        .Declare("aegis_storage_integrity_failures_total", new LabelDomain("check", StorageHealth.IntegrityChecks, fallback: StorageHealth.ReadCheck))
         .Bound("aegis_p2p_peer_rtt_seconds", new LabelDomain("peer", validatorIds, fallback: "observer"))
         .Bound("aegis_node_ready", new LabelDomain("reason", ReadinessState.Reasons));
 

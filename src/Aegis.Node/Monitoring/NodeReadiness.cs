@@ -6,6 +6,8 @@ namespace Aegis.Node.Monitoring;
 /// <summary>Whether the node should receive traffic, and why not: one answer for <c>/ready</c> and <c>aegis_node_ready</c>.</summary>
 public sealed class NodeReadiness(INodeRuntime runtime, IPeerNetwork network, StorageHealth storage)
 {
+    public StorageHealth Storage => storage;
+
     /// <summary>A node this many blocks behind its best peer is syncing, not serving the tip.</summary>
     private const ulong SyncLag = 2;
 
@@ -15,14 +17,16 @@ public sealed class NodeReadiness(INodeRuntime runtime, IPeerNetwork network, St
     public ReadinessState Evaluate()
     {
         string sync = SyncStatus();
-        if (!runtime.Started)
-        {
-            return new(ReadinessState.Starting, "storage not open", sync);
-        }
 
+        // First: a node whose start-time check failed never starts consensus, and says why rather than "starting".
         if (storage.Corruption is { } corrupt)
         {
             return new(ReadinessState.StoreCorrupt, $"store corrupt: {corrupt.Message}", sync);
+        }
+
+        if (!runtime.Started)
+        {
+            return new(ReadinessState.Starting, "storage not open", sync);
         }
 
         if (storage.LastWriteFailure is { } failed)

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Aegis.Core.Encoding;
 using Aegis.Storage;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Aegis.Node.Monitoring;
@@ -9,10 +10,16 @@ namespace Aegis.Node.Monitoring;
 /// <summary>
 /// What the node knows about its store from the failures it has seen: the last write failure (cleared by the next
 /// write that succeeds) and whether stored data was found damaged (kept until restart). Readiness and the storage
-/// failure counters read it.
+/// failure counters read it. Damage is also what the integrity checks report (<see cref="IntegrityFailed"/>): the
+/// start-time check of the recent history and state, and every block read, which is checked against its certified
+/// hash on its way out of the store (<see cref="StoredBlockRow"/>); from then on the node serves nothing of the store.
 /// </summary>
-public sealed class StorageHealth
+public sealed partial class StorageHealth
 {
+    /// <summary>Values of <c>aegis_storage_integrity_failures_total{check}</c>: the start-time check, or a block read (API, sync, recovery).</summary>
+    public const string StartCheck = "start";
+    public const string ReadCheck = "read";
+
     public const string DiskFull = "disk_full";
     public const string StoreCorrupt = "store_corrupt";
     public const string Rejected = "rejected";
@@ -20,14 +27,20 @@ public sealed class StorageHealth
 
     private readonly Counter<long>? _writeFailures;
     private readonly Counter<long>? _readFailures;
+    private readonly Counter<long>? _integrityFailures;
+    private readonly ILogger? _logger;
     private volatile Failure? _lastWriteFailure;
-    private volatile Failure? _corruption;
+    private Failure? _corruption;
 
-    public StorageHealth(AegisMetrics? metrics = null)
+    public StorageHealth(AegisMetrics? metrics = null, ILogger? logger = null)
     {
         _writeFailures = metrics?.StorageWriteFailures;
         _readFailures = metrics?.StorageReadFailures;
+        _integrityFailures = metrics?.StorageIntegrityFailures;
+        _logger = logger;
     }
+
+    public static IReadOnlyList<string> IntegrityChecks { get; } = [StartCheck, ReadCheck];
 
     public static IReadOnlyList<string> WriteReasons { get; } = [DiskFull, StoreCorrupt, Rejected, Error];
 
@@ -37,7 +50,7 @@ public sealed class StorageHealth
     public Failure? LastWriteFailure => _lastWriteFailure;
 
     /// <summary>The first sign that stored data is damaged, if any was seen.</summary>
-    public Failure? Corruption => _corruption;
+    public Failure? Corruption => Volatile.Read(ref _corruption);
 
     public void WriteSucceeded() => _lastWriteFailure = null;
 
@@ -48,7 +61,7 @@ public sealed class StorageHealth
         _writeFailures?.Add(1, new KeyValuePair<string, object?>("reason", failure.Reason));
         if (failure.Reason == StoreCorrupt)
         {
-            _corruption ??= failure;
+            Corrupted(failure);
         }
     }
 
@@ -56,9 +69,30 @@ public sealed class StorageHealth
     {
         string reason = Classify(ex) == StoreCorrupt ? StoreCorrupt : Error;
         _readFailures?.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        if (ex is StoreCorruptException)
+        {
+            _integrityFailures?.Add(1, new KeyValuePair<string, object?>("check", ReadCheck));
+        }
+
         if (reason == StoreCorrupt)
         {
-            _corruption ??= new Failure(reason, ex.Message, DateTimeOffset.UtcNow);
+            Corrupted(new Failure(reason, ex.Message, DateTimeOffset.UtcNow));
+        }
+    }
+
+    /// <summary>An integrity check found stored data that does not match its certified hashes: the node stops serving the store.</summary>
+    public void IntegrityFailed(string check, string message)
+    {
+        _integrityFailures?.Add(1, new KeyValuePair<string, object?>("check", check));
+        Corrupted(new Failure(StoreCorrupt, message, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>Keeps the first sign of damage (until restart) and says so once in the log.</summary>
+    private void Corrupted(Failure failure)
+    {
+        if (Interlocked.CompareExchange(ref _corruption, failure, null) is null && _logger is not null)
+        {
+            LogCorrupt(_logger, failure.Message);
         }
     }
 
@@ -68,6 +102,11 @@ public sealed class StorageHealth
         if (ex is BlockRejectedException)
         {
             return Rejected;
+        }
+
+        if (ex is StoreCorruptException)
+        {
+            return StoreCorrupt;
         }
 
         for (Exception? e = ex; e is not null; e = e.InnerException)
@@ -98,4 +137,7 @@ public sealed class StorageHealth
     }
 
     public sealed record Failure(string Reason, string Message, DateTimeOffset At);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "store corrupt: {Problem}; this node serves nothing of its store from now on (/ready 503 store_corrupt, API 503): stop it, run 'aegis verify', then restore a backup or resync (docs/operations.md, 'Corrupted store')")]
+    private static partial void LogCorrupt(ILogger logger, string problem);
 }

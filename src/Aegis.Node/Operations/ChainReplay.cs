@@ -54,10 +54,13 @@ public sealed class ChainReplay
     public int StateCount => _state.Count;
 
     /// <summary>Checks the certificates of a batch of blocks in parallel; one problem per block, null when its certificate proves it.</summary>
-    public string?[] VerifyCertificates(IReadOnlyList<StoredBlock> blocks)
+    public string?[] VerifyCertificates(IReadOnlyList<StoredBlock> blocks) => VerifyCertificates(_genesis, blocks);
+
+    /// <summary>Checks the certificates of a batch of blocks against the genesis validators, in parallel; one problem per block.</summary>
+    public static string?[] VerifyCertificates(Genesis genesis, IReadOnlyList<StoredBlock> blocks)
     {
         var problems = new string?[blocks.Count];
-        Parallel.For(0, blocks.Count, i => problems[i] = blocks[i].Certificate.Verify(_genesis.Validators, _genesis.ChainId, blocks[i].Block));
+        Parallel.For(0, blocks.Count, i => problems[i] = blocks[i].Certificate.Verify(genesis.Validators, genesis.ChainId, blocks[i].Block));
         return problems;
     }
 
@@ -199,7 +202,8 @@ public sealed class ChainReplay
         return null;
     }
 
-    private static string Show(byte[] key) =>
+    /// <summary>A key as an operator reads it: 'text' when printable, else 0x-hex.</summary>
+    internal static string Show(byte[] key) =>
         key.All(b => b is >= 0x20 and < 0x7f) ? $"'{System.Text.Encoding.ASCII.GetString(key)}'" : "0x" + Convert.ToHexString(key).ToLowerInvariant();
 
     private sealed class NothingApplied : IStateView

@@ -68,7 +68,8 @@ public static class OfflineVerifier
             }
 
             (ulong Height, string Reason)? bad = await Guard(replay.CompareStateAsync(snapshot.ReadStateAsync(ct), ct), replay.Height, "state").ConfigureAwait(false)
-                ?? await Guard(replay.CompareTxIndexAsync(snapshot.ReadTxIndexAsync(ct), ct), replay.Height, "tx index").ConfigureAwait(false);
+                ?? await Guard(replay.CompareTxIndexAsync(snapshot.ReadTxIndexAsync(ct), ct), replay.Height, "tx index").ConfigureAwait(false)
+                ?? await Guard(CheckRecordAsync(snapshot.ReadConsensusRecordAsync(ct), ct), replay.Height, "consensus record").ConfigureAwait(false);
             if (bad is { } b)
             {
                 throw new ChainCorruptException(b.Height, b.Reason);
@@ -94,6 +95,26 @@ public static class OfflineVerifier
         }
 
         batch.Clear();
+    }
+
+    /// <summary>Every consensus record entry must decode: the node replays them at start, before it votes.</summary>
+    private static async Task<(ulong Height, string Reason)?> CheckRecordAsync(IAsyncEnumerable<ConsensusRecordEntry> entries, CancellationToken ct)
+    {
+        long n = 0;
+        await foreach (ConsensusRecordEntry e in entries.WithCancellation(ct))
+        {
+            n++;
+            try
+            {
+                RecordEntry.FromBytes(e.Data);
+            }
+            catch (Aegis.Core.Encoding.CodecException ex)
+            {
+                return (e.Height, $"consensus record entry {n} does not decode ({ex.Message})");
+            }
+        }
+
+        return null;
     }
 
     private static async Task<(ulong Height, string Reason)?> Guard(Task<(ulong Height, string Reason)?> compare, ulong tip, string what)

@@ -68,7 +68,8 @@ public sealed partial class NodeRuntime
                 break;
 
             case SyncRequest r:
-                if (r.FromHeight == 0)
+                // A damaged store is never sent: the peer asks another (each block read is also checked against its hash).
+                if (r.FromHeight == 0 || _options.StoreServable?.Invoke() == false)
                 {
                     return;
                 }

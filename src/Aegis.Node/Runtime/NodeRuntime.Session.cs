@@ -115,6 +115,9 @@ public sealed partial class NodeRuntime
 
         public Exception? Fault => Volatile.Read(ref _fault);
 
+        /// <summary>Whether a write of this session reached the store: a session that ends without one leaves the store as failing as before.</summary>
+        public bool Stored { get; set; }
+
         public void MarkWritten(ulong height) => Volatile.Write(ref _writtenHeight, height);
 
         public void MarkDurable(long seq)

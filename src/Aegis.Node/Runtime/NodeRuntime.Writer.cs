@@ -78,6 +78,7 @@ public sealed partial class NodeRuntime
             }
 
             await written;
+            s.Stored = true;
             _metrics.StorageCommit.Record(_time.GetElapsedTime(start).TotalSeconds);
             if (blocks.Count > 0)
             {

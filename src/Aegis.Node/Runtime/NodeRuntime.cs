@@ -225,10 +225,13 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     /// <summary>Runs sessions one after the other: a storage failure ends one, and the next starts from what is durable.</summary>
     private async Task SuperviseAsync(Session session)
     {
+        // Attempts in a row that wrote nothing: each doubles the wait before the next, up to MaxRecoveryDelay.
+        int failedInARow = 0;
         while (true)
         {
             Exception? failure = await RunSessionAsync(session);
             _session = null;
+            failedInARow = session.Stored ? 0 : failedInARow + 1;
             if (_disposing.IsCancellationRequested)
             {
                 return;
@@ -252,7 +255,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
             {
                 try
                 {
-                    await Task.Delay(_options.RecoveryDelay, _time, _disposing.Token);
+                    await Task.Delay(RecoveryDelay(failedInARow), _time, _disposing.Token);
                     next = await OpenSessionAsync(_disposing.Token);
                 }
                 catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
@@ -261,6 +264,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
                 }
                 catch (Exception ex) when (IsStorageFailure(ex))
                 {
+                    failedInARow++;
                     LogRecovering(ex);
                 }
                 catch (Exception ex)
@@ -275,6 +279,13 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
             session = next;
             _session = session;
         }
+    }
+
+    /// <summary>RecoveryDelay × 2^(attempts − 1), at most MaxRecoveryDelay.</summary>
+    private TimeSpan RecoveryDelay(int failedInARow)
+    {
+        double factor = Math.Pow(2, Math.Clamp(failedInARow - 1, 0, 20));
+        return TimeSpan.FromTicks((long)Math.Min(_options.RecoveryDelay.Ticks * factor, Math.Max(_options.RecoveryDelay.Ticks, _options.MaxRecoveryDelay.Ticks)));
     }
 
     /// <summary>The store failing under us, as opposed to a bug or a broken invariant: worth starting again from what it holds.</summary>

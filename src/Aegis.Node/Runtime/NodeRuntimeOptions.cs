@@ -14,6 +14,12 @@ public sealed record NodeRuntimeOptions
     /// <summary>After storage failed under consensus, how long before the runtime tries again from what is durable.</summary>
     public TimeSpan RecoveryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest wait between attempts: the delay doubles from <see cref="RecoveryDelay"/> while attempts keep failing
+    /// (a full disk fails every write until space returns), so a node resumes within this long of the store answering.
+    /// </summary>
+    public TimeSpan MaxRecoveryDelay { get; init; } = TimeSpan.FromSeconds(8);
+
     /// <summary>Checks incoming consensus messages; a <see cref="MessageVerifier"/> over the genesis unless given.</summary>
     public IMessageVerifier? Verifier { get; init; }
 
@@ -21,6 +27,8 @@ public sealed record NodeRuntimeOptions
 
     /// <summary>When an empty node joins by snapshot instead of replaying from genesis.</summary>
     public StateSync.SnapshotSyncOptions SnapshotSync { get; init; } = new();
+    /// <summary>Whether the store may still be sent to peers in sync: false once a check found it damaged (the node's StorageHealth). Always, unless given.</summary>
+    public Func<bool>? StoreServable { get; init; }
 
     /// <summary>
     /// Simulator-only fault injection (<c>aegis sim --plant-bug release-before-durable</c>): the writer lets a group's

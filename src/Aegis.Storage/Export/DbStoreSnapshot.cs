@@ -22,7 +22,7 @@ internal sealed class DbStoreSnapshot(
 
     public IAsyncEnumerable<StoredBlock> ReadBlocksAsync(ulong fromHeight, ulong toHeight, CancellationToken ct) =>
         StreamAsync(
-            "SELECT height, block, certificate, state_root FROM blocks WHERE height >= @from AND height <= @to ORDER BY height",
+            $"SELECT {StoredBlockRow.Columns} FROM blocks WHERE height >= @from AND height <= @to ORDER BY height",
             block,
             ct,
             ("@from", DbValues.Height(fromHeight)),
@@ -33,6 +33,9 @@ internal sealed class DbStoreSnapshot(
 
     public IAsyncEnumerable<TxLocation> ReadTxIndexAsync(CancellationToken ct) =>
         StreamAsync("SELECT hash, height, idx, block_hash, outcome FROM txs", txLocation, ct);
+
+    public IAsyncEnumerable<ConsensusRecordEntry> ReadConsensusRecordAsync(CancellationToken ct) =>
+        StreamAsync("SELECT height, data FROM consensus_record ORDER BY seq", r => new ConsensusRecordEntry(DbValues.Height(r.GetInt64(0)), r.GetFieldValue<byte[]>(1)), ct);
 
     public async Task<long> CountStateAsync(CancellationToken ct)
     {

@@ -27,6 +27,9 @@ public interface IStoreSnapshot : IAsyncDisposable
     /// <summary>Every tx-index row, in no particular order.</summary>
     IAsyncEnumerable<TxLocation> ReadTxIndexAsync(CancellationToken ct);
 
+    /// <summary>Every entry of the consensus record, in append order (what verify checks decodes; a backup does not carry it).</summary>
+    IAsyncEnumerable<ConsensusRecordEntry> ReadConsensusRecordAsync(CancellationToken ct);
+
     /// <summary>Number of rows in the key-value state (for progress and the backup header).</summary>
     Task<long> CountStateAsync(CancellationToken ct);
 }

@@ -63,7 +63,7 @@ public sealed class MemoryNodeStore : INodeStore
             for (ulong h = Math.Max(_data.FirstHeight, fromHeight); h <= _data.Tip.Height && blocks.Count < maxCount; h++)
             {
                 MemoryStoreData.BlockRow row = _data.Blocks[(int)(h - _data.FirstHeight)];
-                blocks.Add(new StoredBlock(Block.FromBytes(row.Block), CommitCertificate.FromBytes(row.Certificate), row.StateRoot));
+                blocks.Add(StoredBlockRow.Decode(h, row.Block, row.Certificate, row.StateRoot.ToArray(), row.Hash.ToArray()));
             }
         }
 
@@ -174,7 +174,7 @@ public sealed class MemoryNodeStore : INodeStore
     private void Apply(BlockWrite b)
     {
         Block block = b.Block;
-        _data.Blocks.Add(new MemoryStoreData.BlockRow(block.ToBytes(), b.Certificate.ToBytes(), b.Result.StateRoot));
+        _data.Blocks.Add(new MemoryStoreData.BlockRow(block.ToBytes(), b.Certificate.ToBytes(), b.Result.StateRoot, block.Hash));
         _data.Tree.Apply(b.Result.Tree, block.Height);
         foreach (StateChange change in b.Result.Changes)
         {
@@ -208,7 +208,7 @@ public sealed class MemoryNodeStore : INodeStore
 /// <summary>What a <see cref="MemoryNodeStore"/> holds: its "disk". Create one per node and reopen stores over it.</summary>
 public sealed class MemoryStoreData(string name)
 {
-    internal readonly record struct BlockRow(byte[] Block, byte[] Certificate, Hash32 StateRoot);
+    internal readonly record struct BlockRow(byte[] Block, byte[] Certificate, Hash32 StateRoot, Hash32 Hash);
 
     public string Name { get; } = name;
 

@@ -97,7 +97,7 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
     public async Task<ChainTip> GetTipAsync(CancellationToken ct)
     {
         await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT height, block_hash, state_root, timestamp_ms FROM tip WHERE id = 1");
-        return await ReadAsync(cmd, r => PostgresRows.Tip(r), ct).ConfigureAwait(false) ?? ChainTip.Empty;
+        return await ReadAsync(cmd, r => PostgresRows.Tip(r), ct).ConfigureAwait(false) ?? throw StoreCorruptException.TipMissing();
     }
 
     public async Task WriteGroupAsync(WriteGroup group, CancellationToken ct)
@@ -142,7 +142,7 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
 
     public async Task<StoredBlock?> GetBlockAsync(ulong height, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT height, block, certificate, state_root FROM blocks WHERE height = $1");
+        await using NpgsqlCommand cmd = DataSource().CreateCommand($"SELECT {StoredBlockRow.Columns} FROM blocks WHERE height = $1");
         cmd.Parameters.Add(new NpgsqlParameter { Value = DbValues.Height(height), NpgsqlDbType = NpgsqlDbType.Bigint });
         return await ReadAsync(cmd, r => PostgresRows.Block(r), ct).ConfigureAwait(false);
     }
@@ -157,7 +157,7 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
     public async Task<IReadOnlyList<StoredBlock>> GetBlocksAsync(ulong fromHeight, int maxCount, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
-        await using NpgsqlCommand cmd = DataSource().CreateCommand("SELECT height, block, certificate, state_root FROM blocks WHERE height >= $1 ORDER BY height LIMIT $2");
+        await using NpgsqlCommand cmd = DataSource().CreateCommand($"SELECT {StoredBlockRow.Columns} FROM blocks WHERE height >= $1 ORDER BY height LIMIT $2");
         cmd.Parameters.Add(new NpgsqlParameter { Value = DbValues.Height(fromHeight), NpgsqlDbType = NpgsqlDbType.Bigint });
         cmd.Parameters.Add(new NpgsqlParameter { Value = maxCount, NpgsqlDbType = NpgsqlDbType.Integer });
         return await ReadAllAsync(cmd, r => PostgresRows.Block(r), ct).ConfigureAwait(false);

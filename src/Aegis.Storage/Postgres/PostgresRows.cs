@@ -12,22 +12,9 @@ internal static class PostgresRows
     public static ChainTip Tip(NpgsqlDataReader r) =>
         new(DbValues.Height(r.GetInt64(0)), DbValues.Hash(r.GetFieldValue<byte[]>(1)), DbValues.Hash(r.GetFieldValue<byte[]>(2)), r.GetInt64(3));
 
-    /// <summary>Columns: height, block, certificate, state_root.</summary>
-    public static StoredBlock Block(NpgsqlDataReader r)
-    {
-        long height = r.GetInt64(0);
-        try
-        {
-            return new StoredBlock(
-                Core.Ledger.Block.FromBytes(r.GetFieldValue<byte[]>(1)),
-                CommitCertificate.FromBytes(r.GetFieldValue<byte[]>(2)),
-                DbValues.Hash(r.GetFieldValue<byte[]>(3)));
-        }
-        catch (CodecException ex)
-        {
-            throw new StorageException($"the stored block at height {height} does not decode ({ex.Message}); the database is damaged", ex);
-        }
-    }
+    /// <summary>Columns: <see cref="StoredBlockRow.Columns"/>. Checked against its stored hash (<see cref="StoredBlockRow"/>).</summary>
+    public static StoredBlock Block(NpgsqlDataReader r) =>
+        StoredBlockRow.Decode(DbValues.Height(r.GetInt64(0)), r.GetFieldValue<byte[]>(1), r.GetFieldValue<byte[]>(2), r.GetFieldValue<byte[]>(3), r.GetFieldValue<byte[]>(4));
 
     /// <summary>Columns: hash, height, idx, block_hash, outcome.</summary>
     public static TxLocation Tx(NpgsqlDataReader r) =>

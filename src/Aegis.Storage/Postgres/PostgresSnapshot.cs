@@ -23,13 +23,10 @@ internal static class PostgresSnapshot
             }
 
             await using var cmd = new NpgsqlCommand("SELECT height, block_hash, state_root, timestamp_ms FROM tip WHERE id = 1", connection, tx);
-            ChainTip tip = ChainTip.Empty;
+            ChainTip tip;
             await using (NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
-                if (await r.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    tip = PostgresRows.Tip(r);
-                }
+                tip = await r.ReadAsync(ct).ConfigureAwait(false) ? PostgresRows.Tip(r) : throw StoreCorruptException.TipMissing();
             }
 
             return new DbStoreSnapshot(connection, tx, tip, description, r => PostgresRows.Block((NpgsqlDataReader)r), r => PostgresRows.Tx((NpgsqlDataReader)r));

@@ -139,7 +139,7 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
         await using SqliteCommand cmd = c.CreateCommand();
         cmd.CommandText = "SELECT height, block_hash, state_root, timestamp_ms FROM tip WHERE id = 1";
         await using SqliteDataReader r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await r.ReadAsync(ct).ConfigureAwait(false) ? SqliteRows.Tip(r) : ChainTip.Empty;
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? SqliteRows.Tip(r) : throw StoreCorruptException.TipMissing();
     }
 
     public async Task WriteGroupAsync(WriteGroup group, CancellationToken ct)
@@ -212,7 +212,7 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
         await using SqliteConnection c = await OpenReaderAsync(ct).ConfigureAwait(false);
         await using SqliteCommand cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT height, block, certificate, state_root FROM blocks WHERE height >= $from ORDER BY height LIMIT $count";
+        cmd.CommandText = $"SELECT {StoredBlockRow.Columns} FROM blocks WHERE height >= $from ORDER BY height LIMIT $count";
         cmd.Parameters.AddWithValue("$from", DbValues.Height(fromHeight));
         cmd.Parameters.AddWithValue("$count", maxCount);
         var blocks = new List<StoredBlock>();

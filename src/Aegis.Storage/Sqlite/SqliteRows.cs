@@ -12,19 +12,9 @@ internal static class SqliteRows
     public static ChainTip Tip(SqliteDataReader r) =>
         new(DbValues.Height(r.GetInt64(0)), DbValues.Hash((byte[])r[1]), DbValues.Hash((byte[])r[2]), r.GetInt64(3));
 
-    /// <summary>Columns: height, block, certificate, state_root.</summary>
-    public static StoredBlock Block(SqliteDataReader r)
-    {
-        long height = r.GetInt64(0);
-        try
-        {
-            return new StoredBlock(Core.Ledger.Block.FromBytes((byte[])r[1]), CommitCertificate.FromBytes((byte[])r[2]), DbValues.Hash((byte[])r[3]));
-        }
-        catch (CodecException ex)
-        {
-            throw new StorageException($"the stored block at height {height} does not decode ({ex.Message}); the database is damaged", ex);
-        }
-    }
+    /// <summary>Columns: <see cref="StoredBlockRow.Columns"/>. Checked against its stored hash (<see cref="StoredBlockRow"/>).</summary>
+    public static StoredBlock Block(SqliteDataReader r) =>
+        StoredBlockRow.Decode(DbValues.Height(r.GetInt64(0)), (byte[])r[1], (byte[])r[2], (byte[])r[3], (byte[])r[4]);
 
     /// <summary>Columns: hash, height, idx, block_hash, outcome.</summary>
     public static TxLocation Tx(SqliteDataReader r) =>

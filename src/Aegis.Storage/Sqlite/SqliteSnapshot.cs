@@ -23,7 +23,7 @@ internal static class SqliteSnapshot
             cmd.Transaction = tx;
             cmd.CommandText = "SELECT height, block_hash, state_root, timestamp_ms FROM tip WHERE id = 1";
             await using SqliteDataReader r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            ChainTip tip = await r.ReadAsync(ct).ConfigureAwait(false) ? SqliteRows.Tip(r) : ChainTip.Empty;
+            ChainTip tip = await r.ReadAsync(ct).ConfigureAwait(false) ? SqliteRows.Tip(r) : throw StoreCorruptException.TipMissing();
             return new DbStoreSnapshot(connection, tx, tip, description, r => SqliteRows.Block((SqliteDataReader)r), r => SqliteRows.Tx((SqliteDataReader)r));
         }
         catch (SqliteException ex)
