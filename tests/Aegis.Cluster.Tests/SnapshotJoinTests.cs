@@ -92,5 +92,12 @@ public class SnapshotJoinTests
             Assert.Equal(theirs?.GetProperty("value").GetString(), mine?.GetProperty("value").GetString());
             Assert.NotNull(mine);
         }
+
+        // A restart passes the start-time integrity check on a history that begins above 1 (it once called the
+        // missing block below the window damage) and serves again.
+        await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
+        cluster.Processes.Start(3);
+        await cluster.WaitForHeightAsync([3], tip, TimeSpan.FromSeconds(60), ct);
+        Assert.DoesNotContain("store corrupt", File.ReadAllText(cluster.Processes.LogPath(3)), StringComparison.OrdinalIgnoreCase);
     }
 }

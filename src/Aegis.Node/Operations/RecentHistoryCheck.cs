@@ -47,6 +47,15 @@ public static class RecentHistoryCheck
         }
 
         ulong from = tip.Height > (ulong)blocks ? tip.Height - (ulong)blocks + 1 : 1;
+        ulong first = await store.GetFirstHeightAsync(ct);
+        if (first > 1 && from <= first)
+        {
+            // A store that joined by snapshot holds blocks from its first on (certified when installed): that block
+            // anchors the window, as the block below the window does otherwise. Without this a joined node was refused
+            // as damaged ("block N is missing") at its first restart.
+            from = first + 1;
+        }
+
         ulong depth = (ulong)genesis.Parameters.PipelineDepth;
         var roots = new Dictionary<ulong, Hash32>();
         ulong height = from - 1;
