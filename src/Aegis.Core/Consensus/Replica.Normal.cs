@@ -170,6 +170,15 @@ public sealed partial class Replica
 
         if (header.PreviousHash != parentHash)
         {
+            if (pp.Height == _committedHeight + 1 && _committedView > pp.View)
+            {
+                // Our tip was committed by a later view's certificate than this proposal's view (we learned it while
+                // still in the old view). Its primary may honestly have extended its own block of that view, which never
+                // committed: a stale proposal, not evidence. Seed 1497 of `aegis sim --faults all` reported exactly
+                // that against an honest primary.
+                return Verdict.Stale;
+            }
+
             reason = $"previous hash {header.PreviousHash.ToShortString()} does not extend {parentHash.ToShortString()}";
             return Verdict.Invalid;
         }
@@ -376,6 +385,7 @@ public sealed partial class Replica
             _committedHeight = block.Height;
             _committedHash = block.Hash;
             _committedTimestamp = block.Header.TimestampMs;
+            _committedView = slot.Certificate.View;
             _recent.Add(block.Height, block.Transactions);
             _mempool.RemoveCommitted(block.Transactions);
             Emit(new CommitBlock(block, slot.Certificate));

@@ -40,6 +40,9 @@ public sealed partial class Replica
     private ViewChange? _myViewChange;
     private ulong _committedHeight;
     private Hash32 _committedHash;
+
+    /// <summary>The view of the certificate that committed the tip; unknown (max) after a restart above genesis.</summary>
+    private ulong _committedView;
     private long _committedTimestamp;
     private ulong _executedHeight;
     private CheckpointCertificate _stable;
@@ -73,6 +76,7 @@ public sealed partial class Replica
         _committedHeight = position.Height;
         _committedHash = position.BlockHash;
         _committedTimestamp = position.TimestampMs;
+        _committedView = position.Height == 0 ? 0 : ulong.MaxValue;
         _executedHeight = position.Height;
         _recent = new RecentTransactions(position.RecentBlocks.Count > 0 ? position.RecentBlocks[0].Height : position.Height + 1);
         _stateRoots[0] = State.BlockExecutor.GenesisStateRoot;
