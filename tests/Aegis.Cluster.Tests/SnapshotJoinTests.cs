@@ -26,7 +26,7 @@ public class SnapshotJoinTests
 
         // Node 3 takes a snapshot of a chain past 10 blocks (the default waits for 1,000, too long for a test).
         string config3 = TestnetGenerator.ConfigPath(cluster.Dir, 3);
-        File.WriteAllText(config3, File.ReadAllText(config3).Replace("storage:\n  type:", "storage:\n  snapshot_min_blocks: 10\n  type:", StringComparison.Ordinal));
+        File.WriteAllText(config3, File.ReadAllText(config3).Replace("storage:\n  type:", "storage:\n  snapshot_sync: true\n  snapshot_min_blocks: 10\n  type:", StringComparison.Ordinal));
         Assert.Contains("snapshot_min_blocks: 10", File.ReadAllText(config3));
 
         // A dedup window of 8 blocks (the default 256 is longer than this test's chain): the snapshot keeps 8 blocks

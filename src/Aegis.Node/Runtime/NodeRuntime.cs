@@ -89,7 +89,8 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     /// <exception cref="InvariantViolationException">the stored consensus record contradicts itself.</exception>
     public async Task StartAsync(CancellationToken ct)
     {
-        if (_options.SnapshotSync.Enabled && (await _store.GetTipAsync(ct)).IsEmpty)
+        // A lone validator has nobody to ask (it waited out the 10 s offer timeout before its first block).
+        if (_options.SnapshotSync.Enabled && _genesis.Validators.Count > 1 && (await _store.GetTipAsync(ct)).IsEmpty)
         {
             // An empty store: ask the peers for a snapshot before building the replica (the answers come through the
             // network, so it starts first); consensus starts at whatever height the store holds afterwards.
