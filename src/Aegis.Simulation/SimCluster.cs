@@ -340,7 +340,7 @@ public sealed record SimClusterOptions
     /// Snapshot sync for empty (new or wiped) nodes: off by default, so a test's nodes start consensus at once; the
     /// seeded runs (<see cref="Simulation"/>) and the snapshot tests turn it on with <see cref="SnapshotSyncForSimulation"/>.
     /// </summary>
-    public Aegis.Node.StateSync.SnapshotSyncOptions SnapshotSync { get; init; } = new() { Enabled = false };
+    public Aegis.Node.StateSync.SnapshotSyncOptions SnapshotSync { get; init; } = new();
 
     /// <summary>
     /// A wiped node joins by snapshot once the chain is 4 blocks past the pipeline, so a seeded run's short chains
@@ -348,6 +348,7 @@ public sealed record SimClusterOptions
     /// </summary>
     public static Aegis.Node.StateSync.SnapshotSyncOptions SnapshotSyncForSimulation { get; } = new()
     {
+        Enabled = true,
         MinBlocks = 4,
         OfferWait = TimeSpan.FromMilliseconds(100),
         GiveUpAfter = TimeSpan.FromSeconds(2),

@@ -108,13 +108,8 @@ public sealed class StorageSection
     /// <summary>PostgreSQL schema for this node's tables, so several nodes can share one database (testnets). Empty: public.</summary>
     public string Schema { get; set; } = "";
 
-    /// <summary>
-    /// An empty store joins a running chain by a certified snapshot of its state instead of replaying from genesis
-    /// (extension). Off by default for now: a joining node holds back consensus until f + 1 validators answer or 10 s
-    /// pass, so with it on every fresh node of a new chain started up to 10 s late (the first clean-clone CI run with it
-    /// on failed 17 tests whose nodes had no peer to answer).
-    /// </summary>
-    public bool SnapshotSync { get; set; }
+    /// <summary>An empty store joins a running chain by a certified snapshot of its state instead of replaying from genesis (extension; off by default, see SnapshotSyncOptions.Enabled).</summary>
+    public bool SnapshotSync { get; set; } = new StateSync.SnapshotSyncOptions().Enabled;
 
     /// <summary>Only a snapshot at least this many blocks above genesis is taken; a younger chain is replayed (extension).</summary>
     public int SnapshotMinBlocks { get; set; } = new StateSync.SnapshotSyncOptions().MinBlocks;

@@ -259,10 +259,11 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
         (ulong height, Hash32 tip, Hash32 root) = (_height, _tipHash, _stateRoot);
         var roots = new Dictionary<ulong, Hash32>(_roots);
         var tree = new UnwrittenTreeNodes(_store.StateNodes);
-        foreach (CommittedBlock b in blocks)
+        for (int index = 0; index < blocks.Length; index++)
         {
+            CommittedBlock b = blocks[index];
             ulong source = b.Height > _depth ? b.Height - _depth : 0;
-            string? problem = ChainReplay.CheckNext(_genesis, height, tip, b.Block, certificates[Array.IndexOf(blocks, b)], roots.TryGetValue(source, out Hash32 expected) ? (source, expected) : null);
+            string? problem = ChainReplay.CheckNext(_genesis, height, tip, b.Block, certificates[index], roots.TryGetValue(source, out Hash32 expected) ? (source, expected) : null);
             if (problem is not null)
             {
                 _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "invalid_message"));
