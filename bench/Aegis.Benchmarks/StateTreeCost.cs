@@ -40,7 +40,7 @@ internal static class StateTreeCost
         }
 
         TimeSpan buildStart = Cpu();
-        TreeUpdate initial = StateTree.Update(store, StateTree.EmptyRoot, changes);
+        TreeUpdate initial = StateTree.Update(store, StateTree.EmptyRoot, changes, 0);
         store.Apply(initial, 0);
         TimeSpan build = Cpu() - buildStart;
         using SqliteNodeTable? sqlite = args.Contains("--sqlite") ? new SqliteNodeTable(initial, Arg(args, "--cache-mib", SqliteNodeStore.PageCacheMib)) : null;
@@ -103,7 +103,7 @@ internal static class StateTreeCost
                 TimeSpan t0 = Cpu();
                 ExecutionResult result = BlockExecutor.Execute(block, root, new NothingApplied(), store);
                 TimeSpan t1 = Cpu();
-                TreeUpdate u = StateTree.Update(store, root, result.Changes);
+                TreeUpdate u = StateTree.Update(store, root, result.Changes, height);
                 TimeSpan t2 = Cpu();
                 store.Apply(u, height);
                 TimeSpan t3 = Cpu();

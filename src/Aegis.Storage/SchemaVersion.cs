@@ -6,12 +6,24 @@ namespace Aegis.Storage;
 /// </summary>
 internal static class SchemaVersion
 {
-    /// <summary>2: the state tree (table <c>state_nodes</c>); the state roots in blocks and tip are tree roots.</summary>
-    public const int Current = 2;
+    /// <summary>
+    /// 2: the state tree (table <c>state_nodes</c>); the state roots in blocks and tip are tree roots.
+    /// 3: the tree's nodes keyed by (version, hash), with a stale log and a root index (docs/state-commitment.md).
+    /// </summary>
+    public const int Current = 3;
 
     /// <exception cref="StorageException">the database was written by a newer layout than this build knows, or by an older one it cannot read.</exception>
     public static void EnsureReadable(int stored, string description)
     {
+        if (stored == 2)
+        {
+            // The same chain, another node layout: a version-2 table is keyed by node hash and its inner nodes do not
+            // name their children's versions, so it cannot be read as version 3 without rewriting the whole tree.
+            throw new StorageException(
+                $"{description}: the database has schema version 2, whose state tree nodes are keyed by hash; this build of AEGIS {Core.AegisVersion.Value} keys them by version (schema {Current}) and cannot read them (the database was not changed); " +
+                "resync: move the data directory (or PostgreSQL schema) aside and start the node empty to sync from its peers, or restore a backup (restore replays the blocks, which rebuilds the tree)");
+        }
+
         if (stored < Current)
         {
             // Version 1 roots were a hash chain over effects: that chain is another chain to this build, and its

@@ -42,7 +42,7 @@ public static class SnapshotInstall
             IReadOnlyList<StateChange> changes = last ? [.. state.Select(e => new StateChange(e.Key, e.Value))] : [];
 
             // Only the snapshot's root has its tree stored; the roots below it are recorded (headers refer to them), not held.
-            TreeUpdate tree = last ? StateTree.Build(state) : new TreeUpdate(b.StateRootAfter, [], []);
+            TreeUpdate tree = last ? StateTree.Build(state, b.Height) : TreeUpdate.Unchanged(b.StateRootAfter);
             if (tree.Root != b.StateRootAfter)
             {
                 throw new ArgumentException($"snapshot: the state builds root {tree.Root.ToShortString()}, block {b.Height} is followed by {b.StateRootAfter.ToShortString()}", nameof(state));

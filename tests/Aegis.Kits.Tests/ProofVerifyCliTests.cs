@@ -26,7 +26,7 @@ public sealed class ProofVerifyCliTests : IDisposable
         Assert.True(cluster.RunUntil(() => cluster.Height(0) >= 1, TimeSpan.FromSeconds(5)), "the simulated cluster committed nothing");
         Aegis.Storage.StoredBlock commit = cluster.Chain(0)[0];
         var store = new InMemoryTreeNodeStore();
-        TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, [.. Enumerable.Range(0, 64).Select(i => new StateChange(B($"cfg/{i}"), B($"on-{i}")))]);
+        TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, [.. Enumerable.Range(0, 64).Select(i => new StateChange(B($"cfg/{i}"), B($"on-{i}")))], 1);
         store.Apply(u, 1);
         BlockHeader header = commit.Block.Header with { StateRoot = u.Root };
         byte[] message = SignBytes.ForVote(VoteKind.Commit, cluster.Genesis.ChainId, 0, header.Height, header.Hash);

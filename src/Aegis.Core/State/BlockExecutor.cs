@@ -70,6 +70,6 @@ public static class BlockExecutor
             list[i] = changes[order[i]];
         }
 
-        return new ExecutionResult(block.Height, list, outcomes, StateTree.Update(tree, previousRoot, list));
+        return new ExecutionResult(block.Height, list, outcomes, StateTree.Update(tree, previousRoot, list, block.Height));
     }
 }

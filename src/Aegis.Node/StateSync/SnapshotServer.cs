@@ -31,7 +31,7 @@ public static class SnapshotServer
 
         try
         {
-            Hash32 at = request.StateRoot;
+            NodeRef at = StateTree.RootRef(nodes, request.StateRoot);
             for (int d = 0; d < location.Depth; d++)
             {
                 TreeNode above = nodes.Get(at);
@@ -40,8 +40,8 @@ public static class SnapshotServer
                     return SnapshotPart.Unavailable(request.RequestId, $"the path ends on a leaf at depth {d}, above {location.Depth}");
                 }
 
-                at = StateHashing.Bit(location.Path, d) == 1 ? above.Right : above.Left;
-                if (at.IsZero)
+                at = StateHashing.Bit(location.Path, d) == 1 ? above.RightRef : above.LeftRef;
+                if (at.IsEmpty)
                 {
                     return SnapshotPart.Unavailable(request.RequestId, $"the subtree at depth {d + 1} on this path is empty");
                 }
@@ -59,7 +59,7 @@ public static class SnapshotServer
     }
 
     /// <summary>True when the subtree's entries fit one part (reads at most one part's worth of leaves).</summary>
-    private static bool Fits(ITreeNodeReader nodes, Hash32 subtree)
+    private static bool Fits(ITreeNodeReader nodes, NodeRef subtree)
     {
         int count = 0;
         long bytes = 0;

@@ -14,7 +14,7 @@ namespace Aegis.Storage.Export;
 public static class StoreReplacement
 {
     /// <summary>Tables and function of the node store (schema <see cref="SchemaVersion.Current"/>); auxiliary tables (content, chat) stay where they are.</summary>
-    private static readonly string[] Tables = ["schema_info", "blocks", "kv", "txs", "tip", "consensus_record", "state_nodes"];
+    private static readonly string[] Tables = ["schema_info", "blocks", "kv", "txs", "tip", "consensus_record", "state_nodes", "state_stale", "state_roots"];
     private const string TipFunction = "aegis_expect_tip(bigint, bytea)";
 
     /// <summary>Where to build the replacement of <paramref name="target"/>; <paramref name="tag"/> is a short lower-case [a-z0-9] word unique to this run.</summary>

@@ -50,7 +50,10 @@ internal static class PostgresCommitBatch
 
         if (group.PruneStateNodesUpTo > 0)
         {
-            Add(batch, PostgresSchema.PruneNodes, Bigint(DbValues.Height(group.PruneStateNodesUpTo)));
+            foreach (string prune in PostgresSchema.PruneNodes)
+            {
+                Add(batch, prune, Bigint(DbValues.Height(group.PruneStateNodesUpTo)));
+            }
         }
 
         return tip;
@@ -124,30 +127,46 @@ internal static class PostgresCommitBatch
             Bigint(height), Bytea(blockHash), Bytea(stateRoot), Bigint(block.Header.TimestampMs));
     }
 
-    /// <summary>The block's tree update at version = height: stale marks first, then the new nodes (clearing marks), as <see cref="Sqlite.SqliteTreeNodeStore.Apply"/>.</summary>
+    /// <summary>The block's tree update at version = height, as <see cref="Sqlite.SqliteTreeNodeStore.Apply"/>: new nodes, stale log, root.</summary>
     private static void AddTreeUpdate(NpgsqlBatch batch, long height, TreeUpdate update)
     {
-        if (update.StaleNodes.Count > 0)
+        if (!update.Changed)
         {
-            Add(batch, PostgresSchema.MarkStaleNodes, Bigint(height), ByteaArray([.. update.StaleNodes.Select(DbValues.Hash)]));
+            return;
         }
 
         if (update.NewNodes.Count > 0)
         {
-            // One row per hash: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
-            var seen = new HashSet<Hash32>();
             var hashes = new List<byte[]>(update.NewNodes.Count);
             var nodes = new List<byte[]>(update.NewNodes.Count);
-            foreach (TreeNode node in update.NewNodes)
+            foreach (TreeNode node in update.NewNodes.OrderBy(n => n.Hash))
             {
-                if (seen.Add(node.Hash))
+                if (node.Version != (ulong)height)
                 {
-                    hashes.Add(DbValues.Hash(node.Hash));
-                    nodes.Add(node.ToBytes());
+                    throw new InvalidOperationException($"state tree store: node {node.Ref} in an update at version {height}");
                 }
+
+                hashes.Add(DbValues.Hash(node.Hash));
+                nodes.Add(node.ToBytes());
             }
 
-            Add(batch, PostgresSchema.InsertNodes, ByteaArray(hashes), ByteaArray(nodes));
+            Add(batch, PostgresSchema.InsertNodes, Bigint(height), ByteaArray(hashes), ByteaArray(nodes));
+        }
+
+        if (update.StaleNodes.Count > 0)
+        {
+            NodeRef[] stale = [.. update.StaleNodes.OrderBy(s => s.Version).ThenBy(s => s.Hash)];
+            Add(
+                batch,
+                PostgresSchema.LogStaleNodes,
+                Bigint(height),
+                new NpgsqlParameter { Value = stale.Select(s => DbValues.Height(s.Version)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+                ByteaArray([.. stale.Select(s => DbValues.Hash(s.Hash))]));
+        }
+
+        if (!update.Root.IsZero)
+        {
+            Add(batch, PostgresSchema.UpsertRoot, Bytea(DbValues.Hash(update.Root)), Bigint(DbValues.Height(update.RootVersion)));
         }
     }
 

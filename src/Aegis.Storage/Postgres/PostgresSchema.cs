@@ -42,12 +42,20 @@ internal static class PostgresSchema
             height bigint NOT NULL,
             data bytea NOT NULL);
         CREATE INDEX consensus_record_height ON consensus_record (height);
-        -- The state tree's content-addressed nodes (docs/state-commitment.md), as in SQLite's state_nodes.
+        -- The state tree's nodes keyed by (version, hash), its stale log and root index (docs/state-commitment.md), as in SQLite.
         CREATE TABLE state_nodes (
-            hash bytea PRIMARY KEY,
+            version bigint NOT NULL,
+            hash bytea NOT NULL,
             node bytea NOT NULL,
-            stale_since bigint);
-        CREATE INDEX state_nodes_stale ON state_nodes (stale_since) WHERE stale_since IS NOT NULL;
+            PRIMARY KEY (version, hash));
+        CREATE TABLE state_stale (
+            since bigint NOT NULL,
+            version bigint NOT NULL,
+            hash bytea NOT NULL,
+            PRIMARY KEY (since, version, hash));
+        CREATE TABLE state_roots (
+            hash bytea PRIMARY KEY,
+            version bigint NOT NULL);
         -- The commit batch opens with this check so that, sent in one round trip, it aborts as a whole when the tip moved.
         CREATE FUNCTION aegis_expect_tip(expected_height bigint, expected_hash bytea) RETURNS void LANGUAGE plpgsql AS $$
         BEGIN
@@ -61,15 +69,24 @@ internal static class PostgresSchema
         "INSERT INTO kv (key, value, height) SELECT k, v, $3 FROM unnest($1::bytea[], $2::bytea[]) AS t(k, v) " +
         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, height = EXCLUDED.height";
 
-    /// <summary>Marks a block's stale nodes with its height ($1), before its new nodes go in.</summary>
-    public const string MarkStaleNodes = "UPDATE state_nodes SET stale_since = $1 WHERE hash = ANY($2)";
-
-    /// <summary>A node that comes back (a key set back to an earlier value) loses its stale mark.</summary>
+    /// <summary>A block's new nodes at its height ($1), in key order: appended at the end of the primary key.</summary>
     public const string InsertNodes =
-        "INSERT INTO state_nodes (hash, node, stale_since) SELECT h, n, NULL FROM unnest($1::bytea[], $2::bytea[]) AS t(h, n) " +
-        "ON CONFLICT (hash) DO UPDATE SET stale_since = NULL";
+        "INSERT INTO state_nodes (version, hash, node) SELECT $1, h, n FROM unnest($2::bytea[], $3::bytea[]) AS t(h, n)";
 
-    public const string PruneNodes = "DELETE FROM state_nodes WHERE stale_since IS NOT NULL AND stale_since <= $1";
+    /// <summary>A block's stale nodes, logged under its height ($1).</summary>
+    public const string LogStaleNodes =
+        "INSERT INTO state_stale (since, version, hash) SELECT $1, v, h FROM unnest($2::bigint[], $3::bytea[]) AS t(v, h)";
+
+    public const string UpsertRoot =
+        "INSERT INTO state_roots (hash, version) VALUES ($1, $2) ON CONFLICT (hash) DO UPDATE SET version = EXCLUDED.version";
+
+    /// <summary>Deletes what the log names up to $1 (the root index rows of those nodes too), then the log rows: one statement each.</summary>
+    public static readonly string[] PruneNodes =
+    [
+        "DELETE FROM state_roots r USING state_stale s WHERE s.since <= $1 AND r.hash = s.hash AND r.version = s.version",
+        "DELETE FROM state_nodes n USING state_stale s WHERE s.since <= $1 AND n.version = s.version AND n.hash = s.hash",
+        "DELETE FROM state_stale WHERE since <= $1",
+    ];
 
     /// <summary>A row that records an applied copy is never replaced by a later duplicate (see <see cref="TxIndexRow.From"/>).</summary>
     public static readonly string UpsertTxs =

@@ -4,15 +4,15 @@ using Aegis.Core.State.Commitment;
 namespace Aegis.Storage.StateNodes;
 
 /// <summary>
-/// A bounded, thread-safe cache of decoded state tree nodes in front of an engine's node table. Nodes are immutable and
-/// named by their hash, so a cached node is never wrong; at worst it outlives its pruned row, which only lets an old
-/// read succeed. Two generations stand in for an LRU: a hit in the old generation is promoted, and when the young one
+/// A bounded, thread-safe cache of decoded state tree nodes in front of an engine's node table. Rows are immutable
+/// (a (version, hash) key is written once), so a cached node is never wrong; at worst it outlives its pruned row, which
+/// only lets an old read succeed. Root lookups go to the store (one per block or proof). Two generations stand in for an LRU: a hit in the old generation is promoted, and when the young one
 /// is full the old one is dropped. The upper levels of the tree are read by every block, so they stay young.
 /// </summary>
 /// <remarks>
 /// Why: execution reads every node on the paths a block touches; the top ~16 levels (2^16 nodes, about 8 MB decoded)
-/// are shared by all paths, and with random 32-byte row keys each of them would otherwise cost an engine read (a page
-/// fetch in SQLite, a round trip in PostgreSQL) per block.
+/// are shared by all paths, and each of them would otherwise cost an engine read (a page fetch in SQLite, a round
+/// trip in PostgreSQL) per block.
 /// </remarks>
 public sealed class TreeNodeCache(ITreeNodeReader store, int generationCapacity = TreeNodeCache.DefaultGenerationCapacity) : ITreeNodeReader
 {
@@ -23,19 +23,21 @@ public sealed class TreeNodeCache(ITreeNodeReader store, int generationCapacity 
     public const int DefaultGenerationCapacity = 1 << 17;
 
     private readonly Lock _lock = new();
-    private Dictionary<Hash32, TreeNode> _young = new(generationCapacity);
-    private Dictionary<Hash32, TreeNode> _old = [];
+    private Dictionary<NodeRef, TreeNode> _young = new(generationCapacity);
+    private Dictionary<NodeRef, TreeNode> _old = [];
 
-    public TreeNode Get(Hash32 hash)
+    public NodeRef FindRoot(Hash32 root) => store.FindRoot(root);
+
+    public TreeNode Get(NodeRef at)
     {
         lock (_lock)
         {
-            if (_young.TryGetValue(hash, out TreeNode? node))
+            if (_young.TryGetValue(at, out TreeNode? node))
             {
                 return node;
             }
 
-            if (_old.Remove(hash, out node))
+            if (_old.Remove(at, out node))
             {
                 Add(node);
                 return node;
@@ -43,7 +45,7 @@ public sealed class TreeNodeCache(ITreeNodeReader store, int generationCapacity 
         }
 
         // Outside the lock: an engine read may block, and two threads reading the same node both get the same bytes.
-        TreeNode read = store.Get(hash);
+        TreeNode read = store.Get(at);
         lock (_lock)
         {
             Add(read);
@@ -70,9 +72,9 @@ public sealed class TreeNodeCache(ITreeNodeReader store, int generationCapacity 
         if (_young.Count >= generationCapacity)
         {
             _old = _young;
-            _young = new Dictionary<Hash32, TreeNode>(generationCapacity);
+            _young = new Dictionary<NodeRef, TreeNode>(generationCapacity);
         }
 
-        _young[node.Hash] = node;
+        _young[node.Ref] = node;
     }
 }

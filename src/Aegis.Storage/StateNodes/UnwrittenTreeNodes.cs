@@ -5,27 +5,30 @@ using Aegis.Core.State.Commitment;
 namespace Aegis.Storage.StateNodes;
 
 /// <summary>
-/// The state tree as execution must see it when it runs ahead of the writer: the new nodes of executed-but-unwritten
-/// blocks in front of the store's committed nodes. Execution of block h + 1 reads the tree under block h's root, whose
-/// new nodes the writer may not have stored yet. One owner (an event loop); not thread-safe.
+/// The state tree as execution must see it when it runs ahead of the writer: the new nodes and roots of
+/// executed-but-unwritten blocks in front of the store's committed nodes. Execution of block h + 1 reads the tree under
+/// block h's root, whose new nodes the writer may not have stored yet. One owner (an event loop); not thread-safe.
 /// </summary>
 /// <remarks>
-/// A node is dropped only once the highest unwritten block that created it is written: content addressing means two
-/// blocks can create the same node (a key set back to an earlier value), and the later one's copy is what the next
-/// block reads.
+/// Every node a block creates carries the block's height as its version, so its row key is unique and a block's nodes
+/// are dropped as a whole once it is written. A root is dropped only when the highest unwritten block that produced it
+/// is written (two blocks can reach the same root, a state set back to an earlier one).
 /// </remarks>
 public sealed class UnwrittenTreeNodes(ITreeNodeReader store) : ITreeNodeReader
 {
-    private readonly Dictionary<Hash32, (TreeNode Node, ulong Height)> _nodes = [];
-    private readonly Queue<(ulong Height, IReadOnlyList<TreeNode> Nodes)> _blocks = new();
+    private readonly Dictionary<NodeRef, TreeNode> _nodes = [];
+    private readonly Dictionary<Hash32, (NodeRef Root, ulong Height)> _roots = [];
+    private readonly Queue<(ulong Height, TreeUpdate Update)> _blocks = new();
     private ulong _lastHeight;
 
     /// <summary>Nodes held for blocks not yet written.</summary>
     public int Count => _nodes.Count;
 
-    public TreeNode Get(Hash32 hash) => _nodes.TryGetValue(hash, out (TreeNode Node, ulong Height) held) ? held.Node : store.Get(hash);
+    public TreeNode Get(NodeRef at) => _nodes.TryGetValue(at, out TreeNode? held) ? held : store.Get(at);
 
-    /// <summary>Block <paramref name="height"/> was executed: its new nodes are readable until it is written.</summary>
+    public NodeRef FindRoot(Hash32 root) => _roots.TryGetValue(root, out (NodeRef Root, ulong Height) held) ? held.Root : store.FindRoot(root);
+
+    /// <summary>Block <paramref name="height"/> was executed: its new nodes and root are readable until it is written.</summary>
     public void Add(ulong height, TreeUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
@@ -33,24 +36,31 @@ public sealed class UnwrittenTreeNodes(ITreeNodeReader store) : ITreeNodeReader
         _lastHeight = height;
         foreach (TreeNode node in update.NewNodes)
         {
-            _nodes[node.Hash] = (node, height);
+            _nodes.Add(node.Ref, node);
         }
 
-        _blocks.Enqueue((height, update.NewNodes));
+        if (!update.Root.IsZero)
+        {
+            _roots[update.Root] = (update.RootRef, height);
+        }
+
+        _blocks.Enqueue((height, update));
     }
 
     /// <summary>The writer stored every block up to <paramref name="writtenHeight"/>: the store answers for their nodes now.</summary>
     public void ForgetUpTo(ulong writtenHeight)
     {
-        while (_blocks.TryPeek(out (ulong Height, IReadOnlyList<TreeNode> Nodes) b) && b.Height <= writtenHeight)
+        while (_blocks.TryPeek(out (ulong Height, TreeUpdate Update) b) && b.Height <= writtenHeight)
         {
             _blocks.Dequeue();
-            foreach (TreeNode node in b.Nodes)
+            foreach (TreeNode node in b.Update.NewNodes)
             {
-                if (_nodes.TryGetValue(node.Hash, out (TreeNode Node, ulong Height) held) && held.Height <= writtenHeight)
-                {
-                    _nodes.Remove(node.Hash);
-                }
+                _nodes.Remove(node.Ref);
+            }
+
+            if (_roots.TryGetValue(b.Update.Root, out (NodeRef Root, ulong Height) held) && held.Height <= writtenHeight)
+            {
+                _roots.Remove(b.Update.Root);
             }
         }
     }

@@ -30,7 +30,7 @@ public class StateTreePinnedTests
                 changes[key] = r[2] % 5 == 0 ? null : System.Text.Encoding.UTF8.GetBytes($"v{r[3] % 3}");
             }
 
-            TreeUpdate update = StateTree.Update(store, root, [.. changes.Select(c => new StateChange(Key(c.Key), c.Value))]);
+            TreeUpdate update = StateTree.Update(store, root, [.. changes.Select(c => new StateChange(Key(c.Key), c.Value))], height);
             store.Apply(update, height);
             store.PruneStaleUpTo(height > 3 ? height - 3 : 0);
             root = update.Root;

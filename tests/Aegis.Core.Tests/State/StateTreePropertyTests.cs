@@ -44,8 +44,8 @@ public class StateTreePropertyTests
         ulong version = 0;
         foreach (IEnumerable<StateChange> block in blocks)
         {
-            TreeUpdate update = StateTree.Update(store, root, [.. block]);
-            store.Apply(update, ++version);
+            TreeUpdate update = StateTree.Update(store, root, [.. block], ++version);
+            store.Apply(update, version);
             root = update.Root;
         }
 
@@ -82,8 +82,8 @@ public class StateTreePropertyTests
                 last[key] = value;
             }
 
-            TreeUpdate update = StateTree.Update(store, root, [.. last.Select(e => new StateChange(K(e.Key), e.Value))]);
-            store.Apply(update, ++version);
+            TreeUpdate update = StateTree.Update(store, root, [.. last.Select(e => new StateChange(K(e.Key), e.Value))], ++version);
+            store.Apply(update, version);
             root = update.Root;
             foreach ((byte key, byte[]? value) in last)
             {
@@ -122,14 +122,14 @@ public class StateTreePropertyTests
         Dictionary<byte, byte[]> model = Model(entries);
         var (store, root) = Apply([model.Select(e => new StateChange(K(e.Key), e.Value))]);
         var doomed = model.Keys.Where((k, i) => deleteMask is { Length: > 0 } && (deleteMask[i % deleteMask.Length] & 1) == 1).ToList();
-        TreeUpdate afterDelete = StateTree.Update(store, root, [.. doomed.Select(k => new StateChange(K(k), null))]);
+        TreeUpdate afterDelete = StateTree.Update(store, root, [.. doomed.Select(k => new StateChange(K(k), null))], 2);
         store.Apply(afterDelete, 2);
         foreach (byte k in doomed)
         {
             model.Remove(k);
         }
 
-        TreeUpdate deleteAll = StateTree.Update(store, afterDelete.Root, [.. model.Keys.Select(k => new StateChange(K(k), null))]);
+        TreeUpdate deleteAll = StateTree.Update(store, afterDelete.Root, [.. model.Keys.Select(k => new StateChange(K(k), null))], 3);
         return afterDelete.Root == Oracle(model) && deleteAll.Root == StateTree.EmptyRoot;
     }
 
@@ -222,29 +222,29 @@ public class StateTreePropertyTests
     {
         Dictionary<byte, byte[]> a = Model(first);
         var store = new InMemoryTreeNodeStore();
-        TreeUpdate u1 = StateTree.Update(store, StateTree.EmptyRoot, [.. a.Select(e => new StateChange(K(e.Key), e.Value))]);
+        TreeUpdate u1 = StateTree.Update(store, StateTree.EmptyRoot, [.. a.Select(e => new StateChange(K(e.Key), e.Value))], 1);
         store.Apply(u1, 1);
         Dictionary<byte, byte[]> b = Model(second);
-        TreeUpdate u2 = StateTree.Update(store, u1.Root, [.. b.Select(e => new StateChange(K(e.Key), e.Value))]);
+        TreeUpdate u2 = StateTree.Update(store, u1.Root, [.. b.Select(e => new StateChange(K(e.Key), e.Value))], 2);
         store.Apply(u2, 2);
 
         bool oldReadable = a.All(e => StateTree.Get(store, u1.Root, K(e.Key)) is { } v && v.AsSpan().SequenceEqual(e.Value));
         store.PruneStaleUpTo(2);
 
         // After pruning, the whole current tree is present (every leaf reachable) and nothing unreachable is left.
-        int reachable = CountReachable(store, u2.Root);
+        int reachable = CountReachable(store, StateTree.RootRef(store, u2.Root));
         return oldReadable && reachable == store.Count && StateTree.Leaves(store, u2.Root).Count() == a.Keys.Union(b.Keys).Count();
     }
 
-    private static int CountReachable(ITreeNodeReader store, Hash32 root)
+    private static int CountReachable(ITreeNodeReader store, NodeRef root)
     {
-        if (root.IsZero)
+        if (root.IsEmpty)
         {
             return 0;
         }
 
         TreeNode node = store.Get(root);
-        return node.Kind == TreeNodeKind.Leaf ? 1 : 1 + CountReachable(store, node.Left) + CountReachable(store, node.Right);
+        return node.Kind == TreeNodeKind.Leaf ? 1 : 1 + CountReachable(store, node.LeftRef) + CountReachable(store, node.RightRef);
     }
 
     [Property(MaxTest = 100)]

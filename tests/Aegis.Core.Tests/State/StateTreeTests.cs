@@ -12,7 +12,7 @@ public class StateTreeTests
     private static (InMemoryTreeNodeStore Store, Hash32 Root) Tree(int count)
     {
         var store = new InMemoryTreeNodeStore();
-        TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, [.. Enumerable.Range(0, count).Select(i => new StateChange(B($"key-{i}"), B($"value-{i}")))]);
+        TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, [.. Enumerable.Range(0, count).Select(i => new StateChange(B($"key-{i}"), B($"value-{i}")))], 1);
         store.Apply(u, 1);
         return (store, u.Root);
     }
@@ -47,19 +47,28 @@ public class StateTreeTests
     [Fact]
     public void A_stored_node_that_was_altered_is_refused_at_the_read()
     {
-        TreeNode leaf = TreeNode.NewLeaf(B("k"), B("v"));
+        TreeNode leaf = TreeNode.NewLeaf(B("k"), B("v"), 4);
         byte[] bytes = leaf.ToBytes();
-        Assert.Equal(leaf.Hash, TreeNode.FromBytes(bytes, leaf.Hash).Hash);
+        Assert.Equal(leaf.Ref, TreeNode.FromBytes(bytes, leaf.Ref).Ref);
         for (int i = 0; i < bytes.Length; i++)
         {
             byte[] altered = (byte[])bytes.Clone();
             altered[i] ^= 0x20;
-            Assert.Throws<CodecException>(() => TreeNode.FromBytes(altered, leaf.Hash));
+            Assert.Throws<CodecException>(() => TreeNode.FromBytes(altered, leaf.Ref));
         }
 
-        TreeNode inner = TreeNode.NewInternal(leaf.Hash, Hash32.Zero);
-        Assert.Contains("hash to", Assert.Throws<CodecException>(() => TreeNode.FromBytes(inner.ToBytes(), leaf.Hash)).Message);
-        Assert.Throws<InvalidOperationException>(() => TreeNode.NewInternal(Hash32.Zero, Hash32.Zero));
+        TreeNode inner = TreeNode.NewInternal(leaf.Ref, NodeRef.Empty, 5);
+        Assert.Contains("hash to", Assert.Throws<CodecException>(() => TreeNode.FromBytes(inner.ToBytes(), leaf.Ref)).Message);
+        Assert.Throws<InvalidOperationException>(() => TreeNode.NewInternal(NodeRef.Empty, NodeRef.Empty, 5));
+
+        // The children's versions are stored, not hashed: a child version after the node's own is refused at the read,
+        // and an altered older one points at a row that is missing (or hashes to something else) one read later.
+        Assert.Equal(leaf.Ref, TreeNode.FromBytes(inner.ToBytes(), inner.Ref).LeftRef);
+        Assert.Contains("impossible", Assert.Throws<CodecException>(() => TreeNode.FromBytes(inner.ToBytes(), new NodeRef(inner.Hash, 3))).Message);
+        byte[] innerBytes = inner.ToBytes();
+        innerBytes[^9] ^= 1;
+        Assert.Equal(new NodeRef(leaf.Hash, 5), TreeNode.FromBytes(innerBytes, inner.Ref).LeftRef);
+        Assert.Throws<InvalidOperationException>(() => TreeNode.NewInternal(leaf.Ref, NodeRef.Empty, 3));
     }
 
     [Fact]
@@ -75,7 +84,7 @@ public class StateTreeTests
     public void Updates_that_change_nothing_keep_the_root_and_write_nothing()
     {
         (InMemoryTreeNodeStore store, Hash32 root) = Tree(100);
-        TreeUpdate same = StateTree.Update(store, root, [new(B("key-3"), B("value-3")), new(B("absent"), null)]);
+        TreeUpdate same = StateTree.Update(store, root, [new(B("key-3"), B("value-3")), new(B("absent"), null)], 2);
         Assert.Equal(root, same.Root);
         Assert.Empty(same.NewNodes);
         Assert.Empty(same.StaleNodes);
@@ -84,7 +93,7 @@ public class StateTreeTests
     [Fact]
     public void A_key_named_twice_in_one_update_is_refused()
     {
-        Assert.Throws<ArgumentException>(() => StateTree.Update(new InMemoryTreeNodeStore(), StateTree.EmptyRoot, [new(B("k"), B("1")), new(B("k"), null)]));
+        Assert.Throws<ArgumentException>(() => StateTree.Update(new InMemoryTreeNodeStore(), StateTree.EmptyRoot, [new(B("k"), B("1")), new(B("k"), null)], 1));
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public class SnapshotFetchTests
     {
         var nodes = new InMemoryTreeNodeStore();
         var state = Enumerable.Range(0, count).ToDictionary(i => $"user/{i}", i => $"balance {i * 7}");
-        TreeUpdate u = StateTree.Update(nodes, StateTree.EmptyRoot, [.. state.Select(e => new StateChange(B(e.Key), B(e.Value)))]);
+        TreeUpdate u = StateTree.Update(nodes, StateTree.EmptyRoot, [.. state.Select(e => new StateChange(B(e.Key), B(e.Value)))], 1);
         nodes.Apply(u, 1);
         return (nodes, u.Root, state);
     }

@@ -47,7 +47,7 @@ public class KvProofTests
     private static (InMemoryTreeNodeStore Store, Hash32 Root) State()
     {
         var store = new InMemoryTreeNodeStore();
-        TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, [.. Enumerable.Range(0, 300).Select(i => new StateChange(B($"user/{i}"), B($"balance {i * 7}")))]);
+        TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, [.. Enumerable.Range(0, 300).Select(i => new StateChange(B($"user/{i}"), B($"balance {i * 7}")))], 1);
         store.Apply(u, 1);
         return (store, u.Root);
     }

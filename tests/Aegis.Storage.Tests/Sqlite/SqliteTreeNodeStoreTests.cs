@@ -40,13 +40,13 @@ public sealed class SqliteTreeNodeStoreTests : IDisposable
             var store = new SqliteTreeNodeStore(c);
             for (int b = 1; b <= 10; b++)
             {
-                TreeUpdate m = StateTree.Update(memory, memoryRoot, Block(b));
+                TreeUpdate m = StateTree.Update(memory, memoryRoot, Block(b), (ulong)b);
                 memory.Apply(m, (ulong)b);
                 memoryRoot = m.Root;
 
                 using SqliteTransaction tx = c.BeginTransaction();
                 store.Transaction = tx;
-                TreeUpdate s = StateTree.Update(store, sqliteRoot, Block(b));
+                TreeUpdate s = StateTree.Update(store, sqliteRoot, Block(b), (ulong)b);
                 store.Apply(s, (ulong)b);
                 tx.Commit();
                 store.Transaction = null;
@@ -71,7 +71,7 @@ public sealed class SqliteTreeNodeStoreTests : IDisposable
         using (SqliteConnection c = Open())
         {
             var store = new SqliteTreeNodeStore(c);
-            TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, Block(1));
+            TreeUpdate u = StateTree.Update(store, StateTree.EmptyRoot, Block(1), 1);
             store.Apply(u, 1);
             root = u.Root;
             // Rewrite k1's value inside its leaf row, as an operator with sqlite3 could: v1@1 becomes v9@1.
@@ -79,7 +79,7 @@ public sealed class SqliteTreeNodeStoreTests : IDisposable
             byte[] bytes = leaf.ToBytes();
             bytes[^3] = (byte)'9';
             using SqliteCommand tamper = c.CreateCommand();
-            tamper.CommandText = "UPDATE state_nodes SET node = $node WHERE hash = $hash";
+            tamper.CommandText = "UPDATE state_nodes SET node = $node WHERE version = 1 AND hash = $hash";
             tamper.Parameters.AddWithValue("$node", bytes);
             tamper.Parameters.AddWithValue("$hash", leaf.Hash.ToArray());
             Assert.Equal(1, tamper.ExecuteNonQuery());

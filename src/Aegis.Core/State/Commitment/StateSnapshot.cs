@@ -32,7 +32,7 @@ public static class StateSnapshot
         ArgumentOutOfRangeException.ThrowIfNegative(depth);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(depth, StateHashing.MaxDepth);
         var plan = new List<ChunkLocation>();
-        Walk(nodes, root, Hash32.Zero, 0, depth, plan);
+        Walk(nodes, StateTree.RootRef(nodes, root), Hash32.Zero, 0, depth, plan);
         return plan;
     }
 
@@ -42,10 +42,10 @@ public static class StateSnapshot
     {
         ArgumentNullException.ThrowIfNull(nodes);
         var siblings = new List<Hash32>(location.Depth);
-        Hash32 at = root;
+        NodeRef at = StateTree.RootRef(nodes, root);
         for (int d = 0; d < location.Depth; d++)
         {
-            TreeNode node = at.IsZero ? throw new ArgumentException($"no subtree at depth {location.Depth} on this path", nameof(location)) : nodes.Get(at);
+            TreeNode node = at.IsEmpty ? throw new ArgumentException($"no subtree at depth {location.Depth} on this path", nameof(location)) : nodes.Get(at);
             if (node.Kind == TreeNodeKind.Leaf)
             {
                 throw new ArgumentException($"the path ends on a leaf at depth {d}, above {location.Depth}", nameof(location));
@@ -53,10 +53,10 @@ public static class StateSnapshot
 
             bool right = StateHashing.Bit(location.Path, d) == 1;
             siblings.Add(right ? node.Left : node.Right);
-            at = right ? node.Right : node.Left;
+            at = right ? node.RightRef : node.LeftRef;
         }
 
-        if (at.IsZero)
+        if (at.IsEmpty)
         {
             throw new ArgumentException("the subtree at this location is empty", nameof(location));
         }
@@ -65,9 +65,9 @@ public static class StateSnapshot
         return new SnapshotChunk(location.Path, location.Depth, entries, siblings);
     }
 
-    private static void Walk(ITreeNodeReader nodes, Hash32 at, Hash32 path, int depth, int target, List<ChunkLocation> plan)
+    private static void Walk(ITreeNodeReader nodes, NodeRef at, Hash32 path, int depth, int target, List<ChunkLocation> plan)
     {
-        if (at.IsZero)
+        if (at.IsEmpty)
         {
             return;
         }
@@ -79,7 +79,7 @@ public static class StateSnapshot
             return;
         }
 
-        Walk(nodes, node.Left, path, depth + 1, target, plan);
-        Walk(nodes, node.Right, StateHashing.WithBit(path, depth), depth + 1, target, plan);
+        Walk(nodes, node.LeftRef, path, depth + 1, target, plan);
+        Walk(nodes, node.RightRef, StateHashing.WithBit(path, depth), depth + 1, target, plan);
     }
 }

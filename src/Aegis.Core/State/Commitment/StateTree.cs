@@ -15,7 +15,9 @@ namespace Aegis.Core.State.Commitment;
 /// 16-ary one hashes 513, and its non-membership proof is the same walk as its membership proof. Updates are batched per
 /// block, so the top levels shared by the block's keys are rehashed once, not once per key (measured in
 /// bench/README.md). Nodes are content-addressed (named by their hash), so unchanged subtrees are shared between
-/// versions and a moved leaf (one that rises when its sibling is deleted) is not rewritten.
+/// versions and a moved leaf (one that rises when its sibling is deleted) is not rewritten. A node is stored under
+/// (version, hash) — the version of the block that wrote it — and an inner node stores its children's versions, so a
+/// block's writes are appended at the end of the node table (docs/state-commitment.md, "Node storage").
 /// <para>Pure code: it reads nodes through <see cref="ITreeNodeReader"/> and returns what to write.</para>
 /// </remarks>
 public static class StateTree
@@ -25,19 +27,26 @@ public static class StateTree
 
     /// <summary>
     /// Applies one block's final changes (each key at most once; a null value deletes) to the tree under
-    /// <paramref name="root"/>. Deleting an absent key changes nothing; putting a key's current value changes nothing.
+    /// <paramref name="root"/>; the new nodes are written at <paramref name="version"/> (the block's height, above every
+    /// version in the tree). Deleting an absent key changes nothing; putting a key's current value changes nothing.
     /// </summary>
     /// <exception cref="ArgumentException">a key appears twice.</exception>
     /// <exception cref="MissingTreeNodeException">the tree under <paramref name="root"/> is incomplete in <paramref name="nodes"/>.</exception>
-    public static TreeUpdate Update(ITreeNodeReader nodes, Hash32 root, IReadOnlyList<StateChange> changes)
+    public static TreeUpdate Update(ITreeNodeReader nodes, Hash32 root, IReadOnlyList<StateChange> changes, ulong version)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(changes);
+        NodeRef rootRef = RootRef(nodes, root);
+        if (rootRef.Version > version)
+        {
+            throw new ArgumentException($"state tree: an update at version {version} over root {rootRef}, written later", nameof(version));
+        }
+
         var ops = new Op[changes.Count];
         for (int i = 0; i < ops.Length; i++)
         {
             StateChange c = changes[i];
-            ops[i] = c.Value is null ? new Op(StateHashing.KeyHash(c.Key), null) : new Op(StateHashing.KeyHash(c.Key), TreeNode.NewLeaf(c.Key, c.Value));
+            ops[i] = c.Value is null ? new Op(StateHashing.KeyHash(c.Key), null) : new Op(StateHashing.KeyHash(c.Key), TreeNode.NewLeaf(c.Key, c.Value, version));
         }
 
         Array.Sort(ops, static (a, b) => a.KeyHash.CompareTo(b.KeyHash));
@@ -49,16 +58,27 @@ public static class StateTree
             }
         }
 
-        var updater = new Updater(nodes);
-        Sub result = updater.Apply(root, 0, ops);
-        return new TreeUpdate(result.Hash, updater.New, updater.Stale);
+        var updater = new Updater(nodes, version);
+        Sub result = updater.Apply(rootRef, 0, ops);
+        return new TreeUpdate(result.Ref.Hash, result.Ref.Version, updater.New, updater.Stale);
     }
 
-    /// <summary>The whole tree for a set of entries, from nothing: restoring a snapshot, and the oracle the tests compare with.</summary>
-    public static TreeUpdate Build(IEnumerable<KeyValuePair<byte[], byte[]>> entries)
+    /// <summary>
+    /// The whole tree for a set of entries, from nothing, its nodes at <paramref name="version"/>: installing a snapshot,
+    /// checking a root, and the oracle the tests compare with.
+    /// </summary>
+    public static TreeUpdate Build(IEnumerable<KeyValuePair<byte[], byte[]>> entries, ulong version = 0)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        return Update(NoNodes.Instance, EmptyRoot, [.. entries.Select(e => new StateChange(e.Key, e.Value))]);
+        return Update(NoNodes.Instance, EmptyRoot, [.. entries.Select(e => new StateChange(e.Key, e.Value))], version);
+    }
+
+    /// <summary>The stored row of the state root <paramref name="root"/> (<see cref="NodeRef.Empty"/> for the empty state).</summary>
+    /// <exception cref="MissingTreeNodeException">no retained state has this root.</exception>
+    public static NodeRef RootRef(ITreeNodeReader nodes, Hash32 root)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        return root.IsZero ? NodeRef.Empty : nodes.FindRoot(root);
     }
 
     /// <summary>The value of <paramref name="key"/> in the state under <paramref name="root"/>, or null when absent.</summary>
@@ -66,8 +86,8 @@ public static class StateTree
     {
         ArgumentNullException.ThrowIfNull(nodes);
         Hash32 keyHash = StateHashing.KeyHash(key);
-        Hash32 at = root;
-        for (int depth = 0; !at.IsZero; depth++)
+        NodeRef at = RootRef(nodes, root);
+        for (int depth = 0; !at.IsEmpty; depth++)
         {
             TreeNode node = nodes.Get(at);
             if (node.Kind == TreeNodeKind.Leaf)
@@ -75,7 +95,7 @@ public static class StateTree
                 return node.KeyHash == keyHash ? node.Value : null;
             }
 
-            at = StateHashing.Bit(keyHash, depth) == 0 ? node.Left : node.Right;
+            at = StateHashing.Bit(keyHash, depth) == 0 ? node.LeftRef : node.RightRef;
         }
 
         return null;
@@ -87,8 +107,8 @@ public static class StateTree
         ArgumentNullException.ThrowIfNull(nodes);
         Hash32 keyHash = StateHashing.KeyHash(key);
         var siblings = new List<Hash32>();
-        Hash32 at = root;
-        for (int depth = 0; !at.IsZero; depth++)
+        NodeRef at = RootRef(nodes, root);
+        for (int depth = 0; !at.IsEmpty; depth++)
         {
             TreeNode node = nodes.Get(at);
             if (node.Kind == TreeNodeKind.Leaf)
@@ -99,19 +119,27 @@ public static class StateTree
 
             bool right = StateHashing.Bit(keyHash, depth) == 1;
             siblings.Add(right ? node.Left : node.Right);
-            at = right ? node.Right : node.Left;
+            at = right ? node.RightRef : node.LeftRef;
         }
 
         value = null;
         return new StateProof(null, siblings);
     }
 
-    /// <summary>Every leaf under <paramref name="subtree"/>, in key-hash order.</summary>
-    public static IEnumerable<TreeNode> Leaves(ITreeNodeReader nodes, Hash32 subtree)
+    /// <summary>Every leaf of the state under <paramref name="root"/>, in key-hash order.</summary>
+    public static IEnumerable<TreeNode> Leaves(ITreeNodeReader nodes, Hash32 root) => Leaves(nodes, RootRef(nodes, root));
+
+    /// <summary>Every leaf under the stored subtree <paramref name="subtree"/>, in key-hash order.</summary>
+    public static IEnumerable<TreeNode> Leaves(ITreeNodeReader nodes, NodeRef subtree)
     {
         ArgumentNullException.ThrowIfNull(nodes);
-        var stack = new Stack<Hash32>();
-        if (!subtree.IsZero)
+        return Walk(nodes, subtree);
+    }
+
+    private static IEnumerable<TreeNode> Walk(ITreeNodeReader nodes, NodeRef subtree)
+    {
+        var stack = new Stack<NodeRef>();
+        if (!subtree.IsEmpty)
         {
             stack.Push(subtree);
         }
@@ -128,12 +156,12 @@ public static class StateTree
             // Right first so that the left subtree comes out first.
             if (!node.Right.IsZero)
             {
-                stack.Push(node.Right);
+                stack.Push(node.RightRef);
             }
 
             if (!node.Left.IsZero)
             {
-                stack.Push(node.Left);
+                stack.Push(node.LeftRef);
             }
         }
     }
@@ -179,23 +207,26 @@ public static class StateTree
         Internal,
     }
 
-    /// <summary>A subtree's hash and, when known without a read, its kind (compaction needs the kind of a lone child).</summary>
-    private readonly record struct Sub(Hash32 Hash, SubKind Kind);
+    /// <summary>A subtree's row and, when known without a read, its kind (compaction needs the kind of a lone child).</summary>
+    private readonly record struct Sub(NodeRef Ref, SubKind Kind)
+    {
+        public Hash32 Hash => Ref.Hash;
+    }
 
-    private sealed class Updater(ITreeNodeReader nodes)
+    private sealed class Updater(ITreeNodeReader nodes, ulong version)
     {
         public List<TreeNode> New { get; } = [];
 
-        public List<Hash32> Stale { get; } = [];
+        public List<NodeRef> Stale { get; } = [];
 
-        public Sub Apply(Hash32 hash, int depth, ReadOnlySpan<Op> ops)
+        public Sub Apply(NodeRef at, int depth, ReadOnlySpan<Op> ops)
         {
             if (ops.IsEmpty)
             {
-                return new Sub(hash, hash.IsZero ? SubKind.Empty : SubKind.Unknown);
+                return new Sub(at, at.IsEmpty ? SubKind.Empty : SubKind.Unknown);
             }
 
-            if (hash.IsZero)
+            if (at.IsEmpty)
             {
                 var leaves = new List<(TreeNode Leaf, bool IsNew)>(ops.Length);
                 foreach (Op op in ops)
@@ -209,7 +240,7 @@ public static class StateTree
                 return Build(leaves, 0, leaves.Count, depth);
             }
 
-            TreeNode node = nodes.Get(hash);
+            TreeNode node = nodes.Get(at);
             return node.Kind == TreeNodeKind.Leaf ? ApplyAtLeaf(node, depth, ops) : ApplyAtInternal(node, depth, ops);
         }
 
@@ -245,7 +276,7 @@ public static class StateTree
 
             if (!changed)
             {
-                return new Sub(existing.Hash, SubKind.Leaf);
+                return new Sub(existing.Ref, SubKind.Leaf);
             }
 
             if (keepExisting)
@@ -256,7 +287,7 @@ public static class StateTree
             }
             else if (!leaves.Exists(l => l.Leaf == existing))
             {
-                Stale.Add(existing.Hash);
+                Stale.Add(existing.Ref);
             }
 
             return Build(leaves, 0, leaves.Count, depth);
@@ -270,14 +301,15 @@ public static class StateTree
                 split++;
             }
 
-            Sub left = Apply(node.Left, depth + 1, ops[..split]);
-            Sub right = Apply(node.Right, depth + 1, ops[split..]);
+            Sub left = Apply(node.LeftRef, depth + 1, ops[..split]);
+            Sub right = Apply(node.RightRef, depth + 1, ops[split..]);
             if (left.Hash == node.Left && right.Hash == node.Right)
             {
-                return new Sub(node.Hash, SubKind.Internal);
+                // Same hashes, same subtrees: the children's rows are the ones this node already names.
+                return new Sub(node.Ref, SubKind.Internal);
             }
 
-            Stale.Add(node.Hash);
+            Stale.Add(node.Ref);
             return Join(left, right);
         }
 
@@ -286,7 +318,7 @@ public static class StateTree
         {
             if (left.Hash.IsZero && right.Hash.IsZero)
             {
-                return new Sub(Hash32.Zero, SubKind.Empty);
+                return new Sub(NodeRef.Empty, SubKind.Empty);
             }
 
             if (left.Hash.IsZero && KindOf(right) == SubKind.Leaf)
@@ -299,21 +331,21 @@ public static class StateTree
                 return left;
             }
 
-            TreeNode parent = TreeNode.NewInternal(left.Hash, right.Hash);
+            TreeNode parent = TreeNode.NewInternal(left.Ref, right.Ref, version);
             New.Add(parent);
-            return new Sub(parent.Hash, SubKind.Internal);
+            return new Sub(parent.Ref, SubKind.Internal);
         }
 
         private SubKind KindOf(Sub sub) => sub.Kind != SubKind.Unknown
             ? sub.Kind
-            : nodes.Get(sub.Hash).Kind == TreeNodeKind.Leaf ? SubKind.Leaf : SubKind.Internal;
+            : nodes.Get(sub.Ref).Kind == TreeNodeKind.Leaf ? SubKind.Leaf : SubKind.Internal;
 
         private Sub Build(List<(TreeNode Leaf, bool IsNew)> leaves, int from, int to, int depth)
         {
             int count = to - from;
             if (count == 0)
             {
-                return new Sub(Hash32.Zero, SubKind.Empty);
+                return new Sub(NodeRef.Empty, SubKind.Empty);
             }
 
             if (count == 1)
@@ -324,7 +356,7 @@ public static class StateTree
                     New.Add(leaf);
                 }
 
-                return new Sub(leaf.Hash, SubKind.Leaf);
+                return new Sub(leaf.Ref, SubKind.Leaf);
             }
 
             if (depth >= StateHashing.MaxDepth)
@@ -342,9 +374,9 @@ public static class StateTree
             Sub right = Build(leaves, split, to, depth + 1);
 
             // Two or more leaves: the parent is always an inner node, even when one side is empty.
-            TreeNode parent = TreeNode.NewInternal(left.Hash, right.Hash);
+            TreeNode parent = TreeNode.NewInternal(left.Ref, right.Ref, version);
             New.Add(parent);
-            return new Sub(parent.Hash, SubKind.Internal);
+            return new Sub(parent.Ref, SubKind.Internal);
         }
     }
 
@@ -352,6 +384,8 @@ public static class StateTree
     {
         public static readonly NoNodes Instance = new();
 
-        public TreeNode Get(Hash32 hash) => throw new MissingTreeNodeException(hash);
+        public TreeNode Get(NodeRef at) => throw new MissingTreeNodeException(at);
+
+        public NodeRef FindRoot(Hash32 root) => throw new MissingTreeNodeException(root);
     }
 }

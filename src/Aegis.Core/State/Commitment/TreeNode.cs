@@ -25,7 +25,7 @@ public sealed class TreeNode
 {
     private const int HashedBytes = 1 + (2 * Hash32.Size);
 
-    private TreeNode(TreeNodeKind kind, Hash32 first, Hash32 second, byte[]? key, byte[]? value, Hash32 hash)
+    private TreeNode(TreeNodeKind kind, Hash32 first, Hash32 second, byte[]? key, byte[]? value, Hash32 hash, ulong version, ulong leftVersion = 0, ulong rightVersion = 0)
     {
         Kind = kind;
         First = first;
@@ -33,12 +33,27 @@ public sealed class TreeNode
         _key = key;
         _value = value;
         Hash = hash;
+        Version = version;
+        _leftVersion = leftVersion;
+        _rightVersion = rightVersion;
     }
 
     public TreeNodeKind Kind { get; }
 
     /// <summary>The node's name: the hash its parent (or the state root) holds.</summary>
     public Hash32 Hash { get; }
+
+    /// <summary>The version (block height) whose update wrote this node: with <see cref="Hash"/>, its row key.</summary>
+    public ulong Version { get; }
+
+    /// <summary>Where this node is stored.</summary>
+    public NodeRef Ref => new(Hash, Version);
+
+    /// <summary>The left child's row (<see cref="NodeRef.Empty"/> for an empty subtree).</summary>
+    public NodeRef LeftRef => new(Left, _leftVersion);
+
+    /// <summary>The right child's row (<see cref="NodeRef.Empty"/> for an empty subtree).</summary>
+    public NodeRef RightRef => new(Right, _rightVersion);
 
     private Hash32 First { get; }
 
@@ -60,30 +75,42 @@ public sealed class TreeNode
 
     private readonly byte[]? _key;
     private readonly byte[]? _value;
+    private readonly ulong _leftVersion;
+    private readonly ulong _rightVersion;
 
-    public static TreeNode NewLeaf(byte[] key, byte[] value)
+    public static TreeNode NewLeaf(byte[] key, byte[] value, ulong version)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
         Hash32 kh = StateHashing.KeyHash(key);
         Hash32 vh = StateHashing.ValueHash(value);
-        return new TreeNode(TreeNodeKind.Leaf, kh, vh, key, value, StateHashing.Leaf(kh, vh));
+        return new TreeNode(TreeNodeKind.Leaf, kh, vh, key, value, StateHashing.Leaf(kh, vh), version);
     }
 
-    public static TreeNode NewInternal(Hash32 left, Hash32 right)
+    /// <summary>An inner node written at <paramref name="version"/> over two children's rows (their versions are stored, not hashed).</summary>
+    public static TreeNode NewInternal(NodeRef left, NodeRef right, ulong version)
     {
-        if (left.IsZero && right.IsZero)
+        if (left.IsEmpty && right.IsEmpty)
         {
             throw new InvalidOperationException("state tree invariant: an inner node with two empty children");
         }
 
-        return new TreeNode(TreeNodeKind.Internal, left, right, null, null, StateHashing.Node(left, right));
+        if (left.Version > version || right.Version > version)
+        {
+            throw new InvalidOperationException($"state tree invariant: an inner node at version {version} over children written later ({left}, {right})");
+        }
+
+        return new TreeNode(TreeNodeKind.Internal, left.Hash, right.Hash, null, null, StateHashing.Node(left.Hash, right.Hash), version, left.IsEmpty ? 0 : left.Version, right.IsEmpty ? 0 : right.Version);
     }
 
-    /// <summary>The stored form: kind ‖ two hashes, then for a leaf its key (2-byte length) and value (4-byte length).</summary>
+    /// <summary>
+    /// The stored form: kind ‖ two hashes, then for a leaf its key (2-byte length) and value (4-byte length), for an
+    /// inner node its children's versions (u64 each, 0 for an empty child). Only the first 65 bytes are hashed; the
+    /// node's own version is its row key, not part of the bytes.
+    /// </summary>
     public byte[] ToBytes()
     {
-        var w = new CanonicalWriter(Kind == TreeNodeKind.Leaf ? HashedBytes + 6 + _key!.Length + _value!.Length : HashedBytes);
+        var w = new CanonicalWriter(Kind == TreeNodeKind.Leaf ? HashedBytes + 6 + _key!.Length + _value!.Length : HashedBytes + 16);
         w.WriteU8((byte)Kind);
         w.WriteHash(First);
         w.WriteHash(Second);
@@ -92,16 +119,22 @@ public sealed class TreeNode
             w.WriteBytes16(_key);
             w.WriteBytes32(_value!);
         }
+        else
+        {
+            w.WriteU64(_leftVersion);
+            w.WriteU64(_rightVersion);
+        }
 
         return w.ToArray();
     }
 
     /// <summary>
     /// Decodes a stored node and checks it is the node named <paramref name="expected"/>: a store that returns altered
-    /// bytes is caught here, at the read, not later as a wrong root.
+    /// bytes is caught here, at the read, not later as a wrong root. A child's version that is altered is caught one
+    /// read later (its row is missing, or hashes to something else), or here when it claims a version after the node's.
     /// </summary>
     /// <exception cref="CodecException">the bytes are malformed or are not the node <paramref name="expected"/>.</exception>
-    public static TreeNode FromBytes(ReadOnlySpan<byte> bytes, Hash32 expected)
+    public static TreeNode FromBytes(ReadOnlySpan<byte> bytes, NodeRef expected)
     {
         var r = new CanonicalReader(bytes);
         byte kind = r.ReadU8("state node.kind");
@@ -115,7 +148,14 @@ public sealed class TreeNode
                 throw new CodecException("state node: an inner node with two empty children");
             }
 
-            node = new TreeNode(TreeNodeKind.Internal, first, second, null, null, StateHashing.Node(first, second));
+            ulong leftVersion = r.ReadU64("state node.left_version");
+            ulong rightVersion = r.ReadU64("state node.right_version");
+            if (leftVersion > expected.Version || rightVersion > expected.Version || (first.IsZero && leftVersion != 0) || (second.IsZero && rightVersion != 0))
+            {
+                throw new CodecException($"state node {expected}: child versions {leftVersion} and {rightVersion} are impossible for a node written at version {expected.Version}");
+            }
+
+            node = new TreeNode(TreeNodeKind.Internal, first, second, null, null, StateHashing.Node(first, second), expected.Version, leftVersion, rightVersion);
         }
         else if (kind == (byte)TreeNodeKind.Leaf)
         {
@@ -123,10 +163,10 @@ public sealed class TreeNode
             byte[] value = r.ReadBytes32("state node.value", LedgerLimits.MaxValueBytes).ToArray();
             if (StateHashing.KeyHash(key) != first || StateHashing.ValueHash(value) != second)
             {
-                throw new CodecException($"state node {expected.ToShortString()}: its key or value does not match the hashes it commits to");
+                throw new CodecException($"state node {expected}: its key or value does not match the hashes it commits to");
             }
 
-            node = new TreeNode(TreeNodeKind.Leaf, first, second, key, value, StateHashing.Leaf(first, second));
+            node = new TreeNode(TreeNodeKind.Leaf, first, second, key, value, StateHashing.Leaf(first, second), expected.Version);
         }
         else
         {
@@ -134,9 +174,9 @@ public sealed class TreeNode
         }
 
         r.EnsureEnd("state node");
-        if (node.Hash != expected)
+        if (node.Hash != expected.Hash)
         {
-            throw new CodecException($"state node {expected.ToShortString()}: the stored bytes hash to {node.Hash.ToShortString()}");
+            throw new CodecException($"state node {expected}: the stored bytes hash to {node.Hash.ToShortString()}");
         }
 
         return node;
