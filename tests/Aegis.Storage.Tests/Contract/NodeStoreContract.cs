@@ -471,6 +471,16 @@ public abstract class NodeStoreContract : IAsyncLifetime
         Assert.Contains("restore a backup", message);
     }
 
+    [StoreFact]
+    public async Task A_database_whose_tree_is_keyed_by_hash_is_refused_naming_resync_or_restore()
+    {
+        string message = await RefusedAtSchemaVersionAsync(2);
+        Assert.Contains("schema version 2", message);
+        Assert.Contains("keyed by hash", message);
+        Assert.Contains("resync", message);
+        Assert.Contains("restore a backup", message);
+    }
+
     /// <summary>A store with one block, reopened with <paramref name="version"/> recorded: the refusal's message; refusing changed nothing.</summary>
     private async Task<string> RefusedAtSchemaVersionAsync(int version)
     {
@@ -513,6 +523,29 @@ public abstract class NodeStoreContract : IAsyncLifetime
             [.. Enumerable.Range(0, 9).Select(i => $"k{i}")],
             StateTree.Leaves(Store.StateNodes, rootThree).Select(l => System.Text.Encoding.UTF8.GetString(l.Key)).Order(StringComparer.Ordinal));
         Assert.Throws<MissingTreeNodeException>(() => StateTree.Get(Store.StateNodes, rootOne, "k0"u8));
+    }
+
+    [StoreFact]
+    public async Task A_state_set_back_to_an_earlier_root_survives_pruning_of_the_earlier_rows()
+    {
+        // Block 1's root comes back at block 3 (new rows at version 3); block 4 changes nothing in the state. Pruning up
+        // to 3 deletes block 1's copies of those nodes (stale since 2) and must leave the state of blocks 3-4 whole.
+        await CommitAsync(Chain.Next(Transaction.Put("a", "1"), Transaction.Put("b", "1"), Transaction.Put("c", "1")));
+        Hash32 rootOne = (await Store.GetTipAsync(default)).StateRoot;
+        await CommitAsync(Chain.Next(Transaction.Put("a", "2"), Transaction.Delete("c")));
+        await CommitAsync(Chain.Next(Transaction.Put("a", "1"), Transaction.Put("c", "1")));
+        Assert.Equal(rootOne, (await Store.GetTipAsync(default)).StateRoot);
+        await CommitAsync(Chain.Next());
+        await Store.WriteGroupAsync(new WriteGroup([], [], 0) { PruneStateNodesUpTo = 3 }, default);
+        await Store.DisposeAsync();
+        _opened.Remove(Store);
+        Store = await OpenAsync();
+        Assert.Equal(["a", "b", "c"], StateTree.Leaves(Store.StateNodes, rootOne).Select(l => System.Text.Encoding.UTF8.GetString(l.Key)).Order(StringComparer.Ordinal));
+        Assert.Equal("1"u8.ToArray(), StateTree.Get(Store.StateNodes, rootOne, "a"u8));
+
+        // The next block's update runs on the stored tree, as the node executes it.
+        TreeUpdate next = StateTree.Update(Store.StateNodes, rootOne, [new StateChange("d"u8.ToArray(), "1"u8.ToArray())], 5);
+        Assert.Equal(StateTree.Build([.. new[] { "a", "b", "c", "d" }.Select(k => new KeyValuePair<byte[], byte[]>(System.Text.Encoding.UTF8.GetBytes(k), "1"u8.ToArray()))]).Root, next.Root);
     }
 
     [StoreFact]

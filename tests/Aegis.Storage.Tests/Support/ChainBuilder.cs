@@ -54,6 +54,7 @@ internal sealed class ChainBuilder
     public BlockCommit Next(params Transaction[] txs)
     {
         BlockCommit commit = Build(Height + 1, Height == 0 ? GenesisHash : TipHash, txs);
+        _tree.Apply(commit.Result.Tree, commit.Height);
         Height = commit.Height;
         TipHash = commit.Block.Hash;
         StateRoot = commit.Result.StateRoot;
@@ -81,13 +82,12 @@ internal sealed class ChainBuilder
         return commit;
     }
 
-    /// <summary>A block with whatever height and parent the test wants; executed against the model but the builder does not advance.</summary>
+    /// <summary>A block with whatever height and parent the test wants; executed against the model (its tree is not kept) but the builder does not advance.</summary>
     public BlockCommit Build(ulong height, Hash32 previousHash, params Transaction[] txs)
     {
         var header = new BlockHeader(ChainId, height, 0, previousHash, Block.ComputeTxRoot(txs), StateRoot, 0, 1_700_000_000_000 + (long)height, (uint)txs.Length);
         var block = new Block(header, txs);
         ExecutionResult result = BlockExecutor.Execute(block, StateRoot, new SetView(_applied), _tree);
-        _tree.Apply(result.Tree, height);
         return new BlockCommit(block, Certify(block), result);
     }
 
