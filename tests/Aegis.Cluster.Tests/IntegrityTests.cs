@@ -97,6 +97,43 @@ public class IntegrityTests
         Assert.StartsWith($"corrupt at height {markerHeight}:", verifyState.LastLine);
     }
 
+    [Fact]
+    public async Task A_proof_over_a_tree_lost_from_the_store_reports_the_damage_instead_of_answering()
+    {
+        CancellationToken ct = Timeout(120);
+        await using var cluster = new TestCluster(validators: 1);
+        await cluster.StartAsync(ct);
+        Assert.Equal(200, (await cluster.PostTxAsync(0, "proved", "v", wait: true, ct)).Status);
+
+        // The tip's header commits to the state pipeline_depth blocks back: add blocks until it holds the key, so the
+        // proof walks stored nodes (an empty state's proof reads none).
+        for (int i = 0; JsonDocument.Parse(await ProofAsync(cluster, ct)).RootElement.GetProperty("value").ValueKind != JsonValueKind.String; i++)
+        {
+            Assert.True(i < 64, "the tip's header never came to hold the key");
+            Assert.Equal(200, (await cluster.PostTxAsync(0, $"filler/{i}", "x", wait: true, ct)).Status);
+        }
+
+        // The tree's rows gone while stopped: the start check rebuilds the root from the kv rows (which still match),
+        // so only a read of the tree can find it.
+        await cluster.Processes.StopAsync(0, TimeSpan.FromSeconds(10));
+        string db = Path.Combine(cluster.Dir, "node0", "data", "aegis.db");
+        string deleted = await RunAsync("sqlite3", [db, "DELETE FROM state_nodes; SELECT changes();"], ct);
+        Assert.NotEqual("0", deleted.Trim());
+        cluster.Processes.Start(0);
+        Assert.True(await cluster.Processes.WaitReadyAsync(TimeSpan.FromSeconds(60), ct), "the node whose tree rows were deleted did not pass its start check\n" + cluster.Logs());
+
+        using (HttpResponseMessage r = await cluster.Http.GetAsync(cluster.Url(0) + "/v1/kv/proved?proof=true", ct))
+        {
+            string text = await r.Content.ReadAsStringAsync(ct);
+            Assert.Equal(503, (int)r.StatusCode);
+            Assert.Contains("store_corrupt", text);
+        }
+
+        // From then on the node is out of service, with the reason and the metric the alert reads.
+        await WaitForReadyBodyAsync(cluster, 0, "store_corrupt", TimeSpan.FromSeconds(10), ct);
+        Assert.Matches("aegis_storage_integrity_failures_total\\{check=\"read\"\\} [1-9]", await MetricsAsync(cluster, 0, ct));
+    }
+
     [RootFact]
     public async Task A_primary_whose_disk_fills_is_not_ready_then_resumes_by_itself_when_space_returns()
     {
@@ -213,6 +250,14 @@ public class IntegrityTests
         }
 
         throw new TimeoutException($"node{node} /ready did not say {reason} within {timeout}; last: {last}\n{cluster.Logs()}");
+    }
+
+    private static async Task<string> ProofAsync(TestCluster cluster, CancellationToken ct)
+    {
+        using HttpResponseMessage r = await cluster.Http.GetAsync(cluster.Url(0) + "/v1/kv/proved?proof=true", ct);
+        string text = await r.Content.ReadAsStringAsync(ct);
+        Assert.True(r.IsSuccessStatusCode, text);
+        return text;
     }
 
     private static async Task<string> MetricsAsync(TestCluster cluster, int node, CancellationToken ct)

@@ -100,6 +100,48 @@ public class AuthenticationTests
         Assert.Equal(refused.Count + 3, MetricSum(metrics, "aegis_api_auth_failures_total"));
     }
 
+    [Fact]
+    public async Task On_the_content_rpc_a_read_token_may_read_and_only_a_write_token_may_store()
+    {
+        CancellationToken ct = Timeout(120);
+        await using var cluster = new TestCluster(validators: 1);
+        cluster.SetSecurity($"authentication: true\njwt_secret: \"{Secret}\"\nprotect_reads: true\nrate_limit_per_minute: 600000");
+        await cluster.StartAsync(ct);
+        string config = Path.Combine(cluster.Dir, "node0", "config.yaml");
+        (int exit, string reader, string err) = await CliAsync(null, ct, "token", "--config", config, "--role", "read");
+        Assert.True(exit == 0, err);
+        (exit, string writer, err) = await CliAsync(null, ct, "token", "--config", config, "--role", "write");
+        Assert.True(exit == 0, err);
+
+        async Task<int> RpcAsync(string call, string? token, bool upload = false)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, cluster.Url(0) + "/ipfs-api/api/v0/" + call);
+            if (upload)
+            {
+                var form = new MultipartFormDataContent();
+                form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes("read roles read")), "file", "f.txt");
+                request.Content = form;
+            }
+
+            if (token is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using HttpResponseMessage r = await cluster.Http.SendAsync(request, ct);
+            return (int)r.StatusCode;
+        }
+
+        // Every Kubo call is a POST; what it does decides the role, not the method.
+        Assert.Equal(200, await RpcAsync("add", writer, upload: true));
+        Assert.Equal(403, await RpcAsync("add", reader, upload: true));
+        Assert.Equal(401, await RpcAsync("add", null, upload: true));
+        Assert.Equal(200, await RpcAsync("version", reader));
+        Assert.Equal(200, await RpcAsync("pin/ls", reader));
+        Assert.Equal(403, await RpcAsync("repo/gc", reader));
+        Assert.Equal(401, await RpcAsync("version", null)); // protect_reads covers the content store's reads too
+    }
+
     [Theory]
     [InlineData("rsa")]
     [InlineData("ec")]

@@ -31,6 +31,20 @@ public static partial class KuboRpc
         ["repo/gc"] = RepoGcAsync,
     };
 
+    /// <summary>
+    /// The calls that change nothing stored. Every Kubo call is a POST, so the API's access policy asks this rather than
+    /// the method: a read-role token may cat, get and list; only add, put, pin, unpin, publish and gc need write.
+    /// </summary>
+    private static readonly HashSet<string> ReadOnlyCommands = new(StringComparer.Ordinal)
+    {
+        "cat", "block/get", "block/stat", "pin/ls", "id", "version", "pubsub/sub", "pubsub/ls",
+    };
+
+    /// <summary>True for a path under <see cref="Prefix"/> that names a read-only call.</summary>
+    public static bool IsReadOnlyCall(PathString path) =>
+        path.StartsWithSegments(Prefix, StringComparison.Ordinal, out PathString rest)
+        && ReadOnlyCommands.Contains(rest.Value?.Trim('/') ?? "");
+
     public static IEndpointConventionBuilder MapKuboRpc(this IEndpointRouteBuilder app, KuboRpcContext context) =>
         app.Map(Prefix + "/{**command}", (HttpContext http, string? command) => DispatchAsync(http, command ?? "", context));
 

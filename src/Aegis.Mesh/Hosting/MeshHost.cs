@@ -8,6 +8,7 @@ using Aegis.Mesh.Coordinator;
 using Aegis.Mesh.Engine;
 using Aegis.Mesh.Firewall;
 using Aegis.Mesh.Pki;
+using Aegis.Node.Hosting;
 using Aegis.Mesh.Session;
 using Aegis.Mesh.Transport;
 using Aegis.Mesh.Tun;

@@ -56,7 +56,7 @@ internal static class KvEndpoint
 
             if (proofText.ToString() == "true")
             {
-                return await ProveAsync(node.Runtime, System.Text.Encoding.UTF8.GetBytes(key), ct);
+                return await ProveAsync(node, System.Text.Encoding.UTF8.GetBytes(key), ct);
             }
         }
 
@@ -69,30 +69,42 @@ internal static class KvEndpoint
     /// <summary>
     /// The proof at the stored tip's header. That header commits to the state after tip − pipeline_depth, whose tree the
     /// store keeps (it prunes only below the previous stable checkpoint's header), so the value comes from the proof's
-    /// leaf, not the kv table, which is up to pipeline_depth blocks newer.
+    /// leaf, not the kv table, which is up to pipeline_depth blocks newer. A node missing under that root is damage —
+    /// unless two checkpoints passed during the walk and pruned it, so the walk is tried once more at the new tip
+    /// before the store is reported (not ready, store_corrupt, aegis_storage_integrity_failures_total{check="read"}).
     /// </summary>
-    private static async Task<IResult> ProveAsync(INodeRuntime runtime, byte[] key, CancellationToken ct)
+    private static async Task<IResult> ProveAsync(NodeServices node, byte[] key, CancellationToken ct)
     {
-        StoredBlock? tip = await runtime.Store.GetBlockAsync((await runtime.Store.GetTipAsync(ct)).Height, ct);
-        if (tip is null)
+        INodeRuntime runtime = node.Runtime;
+        bool retried = false;
+        while (true)
         {
-            return ApiEndpoints.Error(503, "no_block", "no block is committed yet, so there is no certified header to prove against; retry once height 1 is committed");
-        }
+            StoredBlock? tip = await runtime.Store.GetBlockAsync((await runtime.Store.GetTipAsync(ct)).Height, ct);
+            if (tip is null)
+            {
+                return ApiEndpoints.Error(503, "no_block", "no block is committed yet, so there is no certified header to prove against; retry once height 1 is committed");
+            }
 
-        StateProof proof;
-        byte[]? value;
-        try
-        {
-            proof = StateTree.Prove(runtime.Store.StateNodes, tip.Block.Header.StateRoot, key, out value);
-        }
-        catch (MissingTreeNodeException ex)
-        {
-            // The pruning rule keeps this tree; a missing node means the store lost part of it.
-            return ApiEndpoints.Error(503, "state_unavailable", $"the state tree under block {tip.Height}'s state root is incomplete in this node's store ({ex.Message}); read from another node");
-        }
+            try
+            {
+                StateProof proof = StateTree.Prove(runtime.Store.StateNodes, tip.Block.Header.StateRoot, key, out byte[]? value);
+                var answer = new KvProof(tip.Block.Header, tip.Certificate, key, value, proof);
+                return Results.Content(KvProofJson.From(answer, runtime.Genesis.Parameters.PipelineDepth).ToJson(), "application/json");
+            }
+            catch (MissingTreeNodeException ex)
+            {
+                if (!retried)
+                {
+                    retried = true;
+                    continue;
+                }
 
-        var answer = new KvProof(tip.Block.Header, tip.Certificate, key, value, proof);
-        return Results.Content(KvProofJson.From(answer, runtime.Genesis.Parameters.PipelineDepth).ToJson(), "application/json");
+                // Missed twice, the second time at a tip read after the first miss, whose tree the pruning rule keeps.
+                string problem = $"the state tree under block {tip.Height}'s state root is incomplete ({ex.Message})";
+                node.Readiness.Storage.IntegrityFailed(Monitoring.StorageHealth.ReadCheck, problem);
+                return ApiEndpoints.Error(503, "store_corrupt", $"this node's store is damaged and is not served ({problem}); ask another node");
+            }
+        }
     }
 
     /// <summary>The key as the client encoded it: the raw target after /v1/kv/, without its query, percent-decoded once.</summary>

@@ -226,6 +226,9 @@ public sealed partial class DashboardService : IAsyncDisposable
             (true, _) when api!.Ready == true => ("up", null),
             (true, _) => ("degraded", api!.NotReadyReason ?? "not ready"),
             (false, true) when api is not null => ("degraded", $"connected over P2P, but its API does not answer ({api.LastError})"),
+            // A configured URL that never answered may be this validator's: its node id is learnt from its first answer.
+            (false, true) when _poller.Latest.Where(o => o.NodeId is null).Select(o => o.Url).ToList() is { Count: > 0 } silent =>
+                ("degraded", $"connected over P2P, but no configured API URL has answered as this validator (never answered: {string.Join(", ", silent)})"),
             (false, true) => ("up", "seen over P2P (no API URL configured for it)"),
             _ when now - _startedMs < WarmUpMs => ("unknown", "starting: not connected yet"),
             _ => ("down", api is null ? "no P2P connection" : $"no P2P connection, API: {api.LastError}"),

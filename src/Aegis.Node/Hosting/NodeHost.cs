@@ -204,6 +204,11 @@ public static class NodeHost
                 o.IncludeScopes = true;
             });
         }
+
+        if (config.Logging.File.Length > 0)
+        {
+            logging.AddProvider(new FileLoggerProvider(config.Logging.File, json: config.Logging.Format == "json"));
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+using Aegis.Content.Rpc;
 using Aegis.Node.Api;
 using Aegis.Node.Configuration;
 using Aegis.Node.Monitoring;
@@ -75,7 +76,8 @@ public static class ApiAuthentication
     };
 
     /// <summary>
-    /// Writes need the write role; reads need read when security.protect_reads is on; /health, /ready and /metrics stay
+    /// Writes need the write role; reads need read when security.protect_reads is on (a read-only Kubo call under
+    /// /ipfs-api is a read, though POST); /health, /ready and /metrics stay
     /// open for probes and scrapers. Runs after authentication and rate limiting, so refused requests are limited too.
     /// </summary>
     public static void UseAegisAccessPolicy(this IApplicationBuilder app, SecuritySection security)
@@ -100,13 +102,15 @@ public static class ApiAuthentication
 
     private static string? RequiredRole(HttpRequest request, bool protectReads)
     {
-        bool read = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method);
+        bool read = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
+            || (HttpMethods.IsPost(request.Method) && KuboRpc.IsReadOnlyCall(request.Path));
         if (!read)
         {
             return ApiRoles.Write;
         }
 
-        return protectReads && request.Path.StartsWithSegments("/v1", StringComparison.Ordinal) ? ApiRoles.Read : null;
+        bool data = request.Path.StartsWithSegments("/v1", StringComparison.Ordinal) || request.Path.StartsWithSegments(KuboRpc.Prefix, StringComparison.Ordinal);
+        return protectReads && data ? ApiRoles.Read : null;
     }
 
     // A fixed set of reasons (the metric's label) and a sentence for the client; the library's own text (IDX… codes,
