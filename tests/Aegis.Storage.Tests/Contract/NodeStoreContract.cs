@@ -533,7 +533,8 @@ public abstract class NodeStoreContract : IAsyncLifetime
         await CommitAsync(Chain.Next(Transaction.Put("a", "1"), Transaction.Put("b", "1"), Transaction.Put("c", "1")));
         Hash32 rootOne = (await Store.GetTipAsync(default)).StateRoot;
         await CommitAsync(Chain.Next(Transaction.Put("a", "2"), Transaction.Delete("c")));
-        await CommitAsync(Chain.Next(Transaction.Put("a", "1"), Transaction.Put("c", "1")));
+        // Another client id: the same put again would be a duplicate transaction, not applied.
+        await CommitAsync(Chain.Next(Transaction.Put("a", "1", "again"), Transaction.Put("c", "1", "again")));
         Assert.Equal(rootOne, (await Store.GetTipAsync(default)).StateRoot);
         await CommitAsync(Chain.Next());
         await Store.WriteGroupAsync(new WriteGroup([], [], 0) { PruneStateNodesUpTo = 3 }, default);
