@@ -82,7 +82,9 @@ public static class ApiEndpoints
             node.Runtime.TxsCommitted,
             node.Runtime.IsValidator ? "validator" : "observer",
             peers.Count(p => p.Role == "validator"),
-            peers.Count(p => p.Role != "validator"));
+            peers.Count(p => p.Role != "validator"),
+            node.Runtime.History.From,
+            node.Runtime.History.State ?? HistoryProgress.Complete);
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext http, NodeServices node, CancellationToken ct)

@@ -51,6 +51,8 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     private volatile NodeSnapshot _snapshot;
     private ulong _highestPeerHeight;
     private volatile SnapshotJoiner? _joiner;
+    private HistoryBackfill? _backfill;
+    private Task? _backfillTask;
     private long _txsCommitted;
 
     public NodeRuntime(Genesis genesis, ISigner signer, NodeRuntimeOptions options, INodeStore store, IPeerNetwork network, RuntimeMetrics metrics, ILogger<NodeRuntime> logger, TimeProvider? time = null)
@@ -81,6 +83,9 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     /// <summary>Transactions committed since this process started.</summary>
     public long TxsCommitted => Interlocked.Read(ref _txsCommitted);
 
+    public HistoryProgress History => _backfill is not { } b ? default
+        : new HistoryProgress(b.FirstHeight, b.FirstHeight <= 1 ? HistoryProgress.Complete : _options.SnapshotSync.KeepHistory ? HistoryProgress.Backfilling : HistoryProgress.Off);
+
     /// <summary>Completes when consensus has stopped for good: faulted with the broken invariant, or done after <see cref="DisposeAsync"/>.</summary>
     public Task Stopped => _stopped.Task;
 
@@ -104,6 +109,14 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
         _session = session;
         _supervisor = SuperviseAsync(session);
         _network.Start(this);
+        StartBackfill();
+    }
+
+    /// <summary>Reads which history the store holds and, for a snapshot-joined store with keep_history, backfills what is below it.</summary>
+    private void StartBackfill()
+    {
+        _backfill = new HistoryBackfill(_genesis, _store, _network, _options.SnapshotSync, _time, _logger, ReportRejected);
+        _backfillTask = _backfill.RunAsync(_options.SnapshotSync.KeepHistory, _disposing.Token);
     }
 
     /// <summary>Joins by snapshot (or gives up on it), then runs consensus from what the store holds.</summary>
@@ -153,6 +166,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
         }
 
         _session = session;
+        StartBackfill();
         await SuperviseAsync(session);
     }
 
@@ -216,6 +230,11 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
         if (_supervisor is not null)
         {
             await _supervisor;
+        }
+
+        if (_backfillTask is not null)
+        {
+            await _backfillTask;
         }
 
         _waiters.CancelAll();

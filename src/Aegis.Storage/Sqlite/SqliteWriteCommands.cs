@@ -15,6 +15,8 @@ internal sealed class SqliteWriteCommands : IDisposable
     private readonly SqliteCommand _upsertKv;
     private readonly SqliteCommand _deleteKv;
     private readonly SqliteCommand _upsertTx;
+    private readonly SqliteCommand _upsertHistoryTx;
+    private readonly SqliteCommand _readFirst;
     private readonly SqliteCommand _updateTip;
     private readonly SqliteCommand _appendRecord;
     private readonly SqliteCommand _truncateRecord;
@@ -30,6 +32,8 @@ internal sealed class SqliteWriteCommands : IDisposable
         _upsertKv = Prepare(connection, SqliteSchema.UpsertKv, ("$key", SqliteType.Blob), ("$value", SqliteType.Blob), ("$height", SqliteType.Integer));
         _deleteKv = Prepare(connection, "DELETE FROM kv WHERE key = $key", ("$key", SqliteType.Blob));
         _upsertTx = Prepare(connection, SqliteSchema.UpsertTx, ("$hash", SqliteType.Blob), ("$height", SqliteType.Integer), ("$idx", SqliteType.Integer), ("$block_hash", SqliteType.Blob), ("$outcome", SqliteType.Integer));
+        _upsertHistoryTx = Prepare(connection, SqliteSchema.UpsertHistoryTx, ("$hash", SqliteType.Blob), ("$height", SqliteType.Integer), ("$idx", SqliteType.Integer), ("$block_hash", SqliteType.Blob), ("$outcome", SqliteType.Integer));
+        _readFirst = Prepare(connection, $"SELECT {StoredBlockRow.Columns} FROM blocks ORDER BY height LIMIT 1");
         _updateTip = Prepare(
             connection,
             "UPDATE tip SET height = $height, block_hash = $block_hash, state_root = $state_root, timestamp_ms = $timestamp_ms WHERE id = 1",
@@ -94,6 +98,32 @@ internal sealed class SqliteWriteCommands : IDisposable
         Run(_updateTip, tx, height, blockHash, stateRoot, block.Header.TimestampMs);
     }
 
+    /// <summary>The store's first block (the lowest height it holds), or null when it holds none.</summary>
+    public StoredBlock? ReadFirst(SqliteTransaction tx)
+    {
+        _readFirst.Transaction = tx;
+        using SqliteDataReader reader = _readFirst.ExecuteReader();
+        return reader.Read() ? SqliteRows.Block(reader) : null;
+    }
+
+    /// <summary>A backfilled block below the first: its row and its tx rows; tip, kv table and tree stay as they are.</summary>
+    public void WriteHistoryBlock(SqliteTransaction tx, Block block, CommitCertificate certificate, ExecutionResult result)
+    {
+        long height = DbValues.Height(block.Height);
+        byte[] blockHash = DbValues.Hash(block.Hash);
+        Run(_insertBlock, tx, height, blockHash, block.ToBytes(), certificate.ToBytes(), DbValues.Hash(result.StateRoot), block.Header.TimestampMs);
+        _upsertHistoryTx.Transaction = tx;
+        _upsertHistoryTx.Parameters[1].Value = height;
+        _upsertHistoryTx.Parameters[3].Value = blockHash;
+        foreach (TxIndexRow row in TxIndexRow.From(block, result))
+        {
+            _upsertHistoryTx.Parameters[0].Value = DbValues.Hash(row.Hash);
+            _upsertHistoryTx.Parameters[2].Value = row.Index;
+            _upsertHistoryTx.Parameters[4].Value = (int)row.Outcome;
+            _upsertHistoryTx.ExecuteNonQuery();
+        }
+    }
+
     public int PruneStateNodes(SqliteTransaction tx, ulong upTo)
     {
         _tree.Transaction = tx;
@@ -106,7 +136,7 @@ internal sealed class SqliteWriteCommands : IDisposable
 
     public void Dispose()
     {
-        foreach (SqliteCommand command in new[] { _readTip, _insertBlock, _upsertKv, _deleteKv, _upsertTx, _updateTip, _appendRecord, _truncateRecord })
+        foreach (SqliteCommand command in new[] { _readTip, _insertBlock, _upsertKv, _deleteKv, _upsertTx, _upsertHistoryTx, _readFirst, _updateTip, _appendRecord, _truncateRecord })
         {
             command.Dispose();
         }
