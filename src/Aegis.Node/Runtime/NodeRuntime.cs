@@ -105,18 +105,27 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
             return;
         }
 
+        await StartBackfillAsync(ct);
         Session session = await OpenSessionAsync(ct);
         _session = session;
         _supervisor = SuperviseAsync(session);
         _network.Start(this);
-        StartBackfill();
     }
 
-    /// <summary>Reads which history the store holds and, for a snapshot-joined store with keep_history, backfills what is below it.</summary>
-    private void StartBackfill()
+    /// <summary>
+    /// Reads which history the store holds (before any transaction is looked up: the tx index is exact only from there)
+    /// and, for a snapshot-joined store with keep_history, backfills what is below it in the background.
+    /// </summary>
+    private async Task StartBackfillAsync(CancellationToken ct)
     {
-        _backfill = new HistoryBackfill(_genesis, _store, _network, _options.SnapshotSync, _time, _logger, ReportRejected);
-        _backfillTask = _backfill.RunAsync(_options.SnapshotSync.KeepHistory, _disposing.Token);
+        if (_backfill is not null)
+        {
+            return;
+        }
+
+        var backfill = new HistoryBackfill(_genesis, _store, _network, _options.SnapshotSync, _time, _logger, ReportRejected, await _store.GetFirstHeightAsync(ct));
+        _backfill = backfill;
+        _backfillTask = backfill.RunAsync(_options.SnapshotSync.KeepHistory, _disposing.Token);
     }
 
     /// <summary>Joins by snapshot (or gives up on it), then runs consensus from what the store holds.</summary>
@@ -133,6 +142,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
                 }
 
                 _joiner = null;
+                await StartBackfillAsync(_disposing.Token);
                 session = await OpenSessionAsync(_disposing.Token);
             }
             catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
@@ -166,7 +176,6 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
         }
 
         _session = session;
-        StartBackfill();
         await SuperviseAsync(session);
     }
 
@@ -377,8 +386,10 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
             hashes[i] = txs[i].Hash;
         }
 
+        // The index's lowest height is read before the lookup: it only moves down, so the answer is exact from there.
+        ulong from = _backfill?.FirstHeight ?? 0;
         IReadOnlySet<Hash32> committed = await _store.FindAppliedTxsAsync(hashes, ct);
-        return new TxHistory(through, committed);
+        return new TxHistory(through, committed) { IndexedFrom = from };
     }
 
     private static SubmitStatus[] Unavailable(int count)

@@ -54,6 +54,7 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
     private long _requestedAt;
     private long _txsCommitted;
     private volatile SnapshotJoiner? _joiner;
+    private ulong _firstHeight;
     private HistoryBackfill? _backfill;
     private Task? _backfillTask;
 
@@ -135,7 +136,7 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
 
     private void StartBackfill()
     {
-        _backfill = new HistoryBackfill(_genesis, _store, _network, _options.SnapshotSync, TimeProvider.System, _logger, ReportRejected);
+        _backfill = new HistoryBackfill(_genesis, _store, _network, _options.SnapshotSync, TimeProvider.System, _logger, ReportRejected, Volatile.Read(ref _firstHeight));
         _backfillTask = _backfill.RunAsync(_options.SnapshotSync.KeepHistory, _stopping.Token);
     }
 
@@ -145,6 +146,7 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
     /// <summary>Reads the chain position the store holds: its tip and the state roots the next headers must name.</summary>
     private async Task OpenAsync(CancellationToken ct)
     {
+        Volatile.Write(ref _firstHeight, await _store.GetFirstHeightAsync(ct));
         ChainTip tip = await _store.GetTipAsync(ct);
         _height = tip.Height;
         _tipHash = tip.IsEmpty ? _genesis.Hash : tip.BlockHash;

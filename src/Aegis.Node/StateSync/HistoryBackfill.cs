@@ -40,8 +40,10 @@ internal sealed partial class HistoryBackfill
     private long _firstHeight;
     private int _nextPeer;
 
-    public HistoryBackfill(Genesis genesis, INodeStore store, IPeerNetwork network, SnapshotSyncOptions options, TimeProvider time, ILogger logger, Action<int, ulong, string> rejected)
+    /// <param name="firstHeight">the store's first height as read at start (0: empty).</param>
+    public HistoryBackfill(Genesis genesis, INodeStore store, IPeerNetwork network, SnapshotSyncOptions options, TimeProvider time, ILogger logger, Action<int, ulong, string> rejected, ulong firstHeight)
     {
+        _firstHeight = (long)firstHeight;
         _genesis = genesis;
         _store = store;
         _network = network;
@@ -51,7 +53,7 @@ internal sealed partial class HistoryBackfill
         _rejected = rejected;
     }
 
-    /// <summary>The lowest block the store holds (1: the whole history); 0 until the backfill has read the store.</summary>
+    /// <summary>The lowest block the store holds (1: the whole history; 0: none).</summary>
     public ulong FirstHeight => (ulong)Interlocked.Read(ref _firstHeight);
 
     /// <summary>Blocks fetched and written by this process.</summary>
@@ -86,6 +88,12 @@ internal sealed partial class HistoryBackfill
             {
                 return;
             }
+            catch (InvariantViolationException ex)
+            {
+                // Nothing unchecked was written; the node keeps serving what it holds, loudly without its history.
+                LogFailed(ex);
+                return;
+            }
             catch (Exception ex) when (ex is StorageException or System.Data.Common.DbException or IOException)
             {
                 // A refused group (BlockRejectedException is a StorageException) wrote nothing; the store says where to resume.
@@ -113,10 +121,18 @@ internal sealed partial class HistoryBackfill
 
         int depth = _genesis.Parameters.PipelineDepth;
 
-        // The header d blocks above a block carries the state root after it: keep the headers' roots of the d blocks above the first.
+        // The header d blocks above a block carries the state root after it: keep the headers' roots of the d blocks
+        // above the first. Right after a join the store may hold fewer (a dedup window shorter than the pipeline):
+        // block sync brings them within moments.
         var rootAbove = new Dictionary<ulong, Hash32>();
         IReadOnlyList<StoredBlock> top = await _store.GetBlocksAsync(first, depth, ct);
-        InvariantViolationException.Assert(top.Count > 0 && top[0].Height == first, () => $"history backfill: the store's first block {first} cannot be read");
+        while (top.Count < depth)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, ct);
+            top = await _store.GetBlocksAsync(first, depth, ct);
+        }
+
+        InvariantViolationException.Assert(top[0].Height == first, () => $"history backfill: the store's first block {first} cannot be read");
         foreach (StoredBlock b in top)
         {
             rootAbove[b.Height] = b.Block.Header.StateRoot;
@@ -185,7 +201,9 @@ internal sealed partial class HistoryBackfill
                 for (int i = blocks.Count - 1; i >= 0; i--)
                 {
                     ulong above = blocks[i].Height + (ulong)depth;
-                    Hash32 after = i + depth < blocks.Count ? blocks[i + depth].Block.Header.StateRoot : rootAbove[above];
+                    Hash32 after = i + depth < blocks.Count ? blocks[i + depth].Block.Header.StateRoot
+                        : rootAbove.TryGetValue(above, out Hash32 r) ? r
+                        : throw new InvariantViolationException($"history backfill: no header at height {above} names the state root after block {blocks[i].Height}");
                     stored[i] = new StoredBlock(blocks[i].Block, blocks[i].Certificate, after);
                 }
 
@@ -320,6 +338,9 @@ internal sealed partial class HistoryBackfill
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "refused history blocks {From}..{Top} from validator {Peer}: {Reason}; asking another")]
     private partial void LogRefused(int peer, ulong from, ulong top, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "history backfill stopped for good: an invariant broke; the node serves what it holds")]
+    private partial void LogFailed(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "history backfill paused: {Reason}; resuming from the store in 1 s")]
     private partial void LogRetrying(string reason);
