@@ -112,6 +112,24 @@ public class SnapshotJoinTests
         cluster.Processes.Start(3);
         await cluster.WaitForHeightAsync([3], tip, TimeSpan.FromSeconds(60), ct);
         Assert.DoesNotContain("store corrupt", File.ReadAllText(cluster.Processes.LogPath(3)), StringComparison.OrdinalIgnoreCase);
+
+        if (!keepHistory)
+        {
+            // Offline, without the history: verify checks from the first block and says so; backup refuses (it needs block 1).
+            // (A backfilled store does not replay yet: the snapshot install records every key as written at the
+            // snapshot's height, and the replay from genesis names the first key whose last write is older.)
+            await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
+            string config = TestnetGenerator.ConfigPath(cluster.Dir, 3);
+            AegisCli.Result verify = await AegisCli.RunAsync(cluster.Processes.Environment, ct, "verify", "--config", config);
+            Assert.True(verify.Exit == 0, verify.ToString());
+            Assert.Matches(@"^ok: \d+ blocks verified$", verify.LastLine);
+            Assert.Matches(@"history from (\d+) \(joined by snapshot at \1\)", verify.Stdout);
+            string backupFile = Path.Combine(cluster.Dir, "node3.bak");
+            AegisCli.Result backup = await AegisCli.RunAsync(cluster.Processes.Environment, ct, "backup", "--config", config, "--out", backupFile, "--no-encrypt");
+            Assert.True(backup.Exit == 1, backup.ToString());
+            Assert.Contains("joined by snapshot and holds blocks", backup.Stderr);
+            Assert.False(File.Exists(backupFile));
+        }
     }
 
     /// <summary>Polls <c>/status</c> until the node reports its whole history held; returns that status.</summary>

@@ -24,34 +24,17 @@ namespace Aegis.Node.StateSync;
 /// reported, and the chunk asked of another validator.
 /// </para>
 /// </summary>
-internal sealed partial class HistoryBackfill
+/// <param name="firstHeight">the store's first height as read at start (0: empty).</param>
+internal sealed partial class HistoryBackfill(Genesis genesis, INodeStore store, IPeerNetwork network, SnapshotSyncOptions options, TimeProvider time, ILogger logger, Action<int, ulong, string> rejected, ulong firstHeight)
 {
     /// <summary>How often the backfill looks at its inbox and its timeouts (the joiner's poll).</summary>
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
 
-    private readonly Genesis _genesis;
-    private readonly INodeStore _store;
-    private readonly IPeerNetwork _network;
-    private readonly SnapshotSyncOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly Action<int, ulong, string> _rejected;
+    private readonly Genesis _genesis = genesis;
+    private readonly ILogger _logger = logger;
     private readonly Channel<(int Peer, SyncResponse Response)> _inbox = Channel.CreateBounded<(int, SyncResponse)>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
-    private long _firstHeight;
+    private long _firstHeight = (long)firstHeight;
     private int _nextPeer;
-
-    /// <param name="firstHeight">the store's first height as read at start (0: empty).</param>
-    public HistoryBackfill(Genesis genesis, INodeStore store, IPeerNetwork network, SnapshotSyncOptions options, TimeProvider time, ILogger logger, Action<int, ulong, string> rejected, ulong firstHeight)
-    {
-        _firstHeight = (long)firstHeight;
-        _genesis = genesis;
-        _store = store;
-        _network = network;
-        _options = options;
-        _time = time;
-        _logger = logger;
-        _rejected = rejected;
-    }
 
     /// <summary>The lowest block the store holds (1: the whole history; 0: none).</summary>
     public ulong FirstHeight => (ulong)Interlocked.Read(ref _firstHeight);
@@ -77,7 +60,7 @@ internal sealed partial class HistoryBackfill
             {
                 if (!fetch)
                 {
-                    Interlocked.Exchange(ref _firstHeight, (long)await _store.GetFirstHeightAsync(ct));
+                    Interlocked.Exchange(ref _firstHeight, (long)await store.GetFirstHeightAsync(ct));
                     return;
                 }
 
@@ -100,7 +83,7 @@ internal sealed partial class HistoryBackfill
                 LogRetrying(ex.Message);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _time, ct);
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
                 }
                 catch (OperationCanceledException)
                 {
@@ -112,7 +95,7 @@ internal sealed partial class HistoryBackfill
 
     private async Task BackfillAsync(CancellationToken ct)
     {
-        ulong first = await _store.GetFirstHeightAsync(ct);
+        ulong first = await store.GetFirstHeightAsync(ct);
         Interlocked.Exchange(ref _firstHeight, (long)first);
         if (first <= 1)
         {
@@ -125,11 +108,11 @@ internal sealed partial class HistoryBackfill
         // above the first. Right after a join the store may hold fewer (a dedup window shorter than the pipeline):
         // block sync brings them within moments.
         var rootAbove = new Dictionary<ulong, Hash32>();
-        IReadOnlyList<StoredBlock> top = await _store.GetBlocksAsync(first, depth, ct);
+        IReadOnlyList<StoredBlock> top = await store.GetBlocksAsync(first, depth, ct);
         while (top.Count < depth)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, ct);
-            top = await _store.GetBlocksAsync(first, depth, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, ct);
+            top = await store.GetBlocksAsync(first, depth, ct);
         }
 
         InvariantViolationException.Assert(top[0].Height == first, () => $"history backfill: the store's first block {first} cannot be read");
@@ -140,25 +123,25 @@ internal sealed partial class HistoryBackfill
 
         Hash32 expected = top[0].Block.Header.PreviousHash;
         ulong startedFrom = first;
-        long started = _time.GetTimestamp();
+        long started = time.GetTimestamp();
         LogStarting(first - 1);
 
         var pieces = new SortedDictionary<ulong, Piece>();
         ulong nextTop = first - 1;
-        int size = Math.Clamp(_options.HistoryChunkBlocks, 1, PeerMessage.MaxSyncBlocks);
-        long timeout = (long)(_options.RequestTimeout.TotalSeconds * _time.TimestampFrequency);
-        using var tick = new PeriodicTimer(Poll, _time);
+        int size = Math.Clamp(options.HistoryChunkBlocks, 1, PeerMessage.MaxSyncBlocks);
+        long timeout = (long)(options.RequestTimeout.TotalSeconds * time.TimestampFrequency);
+        using var tick = new PeriodicTimer(Poll, time);
         while (first > 1)
         {
-            long now = _time.GetTimestamp();
-            while (pieces.Count < _options.HistoryRequestsInFlight && nextTop >= 1)
+            long now = time.GetTimestamp();
+            while (pieces.Count < options.HistoryRequestsInFlight && nextTop >= 1)
             {
                 ulong from = nextTop > (ulong)size ? nextTop - (ulong)size + 1 : 1;
                 pieces[nextTop] = new Piece(from, nextTop);
                 nextTop = from - 1;
             }
 
-            int[] peers = [.. _network.Peers.Where(p => p.Validator >= 0).Select(p => p.Validator).Distinct().Order()];
+            int[] peers = [.. network.Peers.Where(p => p.Validator >= 0).Select(p => p.Validator).Distinct().Order()];
             foreach (Piece piece in pieces.Values)
             {
                 if (piece.Blocks is null && piece.Peer is { } asked && now - piece.AskedAt > timeout)
@@ -171,7 +154,7 @@ internal sealed partial class HistoryBackfill
                 {
                     piece.Peer = peer;
                     piece.AskedAt = now;
-                    _network.Send(peer, new SyncRequest(piece.From, (int)(piece.Top - piece.From + 1)));
+                    network.Send(peer, new SyncRequest(piece.From, (int)(piece.Top - piece.From + 1)));
                 }
             }
 
@@ -190,7 +173,7 @@ internal sealed partial class HistoryBackfill
                 if (Check(blocks, expected) is { } bad)
                 {
                     LogRefused(next.Peer!.Value, next.From, next.Top, bad);
-                    _rejected(next.Peer.Value, next.Top, "history chunk: " + bad);
+                    rejected(next.Peer.Value, next.Top, "history chunk: " + bad);
                     next.Failed.Add(next.Peer.Value);
                     next.Peer = null;
                     next.Blocks = null;
@@ -207,7 +190,7 @@ internal sealed partial class HistoryBackfill
                     stored[i] = new StoredBlock(blocks[i].Block, blocks[i].Certificate, after);
                 }
 
-                await _store.WriteGroupAsync(HistoryInstall.Group(stored), ct);
+                await store.WriteGroupAsync(HistoryInstall.Group(stored), ct);
                 pieces.Remove(first - 1);
                 first = next.From;
                 expected = blocks[0].Block.Header.PreviousHash;
@@ -225,7 +208,7 @@ internal sealed partial class HistoryBackfill
             }
         }
 
-        LogComplete(startedFrom - 1, _time.GetElapsedTime(started).TotalSeconds);
+        LogComplete(startedFrom - 1, time.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>

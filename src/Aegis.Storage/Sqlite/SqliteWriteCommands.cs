@@ -80,16 +80,7 @@ internal sealed class SqliteWriteCommands : IDisposable
             }
         }
 
-        _upsertTx.Transaction = tx;
-        _upsertTx.Parameters[1].Value = height;
-        _upsertTx.Parameters[3].Value = blockHash;
-        foreach (TxIndexRow row in TxIndexRow.From(block, result))
-        {
-            _upsertTx.Parameters[0].Value = DbValues.Hash(row.Hash);
-            _upsertTx.Parameters[2].Value = row.Index;
-            _upsertTx.Parameters[4].Value = (int)row.Outcome;
-            _upsertTx.ExecuteNonQuery();
-        }
+        WriteTxRows(_upsertTx, tx, block, result, height, blockHash);
 
         // The tree under the new root, at version = height: the root in the block row and the tip is then readable.
         _tree.Transaction = tx;
@@ -112,15 +103,21 @@ internal sealed class SqliteWriteCommands : IDisposable
         long height = DbValues.Height(block.Height);
         byte[] blockHash = DbValues.Hash(block.Hash);
         Run(_insertBlock, tx, height, blockHash, block.ToBytes(), certificate.ToBytes(), DbValues.Hash(result.StateRoot), block.Header.TimestampMs);
-        _upsertHistoryTx.Transaction = tx;
-        _upsertHistoryTx.Parameters[1].Value = height;
-        _upsertHistoryTx.Parameters[3].Value = blockHash;
+        WriteTxRows(_upsertHistoryTx, tx, block, result, height, blockHash);
+    }
+
+    /// <summary>The block's tx-index rows through <paramref name="upsert"/> (the tip's rule or the backfill's).</summary>
+    private static void WriteTxRows(SqliteCommand upsert, SqliteTransaction tx, Block block, ExecutionResult result, long height, byte[] blockHash)
+    {
+        upsert.Transaction = tx;
+        upsert.Parameters[1].Value = height;
+        upsert.Parameters[3].Value = blockHash;
         foreach (TxIndexRow row in TxIndexRow.From(block, result))
         {
-            _upsertHistoryTx.Parameters[0].Value = DbValues.Hash(row.Hash);
-            _upsertHistoryTx.Parameters[2].Value = row.Index;
-            _upsertHistoryTx.Parameters[4].Value = (int)row.Outcome;
-            _upsertHistoryTx.ExecuteNonQuery();
+            upsert.Parameters[0].Value = DbValues.Hash(row.Hash);
+            upsert.Parameters[2].Value = row.Index;
+            upsert.Parameters[4].Value = (int)row.Outcome;
+            upsert.ExecuteNonQuery();
         }
     }
 
