@@ -65,6 +65,9 @@ public sealed class InvariantChecker
     public bool Holds(int node, Hash32 tx) =>
         _nodes[node].Locations.ContainsKey(tx) || (_heightOf.TryGetValue(tx, out ulong height) && height <= _nodes[node].SnapshotBase);
 
+    /// <summary>Blocks backfilled below a snapshot on any disk (storage.keep_history).</summary>
+    public int HistoryBackfilled { get; private set; }
+
     /// <summary>Snapshots installed on any disk (a wiped node that joined by snapshot instead of replaying).</summary>
     public int SnapshotInstalls { get; private set; }
 
@@ -111,6 +114,29 @@ public sealed class InvariantChecker
             state.Audit.StartAfter(first.Height - 1, first.Header.PreviousHash);
             state.SnapshotBase = first.Height - 1;
             SnapshotInstalls++;
+        }
+
+        foreach (BlockWrite h in group.History)
+        {
+            // Backfilled below the snapshot: the store linked it to its first block; it must be the block every honest
+            // disk holds at that height, with its transactions nowhere else on this disk.
+            Block block = h.Block;
+            HistoryBackfilled++;
+            if (VerifyOnce(block, h.Certificate) is { } bad)
+            {
+                Fail($"chain: node {node}'s disk took backfilled block {block.Height} with a certificate that does not verify: {bad}");
+            }
+
+            Agree(_blockAt, block.Height, block.Hash, node, (first, hash) => $"history: node {node} backfilled {block.Hash.ToShortString()} at height {block.Height}, node {first} committed {hash.ToShortString()}");
+            foreach (Transaction tx in block.Transactions)
+            {
+                if (state.Locations.TryGetValue(tx.Hash, out (ulong Height, Hash32 Block) at) && at.Height != block.Height)
+                {
+                    Fail($"chain: node {node}'s disk holds transaction {tx.Hash.ToShortString()} at height {at.Height} and, backfilled, at {block.Height}");
+                }
+
+                state.Locations[tx.Hash] = (block.Height, block.Hash);
+            }
         }
 
         foreach (BlockWrite b in group.Blocks)

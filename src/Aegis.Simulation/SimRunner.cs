@@ -21,6 +21,8 @@ public static class SimRunner
 
         public int SnapshotJoins => Results.Sum(r => r.SnapshotJoins);
 
+        public int HistoryBackfilled => Results.Sum(r => r.HistoryBackfilled);
+
         public int GroupsLostInCrashes => Results.Sum(r => r.GroupsLostInCrashes);
 
         public long Dropped => Results.Sum(r => r.MessagesDropped);
@@ -53,7 +55,7 @@ public static class SimRunner
         {
             if (verbose)
             {
-                output.WriteLine($"seed {r.Seed}: height {r.Height}, {r.TransactionsAcknowledged}/{r.TransactionsSubmitted} txs, worst time to commit {r.WorstTimeToCommit.TotalSeconds:F2} s, {r.ViewChanges} view changes, {r.Crashes} crashes, {r.Partitions} partitions, {r.DiskFailures} disk failures, {r.Recoveries} recoveries, {r.GroupsLostInCrashes} groups lost, {r.MessagesDelivered} delivered, {r.MessagesDropped} dropped, {r.EvidenceReports} evidence, {r.SnapshotJoins} snapshot joins, {r.SimulatedTime.TotalSeconds:F1} s simulated, trace {r.TraceHash[..12]}; {r.Profile}");
+                output.WriteLine($"seed {r.Seed}: height {r.Height}, {r.TransactionsAcknowledged}/{r.TransactionsSubmitted} txs, worst time to commit {r.WorstTimeToCommit.TotalSeconds:F2} s, {r.ViewChanges} view changes, {r.Crashes} crashes, {r.Partitions} partitions, {r.DiskFailures} disk failures, {r.Recoveries} recoveries, {r.GroupsLostInCrashes} groups lost, {r.MessagesDelivered} delivered, {r.MessagesDropped} dropped, {r.EvidenceReports} evidence, {r.SnapshotJoins} snapshot joins, {r.HistoryBackfilled} blocks backfilled, {r.SimulatedTime.TotalSeconds:F1} s simulated, trace {r.TraceHash[..12]}; {r.Profile}");
             }
 
             if (!r.Ok)

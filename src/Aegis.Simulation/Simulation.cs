@@ -156,6 +156,7 @@ public sealed class Simulation : IDisposable
             Convert.ToHexStringLower(_trace.GetHashAndReset()))
         {
             SnapshotJoins = Checker.SnapshotInstalls,
+            HistoryBackfilled = Checker.HistoryBackfilled,
         };
     }
 

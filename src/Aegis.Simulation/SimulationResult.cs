@@ -28,6 +28,9 @@ public sealed record SimulationResult(
     /// <summary>Empty (wiped) nodes that joined by snapshot instead of replaying from genesis.</summary>
     public int SnapshotJoins { get; init; }
 
+    /// <summary>Blocks backfilled below snapshots (storage.keep_history), on every disk.</summary>
+    public int HistoryBackfilled { get; init; }
+
     /// <summary>The command that replays this exact execution.</summary>
     public string ReplayCommand
     {

@@ -59,7 +59,7 @@ public static class SnapshotInstall
     /// applies (unless its chat envelope does not verify), later copies are duplicates. What the window's first blocks
     /// repeat from below it is not known here; the tx index only answers "was it applied", which stays true.
     /// </summary>
-    private static TxOutcome[] Outcomes(Block block, HashSet<Hash32> applied)
+    internal static TxOutcome[] Outcomes(Block block, HashSet<Hash32> applied)
     {
         // As BlockExecutor: a copy is a duplicate after an applied copy in an earlier block, or after any copy in this one.
         var outcomes = new TxOutcome[block.Transactions.Count];

@@ -12,7 +12,14 @@ public sealed record WriteGroup(IReadOnlyList<BlockWrite> Blocks, IReadOnlyList<
     /// <summary>Prune the state tree's nodes stale since a version up to this one (0: prune nothing).</summary>
     public ulong PruneStateNodesUpTo { get; init; }
 
-    public bool IsEmpty => Blocks.Count == 0 && Record.Count == 0 && TruncateRecordBelow == 0 && PruneStateNodesUpTo == 0;
+    public bool IsEmpty => Blocks.Count == 0 && Record.Count == 0 && TruncateRecordBelow == 0 && PruneStateNodesUpTo == 0 && History.Count == 0;
+
+    /// <summary>
+    /// Backfilled history (see <see cref="HistoryInstall"/>): certified blocks just below the store's first block, in
+    /// height order, the last one's hash named by that first block. Written before <see cref="Blocks"/>, with their
+    /// block rows and tx-index rows only (their state is long superseded; tip, kv table and tree are untouched).
+    /// </summary>
+    public IReadOnlyList<BlockWrite> History { get; init; } = [];
 
     /// <summary>
     /// The group installs a verified snapshot (see <see cref="SnapshotInstall"/>): the store must be empty, and its
@@ -24,6 +31,11 @@ public sealed record WriteGroup(IReadOnlyList<BlockWrite> Blocks, IReadOnlyList<
     public string Describe()
     {
         var parts = new List<string>(3);
+        if (History.Count > 0)
+        {
+            parts.Add($"backfilling history blocks {History[0].Block.Height}..{History[^1].Block.Height}");
+        }
+
         if (Blocks.Count > 0)
         {
             parts.Add((FromSnapshot ? "installing a snapshot with " : "committing ") + DescribeBlocks());

@@ -22,14 +22,7 @@ public class IntegrityTests
     {
         CancellationToken ct = Timeout(240);
         await using var cluster = new TestCluster();
-        await cluster.StartAsync(ct);
-        string marker = "integrity-" + Guid.NewGuid().ToString("N");
-        (int status, JsonElement body) = await cluster.PostTxAsync(0, "marker", marker, wait: true, ct);
-        Assert.Equal(200, status);
-        ulong markerHeight = body.GetProperty("height").GetUInt64();
-        Load.Result load = await Load.RunAsync(cluster, [0, 1, 2], count: 60, concurrency: 4, "integrity", ct);
-        Assert.Equal(60, load.Acknowledged.Count);
-        await cluster.WaitForHeightAsync([3], load.Acknowledged.Values.Max(), TimeSpan.FromSeconds(60), ct);
+        ulong markerHeight = await MarkerUnderLoadAsync(cluster, 60, ct);
         string blockHash = (await cluster.GetAsync(3, $"/v1/blocks/{markerHeight}", ct))!.Value.GetProperty("hash").GetString()!;
 
         // 2,000 random bytes over the marker's block row, in the stopped node's file (a clean copy kept).
@@ -134,6 +127,49 @@ public class IntegrityTests
         Assert.Matches("aegis_storage_integrity_failures_total\\{check=\"read\"\\} [1-9]", await MetricsAsync(cluster, 0, ct));
     }
 
+    [PostgresFact]
+    public async Task Postgres_a_value_rewritten_with_psql_in_a_stopped_nodes_database_is_refused_at_start_and_verify_names_the_height()
+    {
+        CancellationToken ct = Timeout(240);
+        await using var cluster = new TestCluster(storage: "postgresql");
+        ulong markerHeight = await MarkerUnderLoadAsync(cluster, 40, ct);
+        await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
+
+        // One key's value rewritten with psql in node 3's schema, as an operator (or an intruder) with database access would.
+        var pg = new Npgsql.NpgsqlConnectionStringBuilder(PostgresFactAttribute.Url);
+        var psql = new ProcessStartInfo("psql") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { "-h", pg.Host!, "-p", pg.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", pg.Username!, "-d", pg.Database!, "-tA", "-v", "ON_ERROR_STOP=1", "-c", $"UPDATE t{cluster.BasePort}_node3.kv SET value = convert_to('forged', 'UTF8') WHERE key = convert_to('marker', 'UTF8')" })
+        {
+            psql.ArgumentList.Add(a);
+        }
+
+        psql.Environment["PGPASSWORD"] = pg.Password ?? "";
+        using (Process p = Process.Start(psql)!)
+        {
+            string output = await p.StandardOutput.ReadToEndAsync(ct);
+            string err = await p.StandardError.ReadToEndAsync(ct);
+            await p.WaitForExitAsync(ct);
+            Assert.True(p.ExitCode == 0, $"psql: exit {p.ExitCode}: {err}");
+            Assert.Equal("UPDATE 1", output.Trim());
+        }
+
+        // Refused at start: /ready 503 store_corrupt naming the key, the value never served.
+        cluster.Processes.Start(3);
+        string ready = await WaitForReadyBodyAsync(cluster, 3, "store_corrupt", TimeSpan.FromSeconds(60), ct);
+        Assert.True(ready.Contains("the value of key \\u0027marker\\u0027", StringComparison.Ordinal), ready);
+        using (HttpResponseMessage r = await cluster.Http.GetAsync(cluster.Url(3) + "/v1/kv/marker", ct))
+        {
+            string text = await r.Content.ReadAsStringAsync(ct);
+            Assert.Equal(503, (int)r.StatusCode);
+            Assert.DoesNotContain("forged", text);
+        }
+
+        await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
+        AegisCli.Result verify = await AegisCli.RunAsync(cluster.Processes.Environment, ct, "verify", "--config", TestnetGenerator.ConfigPath(cluster.Dir, 3));
+        Assert.True(verify.Exit == 1, verify.ToString());
+        Assert.StartsWith($"corrupt at height {markerHeight}:", verify.LastLine);
+    }
+
     [RootFact]
     public async Task A_primary_whose_disk_fills_is_not_ready_then_resumes_by_itself_when_space_returns()
     {
@@ -186,6 +222,18 @@ public class IntegrityTests
             await cluster.Processes.StopAsync(0, TimeSpan.FromSeconds(10));
             await RunAsync("umount", [data], CancellationToken.None);
         }
+    }
+
+    /// <summary>Starts the cluster, commits key 'marker', then <paramref name="count"/> more under load; node 3 has them all. Returns the marker's height.</summary>
+    private static async Task<ulong> MarkerUnderLoadAsync(TestCluster cluster, int count, CancellationToken ct)
+    {
+        await cluster.StartAsync(ct);
+        (int status, JsonElement body) = await cluster.PostTxAsync(0, "marker", "integrity-" + Guid.NewGuid().ToString("N"), wait: true, ct);
+        Assert.Equal(200, status);
+        Load.Result load = await Load.RunAsync(cluster, [0, 1, 2], count, concurrency: 4, "integrity", ct);
+        Assert.Equal(count, load.Acknowledged.Count);
+        await cluster.WaitForHeightAsync([3], load.Acknowledged.Values.Max(), TimeSpan.FromSeconds(60), ct);
+        return body.GetProperty("height").GetUInt64();
     }
 
     private static async Task<byte[]> ReadBlockRowAsync(string db, ulong height, CancellationToken ct)

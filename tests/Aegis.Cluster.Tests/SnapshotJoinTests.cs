@@ -5,41 +5,29 @@ using Aegis.Cli.Testnet;
 namespace Aegis.Cluster.Tests;
 
 /// <summary>
-/// A wiped validator of a loaded 4-node testnet rejoins by snapshot (real processes, real stores): it holds no history
-/// below its snapshot, answers 404 naming that for a block below it, and holds the same chain above it and the same
-/// values as the others; on SQLite and on PostgreSQL.
+/// A wiped validator of a loaded 4-node testnet rejoins by snapshot (real processes, real stores) and holds the same
+/// chain and the same values as the others. With <c>storage.keep_history: false</c> (SQLite) it holds no history below
+/// its snapshot and answers 404 naming that for a block below it; with the default (PostgreSQL) it backfills the history
+/// down to block 1 in the background and then serves every block and old transactions' lookups as the others do.
 /// </summary>
 public class SnapshotJoinTests
 {
     private static CancellationToken Timeout(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
     [Fact]
-    public async Task Sqlite_a_wiped_node_rejoins_by_snapshot_under_load_with_the_same_chain_and_state() => await WipedNodeJoinsBySnapshotAsync("sqlite");
+    public async Task Sqlite_a_wiped_node_rejoins_by_snapshot_under_load_with_the_same_chain_and_state_without_history() => await WipedNodeJoinsBySnapshotAsync("sqlite", keepHistory: false);
 
     [PostgresFact]
-    public async Task Postgres_a_wiped_node_rejoins_by_snapshot_under_load_with_the_same_chain_and_state() => await WipedNodeJoinsBySnapshotAsync("postgresql");
+    public async Task Postgres_a_wiped_node_rejoins_by_snapshot_under_load_and_backfills_the_whole_history() => await WipedNodeJoinsBySnapshotAsync("postgresql", keepHistory: true);
 
-    private static async Task WipedNodeJoinsBySnapshotAsync(string storage)
+    private static async Task WipedNodeJoinsBySnapshotAsync(string storage, bool keepHistory)
     {
         CancellationToken ct = Timeout(300);
         await using var cluster = new TestCluster(storage: storage);
 
         // Node 3 takes a snapshot of a chain past 10 blocks (the default waits for 1,000, too long for a test).
-        string config3 = TestnetGenerator.ConfigPath(cluster.Dir, 3);
-        File.WriteAllText(config3, File.ReadAllText(config3).Replace("storage:\n  type:", "storage:\n  snapshot_sync: true\n  snapshot_min_blocks: 10\n  type:", StringComparison.Ordinal));
-        Assert.Contains("snapshot_min_blocks: 10", File.ReadAllText(config3));
-
-        // A dedup window of 8 blocks (the default 256 is longer than this test's chain): the snapshot keeps 8 blocks
-        // below its height, so node 3's history starts well above 1.
-        string genesisFile = Path.Combine(cluster.Dir, "genesis.json");
-        var genesis = JsonNode.Parse(File.ReadAllText(genesisFile))!.AsObject();
-        if (genesis["consensus"] is not JsonObject consensus)
-        {
-            genesis["consensus"] = consensus = new JsonObject();
-        }
-
-        consensus["dedup_horizon_blocks"] = 8;
-        File.WriteAllText(genesisFile, genesis.ToJsonString());
+        JoinBySnapshot(cluster, 3, keepHistory);
+        ShortDedupWindow(cluster);
         await cluster.StartAsync(ct);
 
         Load.Result before = await Load.RunAsync(cluster, [0, 1, 2, 3], count: 60, concurrency: 2, "before", ct);
@@ -59,13 +47,38 @@ public class SnapshotJoinTests
         string log = File.ReadAllText(cluster.Processes.LogPath(3));
         Assert.Contains("snapshot installed at height", log);
 
-        // No history below the snapshot: a clear 404, not a wrong or empty block.
-        using HttpResponseMessage below = await cluster.Http.GetAsync(cluster.Url(3) + "/v1/blocks/1", ct);
-        Assert.Equal(404, (int)below.StatusCode);
-        string message = await below.Content.ReadAsStringAsync(ct);
-        Assert.Contains("joined by snapshot", message);
+        if (keepHistory)
+        {
+            // The history below the snapshot comes in the background: /status says so until block 1 is stored.
+            JsonElement status = await WaitForHistoryAsync(cluster, 3, TimeSpan.FromSeconds(60), ct);
+            Assert.Equal(1UL, status.GetProperty("history_from").GetUInt64());
+            Assert.Contains("history backfilled: blocks 1..", File.ReadAllText(cluster.Processes.LogPath(3)));
 
-        // The same chain above its first block, on every node.
+            // Old transactions are found where the others have them (the tx index covers the backfilled blocks).
+            JsonElement oldBlock = await cluster.GetAsync(0, "/v1/blocks/2", ct) ?? throw new InvalidOperationException("node0 has no block 2");
+            foreach (JsonElement tx in oldBlock.GetProperty("txs").EnumerateArray())
+            {
+                string txHash = tx.GetProperty("tx_hash").GetString()!;
+                JsonElement mine = await cluster.GetAsync(3, $"/v1/tx/{txHash}", ct) ?? throw new InvalidOperationException($"node3 does not find tx {txHash} of block 2");
+                JsonElement theirs = (await cluster.GetAsync(0, $"/v1/tx/{txHash}", ct))!.Value;
+                Assert.Equal(theirs.GetProperty("height").GetUInt64(), mine.GetProperty("height").GetUInt64());
+                Assert.Equal(theirs.GetProperty("block_hash").GetString(), mine.GetProperty("block_hash").GetString());
+                Assert.Equal(theirs.GetProperty("outcome").GetString(), mine.GetProperty("outcome").GetString());
+            }
+        }
+        else
+        {
+            // No history below the snapshot: a clear 404, not a wrong or empty block.
+            using HttpResponseMessage below = await cluster.Http.GetAsync(cluster.Url(3) + "/v1/blocks/1", ct);
+            Assert.Equal(404, (int)below.StatusCode);
+            string message = await below.Content.ReadAsStringAsync(ct);
+            Assert.Contains("joined by snapshot", message);
+            JsonElement status = (await cluster.GetAsync(3, "/status", ct))!.Value;
+            Assert.Equal("off", status.GetProperty("history").GetString());
+            Assert.True(status.GetProperty("history_from").GetUInt64() > 1);
+        }
+
+        // The same chain from its first block, on every node.
         ulong common = tip;
         ulong h = common;
         int compared = 0;
@@ -82,7 +95,7 @@ public class SnapshotJoinTests
             h--;
         }
 
-        Assert.True(compared >= 10 && h >= 1, $"compared {compared} blocks, node 3's history starts above {h}");
+        Assert.True(compared >= 10 && (keepHistory ? h == 0 : h >= 1), $"compared {compared} blocks, node 3's history starts above {h}");
 
         // The same values, including those written long before the snapshot.
         foreach (string key in Enumerable.Range(0, 60).Select(i => $"before-{i}").Concat(Enumerable.Range(0, 30).Select(i => $"during-{i}")))
@@ -99,5 +112,67 @@ public class SnapshotJoinTests
         cluster.Processes.Start(3);
         await cluster.WaitForHeightAsync([3], tip, TimeSpan.FromSeconds(60), ct);
         Assert.DoesNotContain("store corrupt", File.ReadAllText(cluster.Processes.LogPath(3)), StringComparison.OrdinalIgnoreCase);
+
+        if (!keepHistory)
+        {
+            // Offline, without the history: verify checks from the first block and says so; backup refuses (it needs block 1).
+            // (A backfilled store does not replay yet: the snapshot install records every key as written at the
+            // snapshot's height, and the replay from genesis names the first key whose last write is older.)
+            await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
+            string config = TestnetGenerator.ConfigPath(cluster.Dir, 3);
+            AegisCli.Result verify = await AegisCli.RunAsync(cluster.Processes.Environment, ct, "verify", "--config", config);
+            Assert.True(verify.Exit == 0, verify.ToString());
+            Assert.Matches(@"^ok: \d+ blocks verified$", verify.LastLine);
+            Assert.Matches(@"history from (\d+) \(joined by snapshot at \1\)", verify.Stdout);
+            string backupFile = Path.Combine(cluster.Dir, "node3.bak");
+            AegisCli.Result backup = await AegisCli.RunAsync(cluster.Processes.Environment, ct, "backup", "--config", config, "--out", backupFile, "--no-encrypt");
+            Assert.True(backup.Exit == 1, backup.ToString());
+            Assert.Contains("joined by snapshot and holds blocks", backup.Stderr);
+            Assert.False(File.Exists(backupFile));
+        }
+    }
+
+    /// <summary>Polls <c>/status</c> until the node reports its whole history held; returns that status.</summary>
+    internal static async Task<JsonElement> WaitForHistoryAsync(TestCluster cluster, int node, TimeSpan timeout, CancellationToken ct)
+    {
+        DateTime until = DateTime.UtcNow + timeout;
+        JsonElement? status = null;
+        while (DateTime.UtcNow < until)
+        {
+            status = await cluster.GetAsync(node, "/status", ct);
+            if (status?.GetProperty("history").GetString() == "complete")
+            {
+                return status.Value;
+            }
+
+            await Task.Delay(500, ct);
+        }
+
+        throw new TimeoutException($"node{node} did not backfill its history within {timeout.TotalSeconds:F0} s: last /status {status}");
+    }
+
+    /// <summary>Turns snapshot join on for <paramref name="node"/>, past 10 blocks (the default waits for 1,000, too long for a test).</summary>
+    internal static void JoinBySnapshot(TestCluster cluster, int node, bool keepHistory)
+    {
+        string config = TestnetGenerator.ConfigPath(cluster.Dir, node);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("storage:\n  type:", $"storage:\n  snapshot_sync: true\n  snapshot_min_blocks: 10\n  keep_history: {(keepHistory ? "true" : "false")}\n  type:", StringComparison.Ordinal));
+        Assert.Contains("snapshot_min_blocks: 10", File.ReadAllText(config));
+    }
+
+    /// <summary>
+    /// A dedup window of 8 blocks (the default 256 is longer than a test's chain): a snapshot keeps 8 blocks below its
+    /// height, so a joined node's history starts well above 1.
+    /// </summary>
+    internal static void ShortDedupWindow(TestCluster cluster)
+    {
+        string genesisFile = Path.Combine(cluster.Dir, "genesis.json");
+        var genesis = JsonNode.Parse(File.ReadAllText(genesisFile))!.AsObject();
+        if (genesis["consensus"] is not JsonObject consensus)
+        {
+            genesis["consensus"] = consensus = new JsonObject();
+        }
+
+        consensus["dedup_horizon_blocks"] = 8;
+        File.WriteAllText(genesisFile, genesis.ToJsonString());
     }
 }

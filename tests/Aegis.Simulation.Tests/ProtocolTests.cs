@@ -324,7 +324,8 @@ public sealed class ProtocolTests : IDisposable
     [Fact]
     public async Task A_wiped_validator_joins_by_snapshot_under_load_and_holds_the_same_state_and_chain_above_its_base()
     {
-        SimCluster cluster = Cluster(SimClusterOptions.SnapshotSyncForSimulation, parameters: new SimClusterOptions().Parameters, replica: new ReplicaOptions { MaxBlockTxs = 2, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 });
+        // keep_history false: the history below the snapshot is never fetched (the test below backfills it).
+        SimCluster cluster = Cluster(SimClusterOptions.SnapshotSyncForSimulation with { KeepHistory = false }, parameters: new SimClusterOptions().Parameters, replica: new ReplicaOptions { MaxBlockTxs = 2, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 });
 
         // Fresh nodes ask for snapshots first (none is offered at height 0: they start consensus at genesis).
         cluster.Run(TimeSpan.FromMilliseconds(500));
@@ -360,5 +361,47 @@ public sealed class ProtocolTests : IDisposable
 
         // The joined node serves block sync from its first block on, and answers nothing below it.
         Assert.Null(await cluster.Disk(2).GetBlockAsync(first - 1, default));
+    }
+
+    [Fact]
+    public async Task A_validator_joined_by_snapshot_backfills_the_whole_history_and_tx_index_refusing_a_lying_peers_chunks()
+    {
+        // n = 7 (f = 2): node 6 corrupts half its sync answers, node 5 is wiped and joins by snapshot; chunks of 1 block
+        // so the backfill asks every peer, the liar too.
+        _cluster = new SimCluster(new SimClusterOptions
+        {
+            SnapshotSync = SimClusterOptions.SnapshotSyncForSimulation with { HistoryChunkBlocks = 1 },
+            Replicas = 7,
+            Replica = new ReplicaOptions { MaxBlockTxs = 2, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 },
+            Byzantine = new Dictionary<int, ByzantineMode> { [6] = ByzantineMode.ConflictingVotes },
+            Log = Environment.GetEnvironmentVariable("SIMLOG") is { } path ? new StreamWriter(path) { AutoFlush = true } : null,
+        });
+        SimCluster cluster = _cluster;
+        cluster.StartAll();
+        cluster.Run(TimeSpan.FromMilliseconds(500));
+        Transaction[] a = [.. Enumerable.Range(0, 100).Select(k => Transaction.Put($"a{k}", $"v{k}"))];
+        Transaction[] b = [.. Enumerable.Range(0, 20).Select(k => Transaction.Put($"b{k}", "v"))];
+        cluster.Submit(a, 0, 1, 2, 3, 4);
+        Assert.True(cluster.RunUntil(() => cluster.Height(0) >= 45, 20 * Second), $"the cluster reached only height {cluster.Height(0)}");
+        cluster.Crash(5, wipe: true);
+        cluster.Submit(b, 0, 1, 2, 3, 4);
+        cluster.Start(5);
+        Transaction[] all = [.. a, .. b];
+        Assert.True(
+            cluster.RunUntil(() => cluster.Height(5) >= cluster.Height(0) && all.All(tx => cluster.Checker.Holds(0, tx.Hash)) && cluster.Disk(5).GetFirstHeightAsync(default).GetAwaiter().GetResult() == 1, 20 * Second),
+            $"node 5 at {cluster.Height(5)} from block {await cluster.Disk(5).GetFirstHeightAsync(default)}, node 0 at {cluster.Height(0)}");
+
+        Assert.Empty(cluster.Checker.Violations);
+        Assert.Equal(1, cluster.Checker.SnapshotInstalls);
+        Assert.True(cluster.Checker.HistoryBackfilled > 0, "node 5 replayed from genesis instead of joining by snapshot and backfilling");
+        Assert.True(cluster.Checker.SyncRejections > 0, "the lying peer's chunks were never refused (never asked?)");
+        IReadOnlyList<StoredBlock> full = cluster.Chain(0);
+        IReadOnlyList<StoredBlock> joined = cluster.Chain(5);
+        int common = Math.Min(full.Count, joined.Count);
+        Assert.Equal(full.Take(common).Select(x => (x.Block.Hash, x.StateRootAfter, x.Certificate.BlockHash)), joined.Take(common).Select(x => (x.Block.Hash, x.StateRootAfter, x.Certificate.BlockHash)));
+        foreach (Transaction tx in all)
+        {
+            Assert.Equal(await cluster.Disk(0).GetTxAsync(tx.Hash, default), await cluster.Disk(5).GetTxAsync(tx.Hash, default));
+        }
     }
 }

@@ -89,7 +89,7 @@ public static class SimCommand
             };
             ulong first = parse.GetValue(seed) ?? 1;
             SimRunner.Summary s = SimRunner.Run(first, count, options, Console.Out, parse.GetValue(verbose));
-            Console.Error.WriteLine($"{s.SeedsPerSecond:F1} seeds/s over {s.Elapsed.TotalSeconds:F1}s; faults: {FaultKindsParser.Format(kinds)}; {s.Commits} blocks committed, worst time to commit {s.WorstTimeToCommit.TotalSeconds:F2} s (simulated), {s.ViewChanges} view changes, {s.Crashes} crashes ({s.GroupsLostInCrashes} write groups lost), {s.Partitions} partitions, {s.DiskFailures} disk failures ({s.Recoveries} recoveries), {s.Dropped} messages dropped, {s.Malformed} malformed, {s.EvidenceReports} evidence reports, {s.SnapshotJoins} snapshot joins");
+            Console.Error.WriteLine($"{s.SeedsPerSecond:F1} seeds/s over {s.Elapsed.TotalSeconds:F1}s; faults: {FaultKindsParser.Format(kinds)}; {s.Commits} blocks committed, worst time to commit {s.WorstTimeToCommit.TotalSeconds:F2} s (simulated), {s.ViewChanges} view changes, {s.Crashes} crashes ({s.GroupsLostInCrashes} write groups lost), {s.Partitions} partitions, {s.DiskFailures} disk failures ({s.Recoveries} recoveries), {s.Dropped} messages dropped, {s.Malformed} malformed, {s.EvidenceReports} evidence reports, {s.SnapshotJoins} snapshot joins, {s.HistoryBackfilled} blocks backfilled");
             return s.Violations == 0 ? CliApp.Ok : CliApp.Failure;
         });
 

@@ -213,6 +213,13 @@ public sealed partial class Replica
             }
         }
 
+        if (!history.FromGenesis)
+        {
+            // The host's index lacks the history below its snapshot: a transaction might be a replay of an old one. This
+            // replica does not vote for the block; the validators holding the whole index decide, and it follows.
+            return Verdict.Wait;
+        }
+
         return Verdict.Valid;
     }
 

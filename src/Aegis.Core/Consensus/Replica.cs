@@ -170,7 +170,9 @@ public sealed partial class Replica
     /// </summary>
     public IReadOnlyList<ReplicaOutput> SubmitTransactions(IReadOnlyList<Transaction> txs, TxHistory history, List<MempoolAddResult>? results = null)
     {
-        bool covered = _recent.Covers(history.IndexedThrough);
+        // An index without the history below a snapshot cannot tell a new transaction from a replayed old one: refuse
+        // (Stale: the client is told to retry) until the node's backfill reaches block 1.
+        bool covered = _recent.Covers(history.IndexedThrough) && history.FromGenesis;
         foreach (Transaction tx in txs)
         {
             MempoolAddResult result = _recent.Contains(tx.Hash) || history.Committed.Contains(tx.Hash) ? MempoolAddResult.Duplicate

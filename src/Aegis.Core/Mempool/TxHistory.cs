@@ -12,6 +12,16 @@ namespace Aegis.Core.Mempool;
 /// <param name="Committed">The looked-up hashes the index holds; the others it does not.</param>
 public sealed record TxHistory(ulong IndexedThrough, IReadOnlySet<Hash32> Committed)
 {
+    /// <summary>
+    /// The lowest height the index holds (1, or 0 for an empty chain: all of it). A node that joined by snapshot holds
+    /// the index only from its snapshot's window on until its history is backfilled: a transaction it does not find may
+    /// have been committed below that, so the replica neither takes it into the mempool nor votes for a block with it.
+    /// </summary>
+    public ulong IndexedFrom { get; init; } = 1;
+
+    /// <summary>The index reaches back to block 1: "not found" means "never committed below <see cref="IndexedThrough"/>".</summary>
+    public bool FromGenesis => IndexedFrom <= 1;
+
     /// <summary>No index consulted: enough while the replica's recent window still reaches back to height 1.</summary>
     public static readonly TxHistory None = new(0, new HashSet<Hash32>());
 }

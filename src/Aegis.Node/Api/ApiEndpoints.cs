@@ -82,7 +82,9 @@ public static class ApiEndpoints
             node.Runtime.TxsCommitted,
             node.Runtime.IsValidator ? "validator" : "observer",
             peers.Count(p => p.Role == "validator"),
-            peers.Count(p => p.Role != "validator"));
+            peers.Count(p => p.Role != "validator"),
+            node.Runtime.History.From,
+            node.Runtime.History.State ?? HistoryProgress.Complete);
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext http, NodeServices node, CancellationToken ct)
@@ -219,7 +221,10 @@ public static class ApiEndpoints
         if (stored is null && h <= node.Runtime.Snapshot.Height && await node.Runtime.Store.GetFirstHeightAsync(ct) is var first && h < first)
         {
             // A node that joined by snapshot never fetched the history below its first block; another node holds it.
-            return Error(404, "not_found", $"block {h} is below this node's history: it joined by snapshot and holds blocks from {first} on (ask a node that replayed from genesis)");
+            string below = node.Runtime.History.State == HistoryProgress.Backfilling
+                ? "the history below is being backfilled (GET /status: history_from)"
+                : "storage.keep_history is false (ask a node that holds it)";
+            return Error(404, "not_found", $"block {h} is below this node's history: it joined by snapshot and holds blocks from {first} on; {below}");
         }
 
         return stored is null

@@ -40,7 +40,9 @@ public sealed record StatusResponse(
     [property: JsonPropertyName("txs_committed")] long TxsCommitted,
     [property: JsonPropertyName("role")] string Role,
     [property: JsonPropertyName("validator_peers")] int ValidatorPeers,
-    [property: JsonPropertyName("observer_peers")] int ObserverPeers);
+    [property: JsonPropertyName("observer_peers")] int ObserverPeers,
+    [property: JsonPropertyName("history_from")] ulong HistoryFrom,
+    [property: JsonPropertyName("history")] string History);
 
 public sealed record TxAccepted([property: JsonPropertyName("tx_hash")] string TxHash);
 

@@ -113,6 +113,9 @@ public sealed class StorageSection
 
     /// <summary>Only a snapshot at least this many blocks above genesis is taken; a younger chain is replayed (extension).</summary>
     public int SnapshotMinBlocks { get; set; } = new StateSync.SnapshotSyncOptions().MinBlocks;
+
+    /// <summary>A snapshot-joined store backfills the blocks below its snapshot in the background (extension; default true). False: never fetched, 404 below.</summary>
+    public bool KeepHistory { get; set; } = new StateSync.SnapshotSyncOptions().KeepHistory;
     /// <summary>How many of the newest blocks the node re-checks before it serves or votes (hashes, links, certificates, state roots); 0: none.</summary>
     public int VerifyRecentBlocks { get; set; } = Operations.RecentHistoryCheck.DefaultBlocks;
 

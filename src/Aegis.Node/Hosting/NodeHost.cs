@@ -98,7 +98,7 @@ public static class NodeHost
             () =>
             {
                 NodeSnapshot s = runtimeRef?.Snapshot ?? new NodeSnapshot(0, default, 0, 0, false, 0, 0, 0, 0, default);
-                return new NodeGauges((long)s.Height, (long)s.View, s.MempoolSize, networkRef?.ConnectedValidators ?? 0, genesis.Validators.Count, genesis.Validators.Quorum.Size);
+                return new NodeGauges((long)s.Height, (long)s.View, s.MempoolSize, networkRef?.ConnectedValidators ?? 0, genesis.Validators.Count, genesis.Validators.Quorum.Size, (long)(runtimeRef?.History.Missing ?? 0));
             },
             () => readinessRef?.Evaluate() ?? new ReadinessState(ReadinessState.Starting, "storage not open", "syncing"));
         var storageHealth = new StorageHealth(metrics, loggers.CreateLogger("Aegis.Node.Storage"));
@@ -124,7 +124,7 @@ public static class NodeHost
                 MaxMempoolTxs = config.Mempool.MaxTxs,
                 MaxMempoolBytes = config.Mempool.MaxBytes,
             },
-            SnapshotSync = new SnapshotSyncOptions { Enabled = config.Storage.SnapshotSync, MinBlocks = config.Storage.SnapshotMinBlocks },
+            SnapshotSync = new SnapshotSyncOptions { Enabled = config.Storage.SnapshotSync, MinBlocks = config.Storage.SnapshotMinBlocks, KeepHistory = config.Storage.KeepHistory },
             StoreServable = () => storageHealth.Corruption is null,
         };
         var peerMetrics = new PeerMetrics(metrics.BytesSent, metrics.BytesReceived, metrics.PeerRtt, metrics.Failures);

@@ -22,6 +22,7 @@ public sealed class AegisMetrics : IDisposable
         _meter.CreateObservableGauge("aegis_p2p_connected_peers", () => gauges().ConnectedPeers, description: "Authenticated peer connections");
         _meter.CreateObservableGauge("aegis_consensus_validators", () => gauges().Validators, description: "Validators in the genesis validator set (n)");
         _meter.CreateObservableGauge("aegis_consensus_quorum", () => gauges().Quorum, description: "Validators (this node included) that must agree to commit: 2f+1 when n = 3f+1");
+        _meter.CreateObservableGauge("aegis_history_missing_blocks", () => gauges().HistoryMissing, description: "Blocks below the lowest one stored: 0 with the whole history; a snapshot-joined node counts down while it backfills (storage.keep_history)");
         _meter.CreateObservableGauge("aegis_node_info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("node_id", nodeId), new KeyValuePair<string, object?>("version", Aegis.Core.AegisVersion.Value)), description: "Constant 1, labelled with the node id and version");
         if (readiness is not null)
         {
@@ -97,4 +98,5 @@ public sealed class AegisMetrics : IDisposable
 }
 
 /// <summary>Live values the gauges read at scrape time.</summary>
-public readonly record struct NodeGauges(long Height, long View, int MempoolSize, int ConnectedPeers, int Validators, int Quorum);
+/// <param name="HistoryMissing">blocks below the lowest stored one (a snapshot-joined store before or without backfill)</param>
+public readonly record struct NodeGauges(long Height, long View, int MempoolSize, int ConnectedPeers, int Validators, int Quorum, long HistoryMissing = 0);

@@ -8,6 +8,9 @@ namespace Aegis.Node.Operations;
 public sealed record VerifyResult(ulong BlocksVerified, long Transactions, int StateEntries, ChainCorruptException? Corruption)
 {
     public bool Ok => Corruption is null;
+
+    /// <summary>The first block checked: 1 (the chain replayed from genesis), or a snapshot-joined store's first block (<see cref="JoinedStoreVerifier"/>).</summary>
+    public ulong HistoryFrom { get; init; } = 1;
 }
 
 /// <summary>
@@ -22,6 +25,26 @@ public static class OfflineVerifier
     public static async Task<VerifyResult> VerifyAsync(IStoreSnapshot snapshot, Genesis genesis, Action<ulong, ulong>? progress, CancellationToken ct)
     {
         ChainTip tip = snapshot.Tip;
+        StoredBlock? first = null;
+        try
+        {
+            await foreach (StoredBlock b in snapshot.ReadBlocksAsync(1, ulong.MaxValue >> 1, ct))
+            {
+                first = b;
+                break;
+            }
+        }
+        catch (StorageException)
+        {
+            // The replay below names the height the damage stops it at.
+        }
+
+        if (first is { Height: > 1 })
+        {
+            // Joined by snapshot, history not (yet) backfilled: nothing to replay from; check from its first block.
+            return await JoinedStoreVerifier.VerifyAsync(snapshot, genesis, first, progress, ct).ConfigureAwait(false);
+        }
+
         var replay = new ChainReplay(genesis);
         try
         {

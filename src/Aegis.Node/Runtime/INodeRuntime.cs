@@ -25,6 +25,9 @@ public interface INodeRuntime : IAsyncDisposable
     /// <summary>Transactions committed since this process started.</summary>
     long TxsCommitted { get; }
 
+    /// <summary>Which history the store holds: from block 1, or from a snapshot's window (and whether it is being backfilled).</summary>
+    HistoryProgress History { get; }
+
     /// <summary>
     /// Completes, faulted with the reason, when the node stops for good (a broken invariant, a store it can no longer
     /// follow with); the host then ends the process instead of serving a node that no longer advances.
@@ -40,4 +43,16 @@ public interface INodeRuntime : IAsyncDisposable
     Task<CommitInfo> WaitForCommitAsync(Hash32 txHash, CancellationToken ct);
 
     IAsyncEnumerable<BlockEvent> SubscribeAsync(CancellationToken ct);
+}
+
+/// <summary>The lowest block the store holds (0: none yet) and what happens below it.</summary>
+/// <param name="State"><c>complete</c> (from block 1), <c>backfilling</c>, or <c>off</c> (storage.keep_history false).</param>
+public readonly record struct HistoryProgress(ulong From, string State)
+{
+    public const string Complete = "complete";
+    public const string Backfilling = "backfilling";
+    public const string Off = "off";
+
+    /// <summary>Blocks below the lowest held one that the store lacks.</summary>
+    public ulong Missing => From > 1 ? From - 1 : 0;
 }

@@ -108,7 +108,11 @@ public sealed partial class NodeRuntime
                 break;
 
             case SyncResponse s:
-                if (from.Validator >= 0 && s.Blocks.Count > 0 && _session is { } syncSession)
+                if (from.Validator >= 0 && _backfill is { } backfill && backfill.Wants(s))
+                {
+                    backfill.Post(from.Validator, s);
+                }
+                else if (from.Validator >= 0 && s.Blocks.Count > 0 && _session is { } syncSession)
                 {
                     await PostAsync(syncSession, new SyncBlocksInput(from.Validator, s.Blocks), ct);
                 }

@@ -51,6 +51,8 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     private volatile NodeSnapshot _snapshot;
     private ulong _highestPeerHeight;
     private volatile SnapshotJoiner? _joiner;
+    private HistoryBackfill? _backfill;
+    private Task? _backfillTask;
     private long _txsCommitted;
 
     public NodeRuntime(Genesis genesis, ISigner signer, NodeRuntimeOptions options, INodeStore store, IPeerNetwork network, RuntimeMetrics metrics, ILogger<NodeRuntime> logger, TimeProvider? time = null)
@@ -81,6 +83,9 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     /// <summary>Transactions committed since this process started.</summary>
     public long TxsCommitted => Interlocked.Read(ref _txsCommitted);
 
+    public HistoryProgress History => _backfill is not { } b ? default
+        : new HistoryProgress(b.FirstHeight, b.FirstHeight <= 1 ? HistoryProgress.Complete : _options.SnapshotSync.KeepHistory ? HistoryProgress.Backfilling : HistoryProgress.Off);
+
     /// <summary>Completes when consensus has stopped for good: faulted with the broken invariant, or done after <see cref="DisposeAsync"/>.</summary>
     public Task Stopped => _stopped.Task;
 
@@ -100,10 +105,27 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
             return;
         }
 
+        await StartBackfillAsync(ct);
         Session session = await OpenSessionAsync(ct);
         _session = session;
         _supervisor = SuperviseAsync(session);
         _network.Start(this);
+    }
+
+    /// <summary>
+    /// Reads which history the store holds (before any transaction is looked up: the tx index is exact only from there)
+    /// and, for a snapshot-joined store with keep_history, backfills what is below it in the background.
+    /// </summary>
+    private async Task StartBackfillAsync(CancellationToken ct)
+    {
+        if (_backfill is not null)
+        {
+            return;
+        }
+
+        var backfill = new HistoryBackfill(_genesis, _store, _network, _options.SnapshotSync, _time, _logger, ReportRejected, await _store.GetFirstHeightAsync(ct));
+        _backfill = backfill;
+        _backfillTask = backfill.RunAsync(_options.SnapshotSync.KeepHistory, _disposing.Token);
     }
 
     /// <summary>Joins by snapshot (or gives up on it), then runs consensus from what the store holds.</summary>
@@ -120,6 +142,7 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
                 }
 
                 _joiner = null;
+                await StartBackfillAsync(_disposing.Token);
                 session = await OpenSessionAsync(_disposing.Token);
             }
             catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
@@ -216,6 +239,11 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
         if (_supervisor is not null)
         {
             await _supervisor;
+        }
+
+        if (_backfillTask is not null)
+        {
+            await _backfillTask;
         }
 
         _waiters.CancelAll();
@@ -358,8 +386,10 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
             hashes[i] = txs[i].Hash;
         }
 
+        // The index's lowest height is read before the lookup: it only moves down, so the answer is exact from there.
+        ulong from = _backfill?.FirstHeight ?? 0;
         IReadOnlySet<Hash32> committed = await _store.FindAppliedTxsAsync(hashes, ct);
-        return new TxHistory(through, committed);
+        return new TxHistory(through, committed) { IndexedFrom = from };
     }
 
     private static SubmitStatus[] Unavailable(int count)

@@ -10,6 +10,7 @@ using Aegis.Node.Monitoring;
 using Aegis.Node.Operations;
 using Aegis.Storage.StateNodes;
 using Aegis.Network;
+using Aegis.Node.StateSync;
 using Aegis.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -52,6 +53,10 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
     private Hash32 _stateRoot;
     private long _requestedAt;
     private long _txsCommitted;
+    private volatile SnapshotJoiner? _joiner;
+    private ulong _firstHeight;
+    private HistoryBackfill? _backfill;
+    private Task? _backfillTask;
 
     public ObserverRuntime(Genesis genesis, NodeRuntimeOptions options, INodeStore store, IPeerNetwork network, AegisMetrics metrics, ILogger<ObserverRuntime> logger)
     {
@@ -81,8 +86,67 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
 
     public long TxsCommitted => Interlocked.Read(ref _txsCommitted);
 
+    public HistoryProgress History => _backfill is not { } b ? default
+        : new HistoryProgress(b.FirstHeight, b.FirstHeight <= 1 ? HistoryProgress.Complete : _options.SnapshotSync.KeepHistory ? HistoryProgress.Backfilling : HistoryProgress.Off);
+
     public async Task StartAsync(CancellationToken ct)
     {
+        if (_options.SnapshotSync.Enabled && (await _store.GetTipAsync(ct)).IsEmpty)
+        {
+            // As a validator does: an empty observer takes a certified snapshot from the validators (in the background,
+            // so the API answers meanwhile), then follows from its height; if none is offered it replays from genesis.
+            var joiner = new SnapshotJoiner(_genesis, _store, _network, _options.SnapshotSync, TimeProvider.System, _logger, ReportRejected);
+            _joiner = joiner;
+            _network.Start(this);
+            _loop = Task.Run(() => JoinThenFollowAsync(joiner, _stopping.Token), CancellationToken.None);
+            return;
+        }
+
+        await OpenAsync(ct);
+        _loop = Task.Run(() => RunLoopAsync(_stopping.Token), CancellationToken.None);
+        _ticker = Task.Run(() => RunTickerAsync(_stopping.Token), CancellationToken.None);
+        _network.Start(this);
+        StartBackfill();
+    }
+
+    private async Task JoinThenFollowAsync(SnapshotJoiner joiner, CancellationToken ct)
+    {
+        try
+        {
+            await joiner.RunAsync(ct);
+            _joiner = null;
+            await OpenAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            _joiner = null;
+            LogFollowFailed(ex);
+            _stopped.TrySetException(ex);
+            return;
+        }
+
+        _ticker = Task.Run(() => RunTickerAsync(ct), CancellationToken.None);
+        StartBackfill();
+        await RunLoopAsync(ct);
+    }
+
+    private void StartBackfill()
+    {
+        _backfill = new HistoryBackfill(_genesis, _store, _network, _options.SnapshotSync, TimeProvider.System, _logger, ReportRejected, Volatile.Read(ref _firstHeight));
+        _backfillTask = _backfill.RunAsync(_options.SnapshotSync.KeepHistory, _stopping.Token);
+    }
+
+    private void ReportRejected(int peer, ulong height, string reason) =>
+        _metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "sync_rejected"));
+
+    /// <summary>Reads the chain position the store holds: its tip and the state roots the next headers must name.</summary>
+    private async Task OpenAsync(CancellationToken ct)
+    {
+        Volatile.Write(ref _firstHeight, await _store.GetFirstHeightAsync(ct));
         ChainTip tip = await _store.GetTipAsync(ct);
         _height = tip.Height;
         _tipHash = tip.IsEmpty ? _genesis.Hash : tip.BlockHash;
@@ -99,9 +163,6 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
 
         Publish(DateTimeOffset.UtcNow);
         LogStarted(_height);
-        _loop = Task.Run(() => RunLoopAsync(_stopping.Token), CancellationToken.None);
-        _ticker = Task.Run(() => RunTickerAsync(_stopping.Token), CancellationToken.None);
-        _network.Start(this);
     }
 
     public async ValueTask<SubmitStatus> SubmitAsync(Transaction tx, CancellationToken ct) => (await SubmitManyAsync([tx], ct))[0];
@@ -148,8 +209,17 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
             return ValueTask.CompletedTask;
         }
 
+        if (_joiner is { } joiner && message is SnapshotOffer or SnapshotPart or SyncResponse)
+        {
+            joiner.Post(from.Validator, message);
+            return ValueTask.CompletedTask;
+        }
+
         switch (message)
         {
+            case SyncResponse s when _backfill is { } backfill && backfill.Wants(s):
+                backfill.Post(from.Validator, s);
+                break;
             case ConsensusEnvelope { Message: StatusMessage status }:
                 // Heights steer what we ask for; a forged one would only make us ask, so it is checked but cheaply.
                 if (_verifier.Verify(status, out _) is not null && status.Sender == from.Validator)
@@ -170,7 +240,7 @@ public sealed partial class ObserverRuntime : IPeerMessageHandler, INodeRuntime
     {
         await _stopping.CancelAsync();
         _inbox.Writer.TryComplete();
-        foreach (Task? t in new[] { _loop, _ticker })
+        foreach (Task? t in new[] { _loop, _ticker, _backfillTask })
         {
             if (t is not null)
             {

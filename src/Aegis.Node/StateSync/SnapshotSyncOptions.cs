@@ -25,6 +25,18 @@ public sealed record SnapshotSyncOptions
     /// <summary>A part or block request unanswered for this long is asked again elsewhere.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A snapshot-joined node fetches the blocks below its snapshot in the background (config <c>storage.keep_history</c>,
+    /// default true: <see cref="HistoryBackfill"/>); false keeps only the blocks from the snapshot's window on.
+    /// </summary>
+    public bool KeepHistory { get; init; } = true;
+
+    /// <summary>History chunk requests out at once: at most this many chunks are held in memory, unchecked.</summary>
+    public int HistoryRequestsInFlight { get; init; } = 4;
+
+    /// <summary>Blocks asked per history chunk (at most a sync answer's 256; a byte-bounded shorter answer shrinks it).</summary>
+    public int HistoryChunkBlocks { get; init; } = Aegis.Network.PeerMessage.MaxSyncBlocks;
+
     /// <summary>Part requests in flight per peer (several peers share the work).</summary>
     public int PartsInFlightPerPeer { get; init; } = 4;
 }

@@ -129,11 +129,27 @@ public sealed class MemoryNodeStore : INodeStore
         lock (Ready())
         {
             // Every check before the first change: a refused group leaves nothing behind, as a rolled-back transaction.
+            if (group.History.Count > 0)
+            {
+                Hash32 firstPrevious = _data.Tip.IsEmpty ? Hash32.Zero : Block.FromBytes(_data.Blocks[0].Block).Header.PreviousHash;
+                ChainRules.CheckHistory(_data.Tip.IsEmpty ? 0 : _data.FirstHeight, firstPrevious, group.History, _genesisHash);
+            }
+
             ChainTip tip = group.FromSnapshot ? ChainRules.SnapshotStart(_data.Tip, group) : _data.Tip;
             foreach (BlockWrite b in group.Blocks)
             {
                 ChainRules.CheckExtends(tip, b.Block, b.Certificate, b.Result, _genesisHash);
                 tip = new ChainTip(b.Block.Height, b.Block.Hash, b.Result.StateRoot, b.Block.Header.TimestampMs);
+            }
+
+            if (group.History.Count > 0)
+            {
+                _data.Blocks.InsertRange(0, group.History.Select(h => new MemoryStoreData.BlockRow(h.Block.ToBytes(), h.Certificate.ToBytes(), h.Result.StateRoot, h.Block.Hash)));
+                _data.FirstHeight = group.History[0].Block.Height;
+                foreach (BlockWrite h in group.History)
+                {
+                    IndexHistory(h);
+                }
             }
 
             if (group.FromSnapshot)
@@ -199,6 +215,21 @@ public sealed class MemoryNodeStore : INodeStore
         }
 
         _data.Tip = new ChainTip(block.Height, block.Hash, b.Result.StateRoot, block.Header.TimestampMs);
+    }
+
+    /// <summary>A backfilled block's tx rows, by the engines' history rule (see <c>SqliteSchema.UpsertHistoryTx</c>).</summary>
+    private void IndexHistory(BlockWrite b)
+    {
+        foreach (TxIndexRow row in TxIndexRow.From(b.Block, b.Result))
+        {
+            bool applied = row.Outcome == TxOutcome.Applied;
+            if (!_data.Txs.TryGetValue(row.Hash, out TxLocation? old)
+                || (b.Block.Height < old.Height && (applied || old.Outcome != TxOutcome.Applied))
+                || (old.Outcome != TxOutcome.Applied && applied))
+            {
+                _data.Txs[row.Hash] = new TxLocation(row.Hash, b.Block.Height, b.Block.Hash, row.Index, row.Outcome);
+            }
+        }
     }
 
     private object Ready() =>

@@ -16,8 +16,18 @@ internal static class PostgresCommitBatch
 {
     /// <summary>Fills <paramref name="batch"/> for <paramref name="group"/>, each block checked against the tip the one before leaves; returns the last.</summary>
     /// <exception cref="BlockRejectedException">a block does not extend its predecessor; the batch must not run.</exception>
-    public static ChainTip Build(NpgsqlBatch batch, ChainTip tip, WriteGroup group, Hash32? genesisHash)
+    /// <param name="first">the store's first block, read by the caller when the group backfills history.</param>
+    public static ChainTip Build(NpgsqlBatch batch, ChainTip tip, WriteGroup group, Hash32? genesisHash, StoredBlock? first = null)
     {
+        if (group.History.Count > 0)
+        {
+            ChainRules.CheckHistory(first?.Height ?? 0, first?.Block.Header.PreviousHash ?? Hash32.Zero, group.History, genesisHash);
+            foreach (BlockWrite h in group.History)
+            {
+                AddHistoryBlock(batch, h.Block, h.Certificate, h.Result);
+            }
+        }
+
         // A snapshot's first block extends a block the store does not hold; the database still checks that its tip is the empty one.
         ChainTip? snapshotStart = group.FromSnapshot ? ChainRules.SnapshotStart(tip, group) : null;
         foreach (BlockWrite b in group.Blocks)
@@ -59,6 +69,45 @@ internal static class PostgresCommitBatch
         return tip;
     }
 
+    /// <summary>A backfilled block's row and tx rows (the unique height catches a concurrent backfill of the same block).</summary>
+    private static void AddHistoryBlock(NpgsqlBatch batch, Block block, CommitCertificate certificate, ExecutionResult result)
+    {
+        long height = DbValues.Height(block.Height);
+        byte[] blockHash = DbValues.Hash(block.Hash);
+        Add(
+            batch,
+            "INSERT INTO blocks (height, hash, block, certificate, state_root, timestamp_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+            Bigint(height), Bytea(blockHash), Bytea(block.ToBytes()), Bytea(certificate.ToBytes()), Bytea(DbValues.Hash(result.StateRoot)), Bigint(block.Header.TimestampMs));
+        AddTxRows(batch, PostgresSchema.UpsertHistoryTxs, TxIndexRow.From(block, result), height, blockHash);
+    }
+
+    private static void AddTxRows(NpgsqlBatch batch, string sql, List<TxIndexRow> rows, long height, byte[] blockHash)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var hashes = new byte[rows.Count][];
+        var indexes = new int[rows.Count];
+        var outcomes = new short[rows.Count];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            hashes[i] = DbValues.Hash(rows[i].Hash);
+            indexes[i] = rows[i].Index;
+            outcomes[i] = (short)rows[i].Outcome;
+        }
+
+        Add(
+            batch,
+            sql,
+            new NpgsqlParameter { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+            new NpgsqlParameter { Value = indexes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer },
+            new NpgsqlParameter { Value = outcomes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint },
+            Bigint(height),
+            Bytea(blockHash));
+    }
+
     private static void AddBlock(NpgsqlBatch batch, ChainTip expectedTip, Block block, CommitCertificate certificate, ExecutionResult result)
     {
         long height = DbValues.Height(block.Height);
@@ -97,28 +146,7 @@ internal static class PostgresCommitBatch
             Add(batch, "DELETE FROM kv WHERE key = ANY($1)", ByteaArray(deleteKeys));
         }
 
-        List<TxIndexRow> rows = TxIndexRow.From(block, result);
-        if (rows.Count > 0)
-        {
-            var hashes = new byte[rows.Count][];
-            var indexes = new int[rows.Count];
-            var outcomes = new short[rows.Count];
-            for (int i = 0; i < rows.Count; i++)
-            {
-                hashes[i] = DbValues.Hash(rows[i].Hash);
-                indexes[i] = rows[i].Index;
-                outcomes[i] = (short)rows[i].Outcome;
-            }
-
-            Add(
-                batch,
-                PostgresSchema.UpsertTxs,
-                new NpgsqlParameter { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
-                new NpgsqlParameter { Value = indexes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer },
-                new NpgsqlParameter { Value = outcomes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint },
-                Bigint(height),
-                Bytea(blockHash));
-        }
+        AddTxRows(batch, PostgresSchema.UpsertTxs, TxIndexRow.From(block, result), height, blockHash);
 
         AddTreeUpdate(batch, height, result.Tree);
         Add(

@@ -113,7 +113,8 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
         {
             await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
             await using var batch = new NpgsqlBatch(connection);
-            ChainTip after = PostgresCommitBatch.Build(batch, _tip ?? await GetTipAsync(ct).ConfigureAwait(false), group, _genesisHash);
+            StoredBlock? first = group.History.Count > 0 ? await GetFirstBlockAsync(ct).ConfigureAwait(false) : null;
+            ChainTip after = PostgresCommitBatch.Build(batch, _tip ?? await GetTipAsync(ct).ConfigureAwait(false), group, _genesisHash, first);
             _tip = null;
             await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             _tip = after;
@@ -136,6 +137,12 @@ public sealed class PostgresNodeStore : INodeStore, IStoreSnapshots
         {
             _writeLock.Release();
         }
+    }
+
+    private async Task<StoredBlock?> GetFirstBlockAsync(CancellationToken ct)
+    {
+        ulong first = await GetFirstHeightAsync(ct).ConfigureAwait(false);
+        return first == 0 ? null : await GetBlockAsync(first, ct).ConfigureAwait(false);
     }
 
     public Task<IStoreSnapshot> OpenSnapshotAsync(CancellationToken ct) => PostgresSnapshot.OpenAsync(DataSource(), Description, ct);

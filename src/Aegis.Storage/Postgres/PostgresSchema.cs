@@ -94,6 +94,13 @@ internal static class PostgresSchema
         "ON CONFLICT (hash) DO UPDATE SET height = EXCLUDED.height, idx = EXCLUDED.idx, block_hash = EXCLUDED.block_hash, outcome = EXCLUDED.outcome " +
         $"WHERE txs.outcome <> {(int)TxOutcome.Applied} AND EXCLUDED.outcome = {(int)TxOutcome.Applied}";
 
+    /// <summary>A backfilled (older) block's tx rows: the earlier copy wins unless it would turn an applied row into a duplicate (as SQLite's).</summary>
+    public static readonly string UpsertHistoryTxs =
+        "INSERT INTO txs (hash, height, idx, block_hash, outcome) SELECT h, $4, i, $5, o FROM unnest($1::bytea[], $2::integer[], $3::smallint[]) AS t(h, i, o) " +
+        "ON CONFLICT (hash) DO UPDATE SET height = EXCLUDED.height, idx = EXCLUDED.idx, block_hash = EXCLUDED.block_hash, outcome = EXCLUDED.outcome " +
+        $"WHERE (EXCLUDED.height < txs.height AND (EXCLUDED.outcome = {(int)TxOutcome.Applied} OR txs.outcome <> {(int)TxOutcome.Applied})) " +
+        $"OR (txs.outcome <> {(int)TxOutcome.Applied} AND EXCLUDED.outcome = {(int)TxOutcome.Applied})";
+
     /// <summary>Creates the schema and tables on first start, or checks the recorded version, in one transaction.</summary>
     public static async Task EnsureAsync(NpgsqlConnection connection, string? schema, string description, CancellationToken ct)
     {

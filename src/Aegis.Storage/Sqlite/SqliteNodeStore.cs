@@ -156,6 +156,16 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
             // Blocks, record and truncation in one transaction: one fsync for a whole batch of consensus work.
             // BEGIN IMMEDIATE: each tip read below cannot go stale before the writes that depend on it.
             using SqliteTransaction tx = writer.BeginTransaction(deferred: false);
+            if (group.History.Count > 0)
+            {
+                StoredBlock? first = commands.ReadFirst(tx);
+                ChainRules.CheckHistory(first?.Height ?? 0, first?.Block.Header.PreviousHash ?? Hash32.Zero, group.History, _genesisHash);
+                foreach (BlockWrite h in group.History)
+                {
+                    commands.WriteHistoryBlock(tx, h.Block, h.Certificate, h.Result);
+                }
+            }
+
             ChainTip? snapshotStart = group.FromSnapshot ? ChainRules.SnapshotStart(commands.ReadTip(tx), group) : null;
             foreach (BlockWrite b in group.Blocks)
             {

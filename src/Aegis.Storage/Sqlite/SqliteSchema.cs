@@ -49,6 +49,16 @@ internal static class SqliteSchema
         "ON CONFLICT (hash) DO UPDATE SET height = excluded.height, idx = excluded.idx, block_hash = excluded.block_hash, outcome = excluded.outcome " +
         $"WHERE txs.outcome <> {(int)TxOutcome.Applied} AND excluded.outcome = {(int)TxOutcome.Applied}";
 
+    /// <summary>
+    /// A backfilled (older) block's tx row: it replaces a newer row when it is the earlier copy, unless that would turn an
+    /// applied row into a duplicate — the index keeps where a transaction first took effect, as if written in order.
+    /// </summary>
+    public static readonly string UpsertHistoryTx =
+        "INSERT INTO txs (hash, height, idx, block_hash, outcome) VALUES ($hash, $height, $idx, $block_hash, $outcome) " +
+        "ON CONFLICT (hash) DO UPDATE SET height = excluded.height, idx = excluded.idx, block_hash = excluded.block_hash, outcome = excluded.outcome " +
+        $"WHERE (excluded.height < txs.height AND (excluded.outcome = {(int)TxOutcome.Applied} OR txs.outcome <> {(int)TxOutcome.Applied})) " +
+        $"OR (txs.outcome <> {(int)TxOutcome.Applied} AND excluded.outcome = {(int)TxOutcome.Applied})";
+
     /// <summary>Creates the tables on a new file, or checks the recorded version of an existing one, in one transaction.</summary>
     public static async Task EnsureAsync(SqliteConnection connection, string description, CancellationToken ct)
     {

@@ -15,6 +15,8 @@ internal sealed class SqliteWriteCommands : IDisposable
     private readonly SqliteCommand _upsertKv;
     private readonly SqliteCommand _deleteKv;
     private readonly SqliteCommand _upsertTx;
+    private readonly SqliteCommand _upsertHistoryTx;
+    private readonly SqliteCommand _readFirst;
     private readonly SqliteCommand _updateTip;
     private readonly SqliteCommand _appendRecord;
     private readonly SqliteCommand _truncateRecord;
@@ -30,6 +32,8 @@ internal sealed class SqliteWriteCommands : IDisposable
         _upsertKv = Prepare(connection, SqliteSchema.UpsertKv, ("$key", SqliteType.Blob), ("$value", SqliteType.Blob), ("$height", SqliteType.Integer));
         _deleteKv = Prepare(connection, "DELETE FROM kv WHERE key = $key", ("$key", SqliteType.Blob));
         _upsertTx = Prepare(connection, SqliteSchema.UpsertTx, ("$hash", SqliteType.Blob), ("$height", SqliteType.Integer), ("$idx", SqliteType.Integer), ("$block_hash", SqliteType.Blob), ("$outcome", SqliteType.Integer));
+        _upsertHistoryTx = Prepare(connection, SqliteSchema.UpsertHistoryTx, ("$hash", SqliteType.Blob), ("$height", SqliteType.Integer), ("$idx", SqliteType.Integer), ("$block_hash", SqliteType.Blob), ("$outcome", SqliteType.Integer));
+        _readFirst = Prepare(connection, $"SELECT {StoredBlockRow.Columns} FROM blocks ORDER BY height LIMIT 1");
         _updateTip = Prepare(
             connection,
             "UPDATE tip SET height = $height, block_hash = $block_hash, state_root = $state_root, timestamp_ms = $timestamp_ms WHERE id = 1",
@@ -76,22 +80,45 @@ internal sealed class SqliteWriteCommands : IDisposable
             }
         }
 
-        _upsertTx.Transaction = tx;
-        _upsertTx.Parameters[1].Value = height;
-        _upsertTx.Parameters[3].Value = blockHash;
-        foreach (TxIndexRow row in TxIndexRow.From(block, result))
-        {
-            _upsertTx.Parameters[0].Value = DbValues.Hash(row.Hash);
-            _upsertTx.Parameters[2].Value = row.Index;
-            _upsertTx.Parameters[4].Value = (int)row.Outcome;
-            _upsertTx.ExecuteNonQuery();
-        }
+        WriteTxRows(_upsertTx, tx, block, result, height, blockHash);
 
         // The tree under the new root, at version = height: the root in the block row and the tip is then readable.
         _tree.Transaction = tx;
         _tree.Apply(result.Tree, block.Height);
 
         Run(_updateTip, tx, height, blockHash, stateRoot, block.Header.TimestampMs);
+    }
+
+    /// <summary>The store's first block (the lowest height it holds), or null when it holds none.</summary>
+    public StoredBlock? ReadFirst(SqliteTransaction tx)
+    {
+        _readFirst.Transaction = tx;
+        using SqliteDataReader reader = _readFirst.ExecuteReader();
+        return reader.Read() ? SqliteRows.Block(reader) : null;
+    }
+
+    /// <summary>A backfilled block below the first: its row and its tx rows; tip, kv table and tree stay as they are.</summary>
+    public void WriteHistoryBlock(SqliteTransaction tx, Block block, CommitCertificate certificate, ExecutionResult result)
+    {
+        long height = DbValues.Height(block.Height);
+        byte[] blockHash = DbValues.Hash(block.Hash);
+        Run(_insertBlock, tx, height, blockHash, block.ToBytes(), certificate.ToBytes(), DbValues.Hash(result.StateRoot), block.Header.TimestampMs);
+        WriteTxRows(_upsertHistoryTx, tx, block, result, height, blockHash);
+    }
+
+    /// <summary>The block's tx-index rows through <paramref name="upsert"/> (the tip's rule or the backfill's).</summary>
+    private static void WriteTxRows(SqliteCommand upsert, SqliteTransaction tx, Block block, ExecutionResult result, long height, byte[] blockHash)
+    {
+        upsert.Transaction = tx;
+        upsert.Parameters[1].Value = height;
+        upsert.Parameters[3].Value = blockHash;
+        foreach (TxIndexRow row in TxIndexRow.From(block, result))
+        {
+            upsert.Parameters[0].Value = DbValues.Hash(row.Hash);
+            upsert.Parameters[2].Value = row.Index;
+            upsert.Parameters[4].Value = (int)row.Outcome;
+            upsert.ExecuteNonQuery();
+        }
     }
 
     public int PruneStateNodes(SqliteTransaction tx, ulong upTo)
@@ -106,7 +133,7 @@ internal sealed class SqliteWriteCommands : IDisposable
 
     public void Dispose()
     {
-        foreach (SqliteCommand command in new[] { _readTip, _insertBlock, _upsertKv, _deleteKv, _upsertTx, _updateTip, _appendRecord, _truncateRecord })
+        foreach (SqliteCommand command in new[] { _readTip, _insertBlock, _upsertKv, _deleteKv, _upsertTx, _upsertHistoryTx, _readFirst, _updateTip, _appendRecord, _truncateRecord })
         {
             command.Dispose();
         }

@@ -413,6 +413,61 @@ public abstract class NodeStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task History_below_a_snapshot_is_backfilled_newest_first_with_its_tx_index_and_a_chunk_that_does_not_link_is_refused()
+    {
+        var commits = new List<BlockCommit>();
+        for (int i = 0; i < 6; i++)
+        {
+            commits.Add(Chain.Next(ChainBuilder.Puts(3, $"h{i}")));
+        }
+
+        StoredBlock Stored(BlockCommit c) => new(c.Block, c.Certificate, c.Result.StateRoot);
+        var state = Chain.Model.Values.Select(e => new KeyValuePair<byte[], byte[]>(e.Key, e.Value)).ToList();
+        await Store.WriteGroupAsync(SnapshotInstall.Group([.. commits.Skip(4).Select(Stored)], state), default);
+        Assert.Equal(5UL, await Store.GetFirstHeightAsync(default));
+
+        // A chunk that does not end just below the first block, or whose last block is not the one block 5 follows: refused, nothing written.
+        var gap = await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(HistoryInstall.Group([Stored(commits[2])]), default));
+        Assert.Contains("not the block below the store's first, block 5", gap.Message);
+        var other = new ChainBuilder();
+        BlockCommit foreign = other.Next(Transaction.Put("x0", "y"));
+        for (int i = 1; i < 4; i++)
+        {
+            foreign = other.Next(Transaction.Put($"x{i}", "y"));
+        }
+
+        var wrong = await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(HistoryInstall.Group([Stored(foreign)]), default));
+        Assert.Contains("(4, ", wrong.Message);
+        var unlinked = await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(HistoryInstall.Group([Stored(commits[1]), Stored(commits[3])]), default));
+        Assert.Contains("does not follow history block 2", unlinked.Message);
+        Assert.Equal(5UL, await Store.GetFirstHeightAsync(default));
+
+        // Newest first: 3..4, then 1..2; the tip, the state and the tree stay the snapshot's.
+        WriteGroup upper = HistoryInstall.Group([.. commits.Skip(2).Take(2).Select(Stored)]);
+        Assert.StartsWith("backfilling history blocks 3..4", upper.Describe());
+        await Store.WriteGroupAsync(upper, default);
+        Assert.Equal(3UL, await Store.GetFirstHeightAsync(default));
+        await ReopenAsync();
+        await Store.WriteGroupAsync(HistoryInstall.Group([.. commits.Take(2).Select(Stored)]), default);
+        Assert.Equal(1UL, await Store.GetFirstHeightAsync(default));
+        Assert.Equal(6UL, (await Store.GetTipAsync(default)).Height);
+        Assert.Equal(commits.Select(c => (c.Block.Hash, c.Result.StateRoot)), (await Store.GetBlocksAsync(1, 10, default)).Select(b => (b.Block.Hash, b.StateRootAfter)));
+        foreach (BlockCommit c in commits)
+        {
+            TxLocation at = (await Store.GetTxAsync(c.Block.Transactions[1].Hash, default))!;
+            Assert.Equal((c.Block.Height, c.Block.Hash, 1, TxOutcome.Applied), (at.Height, at.BlockHash, at.Index, at.Outcome));
+        }
+
+        Assert.Equal(commits.Count, (await Store.FindAppliedTxsAsync([.. commits.Select(c => c.Block.Transactions[0].Hash)], default)).Count);
+        Assert.Equal(Chain.Model["h5-2"].Value, (await Store.GetAsync(Key("h5-2"), default))!.Value);
+
+        // Nothing lies below block 1.
+        await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(HistoryInstall.Group([Stored(commits[0])]), default));
+        await CommitAsync(Chain.Next(Transaction.Put("after", "history")));
+        Assert.Equal(7UL, (await Store.GetTipAsync(default)).Height);
+    }
+
+    [StoreFact]
     public async Task A_snapshot_into_a_store_that_holds_blocks_is_refused_and_nothing_is_written()
     {
         BlockCommit one = Chain.Next(Transaction.Put("a", "1"));

@@ -46,6 +46,12 @@ public static class BackupCommand
                 {
                     await using IStoreSnapshot snapshot = await ((IStoreSnapshots)store).OpenSnapshotAsync(ct);
                     ulong tip = snapshot.Tip.Height;
+                    if (await store.GetFirstHeightAsync(ct) is var first && first > 1)
+                    {
+                        // A backup restores a node that replays and checks every block from genesis: a partial chain cannot be one.
+                        return CliErrors.Fail("backup", $"this store joined by snapshot and holds blocks {first}..{tip} only (storage.keep_history is false, or its history backfill has not reached block 1: see history_from in GET /status); a backup carries the whole chain from block 1, so none was written: back it up once the backfill has finished, or back up a node that holds the whole chain");
+                    }
+
                     BackupSummary s = await BlockProgress.RunAsync("backup", report => BackupWriter.WriteAsync(snapshot, node.Genesis, node.NodeId, node.Engine, outPath, key, h => report(h, tip), ct));
                     Console.WriteLine($"ok: backup of chain {s.Header.ChainId}, heights 1..{s.Header.TipHeight} (tip {s.Header.TipHash.ToShortString()}), {s.Header.StateCount} state entries, {s.Bytes} bytes, {(s.Encrypted ? "encrypted (AES-256-GCM)" : "not encrypted")}, {clock.Elapsed.TotalSeconds:F1} s → {outPath}");
                     return CliApp.Ok;
