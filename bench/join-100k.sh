@@ -7,9 +7,9 @@
 # 1. `aegis testnet` (4 validators on 127.0.0.1), then `Aegis.Benchmarks chain-gen` writes BLOCKS blocks (2 puts each,
 #    50,000 keys, 100-byte values, real certificates) into the four stores through the production store API.
 # 2. Starts the four validators (they verify their stores at start) under light load (`aegis bench --rate 10`).
-# 3. Three rounds (ROUNDS), alternating: wipe validator 3 and time until it is ready and at node 0's tip, once with
+# 3. Validator 3, stopped: backup, verify, restore, three times each (medians).
+# 4. Three rounds (ROUNDS), alternating: wipe validator 3 and time until it is ready and at node 0's tip, once with
 #    storage.snapshot_sync true (snapshot join) and once false (block sync replays every block from genesis).
-# 4. Validator 3, stopped: backup, verify, restore, three times each (medians).
 # Every wait has a timeout; the nodes and the load are stopped by PID and the temp dir is removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,6 +98,27 @@ for _ in $(seq 300); do [ "$(height 3)" -gt "$blocks" ] 2>/dev/null && break; sl
 [ "$(height 3)" -gt "$blocks" ] || { echo "the cluster committed nothing above the generated tip within 60 s" >&2; tail -20 "$dir/node0.log" >&2; exit 1; }
 echo "the cluster commits on top of it: height $(height 0)"
 
+# Backup, verify and restore of validator 3's store (the generated chain plus what the cluster committed since), stopped
+# as verify and restore want; first, since a snapshot-joined store holds no history below its window for backup/verify.
+stop_node 3
+backup=() verify=() restore=()
+for _ in 1 2 3; do
+  backup+=("$(timed "$aegis" backup --config "$(config 3)" --out "$dir/node3.bak" --no-encrypt)")
+  verify+=("$(timed "$aegis" verify --config "$(config 3)")")
+  restore+=("$(timed "$aegis" restore --config "$(config 3)" --from "$dir/node3.bak")")
+  rm -rf "$dir"/net/node3/data/pre-restore-*
+  if [ "$storage" = postgresql ]; then
+    for s in $(sql "SELECT nspname FROM pg_namespace WHERE nspname LIKE '${schema_prefix}node3_%'"); do sql "DROP SCHEMA $s CASCADE"; done
+  fi
+done
+full_store=$(store_bytes 3)
+backup_bytes=$(stat -c %s "$dir/node3.bak")
+rm -f "$dir/node3.bak"
+echo "store of a full validator (generated, then restored): $full_store bytes"
+echo "backup (plain):  median $(printf '%s\n' "${backup[@]}" | median) s  (${backup[*]}), $backup_bytes bytes"
+echo "verify:          median $(printf '%s\n' "${verify[@]}" | median) s  (${verify[*]})"
+echo "restore:         median $(printf '%s\n' "${restore[@]}" | median) s  (${restore[*]})"
+
 # The joins: ROUNDS rounds (default 3), snapshot then replay, each from an empty store.
 declare -A join rss size
 for round in $(seq "${ROUNDS:-3}"); do
@@ -125,23 +146,6 @@ for round in $(seq "${ROUNDS:-3}"); do
     echo "round $round, $how: at the tip (height $(height 3)) and ready after $done_s s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   done
 done
-# Backup, verify and restore of validator 3's store, which the last round replayed from genesis (a snapshot-joined
-# store holds no history below its window, which backup and verify expect); stopped, as verify and restore want.
-stop_node 3
-backup=() verify=() restore=()
-for _ in 1 2 3; do
-  backup+=("$(timed "$aegis" backup --config "$(config 3)" --out "$dir/node3.bak" --no-encrypt)")
-  verify+=("$(timed "$aegis" verify --config "$(config 3)")")
-  restore+=("$(timed "$aegis" restore --config "$(config 3)" --from "$dir/node3.bak")")
-  rm -rf "$dir"/net/node3/data/pre-restore-*
-  if [ "$storage" = postgresql ]; then
-    for s in $(sql "SELECT nspname FROM pg_namespace WHERE nspname LIKE '${schema_prefix}node3_%'"); do sql "DROP SCHEMA $s CASCADE"; done
-  fi
-done
-full_store=$(store_bytes 3)
-backup_bytes=$(stat -c %s "$dir/node3.bak")
-rm -f "$dir/node3.bak"
-
 kill "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; load_pid=
 
 # shellcheck disable=SC2086 # the list is split on purpose
@@ -157,8 +161,4 @@ for mode in false true; do
   echo "| $name | $(med "${join[$mode]}") s (${join[$mode]% }) | $(med "${size[$mode]}") bytes | $(med "${rss[$mode]}") MiB |"
 done
 echo "history backfill: $history"
-echo "store of a full validator (replay-joined, then restored): $full_store bytes"
-echo "backup (plain):  median $(printf '%s\n' "${backup[@]}" | median) s  (${backup[*]}), $backup_bytes bytes"
-echo "verify:          median $(printf '%s\n' "${verify[@]}" | median) s  (${verify[*]})"
-echo "restore:         median $(printf '%s\n' "${restore[@]}" | median) s  (${restore[*]})"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); load: $(grep -o '"throughput_tx_s": [0-9.]*' "$dir/load.json" 2>/dev/null || echo "10 tx/s offered")"
