@@ -39,8 +39,7 @@ while [ "$height" -lt "$target" ]; do
 done
 kill "$node_pid"; wait "$node_pid" 2>/dev/null || true; node_pid=
 
-median() { sort -n | sed -n 2p; }
-timed() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+. bench/timing.sh
 
 echo "machine: $(nproc) cores, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 "$aegis" verify --config "$config" | tail -2

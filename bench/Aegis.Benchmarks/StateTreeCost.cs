@@ -17,15 +17,10 @@ using Microsoft.Data.Sqlite;
 /// <remarks>dotnet run -c Release --project bench/Aegis.Benchmarks -- state-tree [--keys 1000000] [--blocks 1000,10000] [--sqlite [--cache-mib N]]</remarks>
 internal static class StateTreeCost
 {
-    private sealed class NothingApplied : IStateView
-    {
-        public bool IsTxApplied(Hash32 txHash) => false;
-    }
-
     public static int Run(string[] args)
     {
-        int keys = Arg(args, "--keys", 1_000_000);
-        int[] sizes = [.. (ArgText(args, "--blocks") ?? "1000,10000").Split(',').Select(int.Parse)];
+        int keys = BenchArgs.Int(args, "--keys", 1_000_000);
+        int[] sizes = [.. (BenchArgs.Text(args, "--blocks") ?? "1000,10000").Split(',').Select(int.Parse)];
         var random = new Random(42);
         Console.WriteLine($"state tree cost per block — {keys:N0} keys, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 
@@ -43,7 +38,7 @@ internal static class StateTreeCost
         TreeUpdate initial = StateTree.Update(store, StateTree.EmptyRoot, changes, 0);
         store.Apply(initial, 0);
         TimeSpan build = Cpu() - buildStart;
-        using SqliteNodeTable? sqlite = args.Contains("--sqlite") ? new SqliteNodeTable(initial, Arg(args, "--cache-mib", SqliteNodeStore.PageCacheMib)) : null;
+        using SqliteNodeTable? sqlite = args.Contains("--sqlite") ? new SqliteNodeTable(initial, BenchArgs.Int(args, "--cache-mib", SqliteNodeStore.PageCacheMib)) : null;
         Hash32 root = initial.Root;
         GC.Collect();
         Console.WriteLine($"built in {build.TotalSeconds:F1} CPU s: {store.Count:N0} nodes, managed heap {GC.GetTotalMemory(true) / (1 << 20):N0} MiB");
@@ -101,7 +96,7 @@ internal static class StateTreeCost
                 var block = new Block(header, txs);
                 GC.Collect();
                 TimeSpan t0 = Cpu();
-                ExecutionResult result = BlockExecutor.Execute(block, root, new NothingApplied(), store);
+                ExecutionResult result = BlockExecutor.Execute(block, root, NothingApplied.Instance, store);
                 TimeSpan t1 = Cpu();
                 TreeUpdate u = StateTree.Update(store, root, result.Changes, height);
                 TimeSpan t2 = Cpu();
@@ -219,13 +214,5 @@ internal static class StateTreeCost
     {
         double[] sorted = [.. values.Order()];
         return sorted[sorted.Length / 2];
-    }
-
-    private static int Arg(string[] args, string name, int fallback) => ArgText(args, name) is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : fallback;
-
-    private static string? ArgText(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

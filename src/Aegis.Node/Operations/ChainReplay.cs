@@ -121,7 +121,11 @@ public sealed class ChainReplay
         _tree.PruneStaleUpTo(block.Height);
         StateRoot = result.StateRoot;
         _roots[block.Height] = result.StateRoot;
-        _roots.Remove(block.Height - Math.Min(block.Height, _depth + 1));
+        if (block.Height > _depth)
+        {
+            // The next block names the root after Height + 1 - depth; below depth it names the genesis root (height 0), kept.
+            _roots.Remove(block.Height - _depth);
+        }
         return (result, null);
     }
 

@@ -87,6 +87,21 @@ public sealed class ChainReplayTests : IDisposable
         Assert.StartsWith("the stored state root after the block is ", problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_header_naming_another_state_root_than_the_genesis_one_below_the_pipeline_depth_is_refused()
+    {
+        // With pipeline_depth 3, blocks 1 to 3 all name the genesis state root; block 2 names the root after block 1.
+        var genesis = new Genesis(ChainId, 1_700_000_000_000, _genesis.Validators, new ConsensusParameters { PipelineDepth = 3 });
+        var replay = new ChainReplay(genesis);
+        StoredBlock one = Build(1, genesis.Hash, BlockExecutor.GenesisStateRoot, Transaction.Put("a", "1"));
+        Assert.Null(Append(replay, one));
+
+        StoredBlock two = Build(2, one.Block.Hash, one.StateRootAfter, Transaction.Put("b", "2"));
+        string? problem = Append(replay, two);
+
+        Assert.Equal($"header.state_root {one.StateRootAfter.ToShortString()} is not the replayed state root after block 0 ({BlockExecutor.GenesisStateRoot.ToShortString()})", problem);
+    }
+
     private static string? Append(ChainReplay replay, StoredBlock block) => replay.Append(block, replay.VerifyCertificates([block])[0]).Problem;
 
     /// <summary>The next block of <paramref name="replay"/>'s chain, with the header state root a proposer names.</summary>
