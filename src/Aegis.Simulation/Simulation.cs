@@ -121,6 +121,12 @@ public sealed class Simulation : IDisposable
             {
                 Checker.Fail($"state tree: node {node.Index}'s disk: {problem}");
             }
+
+            // Kv heights as a node that executed the blocks it holds has them (a snapshot-joined disk: 0 below its history).
+            if (node.Disk.Data.CheckKvHeights() is { } heights)
+            {
+                Checker.Fail($"kv heights: node {node.Index}'s disk: {heights}");
+            }
         }
 
         if (Scheduler.Escapes > 0)

@@ -9,7 +9,8 @@ namespace Aegis.Storage;
 /// snapshot-joined store's first block, each with the state root after it (named by the header pipeline_depth above),
 /// and each transaction's outcome as execution decides it from the blocks alone (<see cref="SnapshotInstall"/>'s rule).
 /// Nothing is re-executed: the state those blocks produced is superseded by the installed snapshot; what the rows serve
-/// is <c>GET /v1/blocks/{h}</c>, <c>GET /v1/tx/{hash}</c>, block sync to peers and the exact tx index dedup reads.
+/// is <c>GET /v1/blocks/{h}</c>, <c>GET /v1/tx/{hash}</c>, block sync to peers and the exact tx index dedup reads —
+/// and the heights of kv rows last written in these blocks, still at 0 from the snapshot (<see cref="KvHeight"/>).
 /// </summary>
 public static class HistoryInstall
 {
@@ -25,6 +26,6 @@ public static class HistoryInstall
             writes.Add(new BlockWrite(b.Block, b.Certificate, new ExecutionResult(b.Height, [], outcomes, TreeUpdate.Unchanged(b.StateRootAfter))));
         }
 
-        return new WriteGroup([], [], 0) { History = writes };
+        return new WriteGroup([], [], 0) { History = writes, KvHeights = KvHeight.LastWrites(writes) };
     }
 }

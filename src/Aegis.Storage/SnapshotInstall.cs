@@ -9,7 +9,8 @@ namespace Aegis.Storage;
 /// A verified snapshot as one <see cref="WriteGroup"/> (so every engine installs it in one transaction, and the
 /// simulator's crash faults cover it like any other write): the last blocks up to the snapshot's height, each with the
 /// state root after it, and the whole key-value state as the last block's changes. The store then holds the state at
-/// that height and the blocks above the first one only; normal block sync continues from there.
+/// that height and the blocks above the first one only; normal block sync continues from there. A kv row's height is its
+/// last write in the window, or 0 when that lies below it (backfill fills it in: <see cref="KvHeight"/>).
 /// </summary>
 public static class SnapshotInstall
 {
@@ -51,7 +52,8 @@ public static class SnapshotInstall
             writes.Add(new BlockWrite(b.Block, b.Certificate, new ExecutionResult(b.Height, changes, Outcomes(b.Block, applied), tree)));
         }
 
-        return new WriteGroup(writes, [], 0) { FromSnapshot = true };
+        // The state goes in at height 0 (written below the store's history), then each key the window writes gets its block.
+        return new WriteGroup(writes, [], 0) { FromSnapshot = true, KvHeights = KvHeight.LastWrites(writes) };
     }
 
     /// <summary>

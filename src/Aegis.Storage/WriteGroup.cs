@@ -12,7 +12,7 @@ public sealed record WriteGroup(IReadOnlyList<BlockWrite> Blocks, IReadOnlyList<
     /// <summary>Prune the state tree's nodes stale since a version up to this one (0: prune nothing).</summary>
     public ulong PruneStateNodesUpTo { get; init; }
 
-    public bool IsEmpty => Blocks.Count == 0 && Record.Count == 0 && TruncateRecordBelow == 0 && PruneStateNodesUpTo == 0 && History.Count == 0;
+    public bool IsEmpty => Blocks.Count == 0 && Record.Count == 0 && TruncateRecordBelow == 0 && PruneStateNodesUpTo == 0 && History.Count == 0 && KvHeights.Count == 0;
 
     /// <summary>
     /// Backfilled history (see <see cref="HistoryInstall"/>): certified blocks just below the store's first block, in
@@ -26,6 +26,13 @@ public sealed record WriteGroup(IReadOnlyList<BlockWrite> Blocks, IReadOnlyList<
     /// first block may start above height 1 — history below it is not held.
     /// </summary>
     public bool FromSnapshot { get; init; }
+
+    /// <summary>
+    /// Heights for kv rows still at 0 (see <see cref="KvHeight"/>), applied last: each sets its key's row height where
+    /// the row exists with height 0, so a re-applied entry changes nothing. A snapshot's last block writes its state
+    /// at height 0 before these apply.
+    /// </summary>
+    public IReadOnlyList<KvHeight> KvHeights { get; init; } = [];
 
     /// <summary>What the group does, for error messages: "committing blocks 5..7 and appending 3 entries to the consensus record".</summary>
     public string Describe()

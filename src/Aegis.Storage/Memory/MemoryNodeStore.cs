@@ -159,7 +159,16 @@ public sealed class MemoryNodeStore : INodeStore
 
             foreach (BlockWrite b in group.Blocks)
             {
-                Apply(b);
+                Apply(b, belowHistory: group.FromSnapshot && ReferenceEquals(b, group.Blocks[^1]));
+            }
+
+            foreach (KvHeight h in group.KvHeights)
+            {
+                string key = Convert.ToBase64String(h.Key);
+                if (_data.Kv.TryGetValue(key, out (byte[] Value, ulong Height) row) && row.Height == 0)
+                {
+                    _data.Kv[key] = (row.Value, h.Height);
+                }
             }
 
             foreach (ConsensusRecordEntry entry in group.Record)
@@ -187,7 +196,8 @@ public sealed class MemoryNodeStore : INodeStore
         return ValueTask.CompletedTask;
     }
 
-    private void Apply(BlockWrite b)
+    /// <param name="belowHistory">the kv rows go in at height 0 (a snapshot's state, see <see cref="KvHeight"/>).</param>
+    private void Apply(BlockWrite b, bool belowHistory)
     {
         Block block = b.Block;
         _data.Blocks.Add(new MemoryStoreData.BlockRow(block.ToBytes(), b.Certificate.ToBytes(), b.Result.StateRoot, block.Hash));
@@ -201,7 +211,7 @@ public sealed class MemoryNodeStore : INodeStore
             }
             else
             {
-                _data.Kv[key] = (change.Value.ToArray(), block.Height);
+                _data.Kv[key] = (change.Value.ToArray(), belowHistory ? 0 : block.Height);
             }
         }
 
@@ -290,6 +300,43 @@ public sealed class MemoryStoreData(string name)
             }
 
             return leaves == rows.Count ? null : $"the state tree under the tip's root has {leaves} leaves, the kv table {rows.Count} rows";
+        }
+    }
+
+    /// <summary>
+    /// The simulator's check of kv heights: each row's height is the last block among those held that applies a write
+    /// to its key (the tx index says which copy applied), or 0 when none does — only possible on a snapshot-joined disk
+    /// whose history is not all backfilled. With block 1 held this is the height a node that executed every block has.
+    /// </summary>
+    public string? CheckKvHeights()
+    {
+        lock (Lock)
+        {
+            var last = new Dictionary<string, ulong>(StringComparer.Ordinal);
+            foreach (BlockRow row in Blocks)
+            {
+                Block block = Block.FromBytes(row.Block);
+                for (int i = 0; i < block.Transactions.Count; i++)
+                {
+                    Transaction tx = block.Transactions[i];
+                    if (tx.Op is TxOp.Put or TxOp.Delete && Txs.TryGetValue(tx.Hash, out TxLocation? at)
+                        && at.Height == block.Height && at.Index == i && at.Outcome == TxOutcome.Applied)
+                    {
+                        last[Convert.ToBase64String(tx.Key)] = block.Height;
+                    }
+                }
+            }
+
+            foreach ((string key, (byte[] _, ulong height)) in Kv)
+            {
+                ulong expected = last.GetValueOrDefault(key);
+                if (height != expected)
+                {
+                    return $"kv row {key} is at height {height}, its last write among blocks {FirstHeight}..{Tip.Height} is at {(expected == 0 ? "none (0)" : expected)}";
+                }
+            }
+
+            return null;
         }
     }
 }

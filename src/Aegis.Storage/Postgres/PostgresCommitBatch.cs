@@ -34,8 +34,18 @@ internal static class PostgresCommitBatch
         {
             ChainRules.CheckExtends(snapshotStart ?? tip, b.Block, b.Certificate, b.Result, genesisHash);
             snapshotStart = null;
-            AddBlock(batch, tip, b.Block, b.Certificate, b.Result);
+            AddBlock(batch, tip, b.Block, b.Certificate, b.Result, belowHistory: group.FromSnapshot && ReferenceEquals(b, group.Blocks[^1]));
             tip = new ChainTip(b.Block.Height, b.Block.Hash, b.Result.StateRoot, b.Block.Header.TimestampMs);
+        }
+
+        if (group.KvHeights.Count > 0)
+        {
+            // One entry per key (KvHeight.LastWrites), so one statement; rows no longer at 0 keep their height.
+            Add(
+                batch,
+                "UPDATE kv SET height = t.h FROM unnest($1::bytea[], $2::bigint[]) AS t(k, h) WHERE kv.key = t.k AND kv.height = 0",
+                ByteaArray([.. group.KvHeights.Select(h => h.Key)]),
+                new NpgsqlParameter { Value = group.KvHeights.Select(h => DbValues.Height(h.Height)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         }
 
         if (group.Record.Count > 0)
@@ -108,7 +118,8 @@ internal static class PostgresCommitBatch
             Bytea(blockHash));
     }
 
-    private static void AddBlock(NpgsqlBatch batch, ChainTip expectedTip, Block block, CommitCertificate certificate, ExecutionResult result)
+    /// <param name="belowHistory">the kv rows go in at height 0 (a snapshot's state, see <see cref="KvHeight"/>).</param>
+    private static void AddBlock(NpgsqlBatch batch, ChainTip expectedTip, Block block, CommitCertificate certificate, ExecutionResult result, bool belowHistory)
     {
         long height = DbValues.Height(block.Height);
         byte[] blockHash = DbValues.Hash(block.Hash);
@@ -138,7 +149,7 @@ internal static class PostgresCommitBatch
 
         if (putKeys.Count > 0)
         {
-            Add(batch, PostgresSchema.UpsertKv, ByteaArray(putKeys), ByteaArray(putValues), Bigint(height));
+            Add(batch, PostgresSchema.UpsertKv, ByteaArray(putKeys), ByteaArray(putValues), Bigint(belowHistory ? 0 : height));
         }
 
         if (deleteKeys.Count > 0)

@@ -171,8 +171,10 @@ public sealed class SqliteNodeStore : INodeStore, IStoreSnapshots
             {
                 ChainRules.CheckExtends(snapshotStart ?? commands.ReadTip(tx), b.Block, b.Certificate, b.Result, _genesisHash);
                 snapshotStart = null;
-                commands.WriteBlock(tx, b.Block, b.Certificate, b.Result);
+                commands.WriteBlock(tx, b.Block, b.Certificate, b.Result, belowHistory: group.FromSnapshot && ReferenceEquals(b, group.Blocks[^1]));
             }
+
+            commands.SetKvHeights(tx, group.KvHeights);
 
             foreach (ConsensusRecordEntry entry in group.Record)
             {

@@ -14,6 +14,7 @@ internal sealed class SqliteWriteCommands : IDisposable
     private readonly SqliteCommand _insertBlock;
     private readonly SqliteCommand _upsertKv;
     private readonly SqliteCommand _deleteKv;
+    private readonly SqliteCommand _setKvHeight;
     private readonly SqliteCommand _upsertTx;
     private readonly SqliteCommand _upsertHistoryTx;
     private readonly SqliteCommand _readFirst;
@@ -31,6 +32,7 @@ internal sealed class SqliteWriteCommands : IDisposable
             ("$height", SqliteType.Integer), ("$hash", SqliteType.Blob), ("$block", SqliteType.Blob), ("$certificate", SqliteType.Blob), ("$state_root", SqliteType.Blob), ("$timestamp_ms", SqliteType.Integer));
         _upsertKv = Prepare(connection, SqliteSchema.UpsertKv, ("$key", SqliteType.Blob), ("$value", SqliteType.Blob), ("$height", SqliteType.Integer));
         _deleteKv = Prepare(connection, "DELETE FROM kv WHERE key = $key", ("$key", SqliteType.Blob));
+        _setKvHeight = Prepare(connection, "UPDATE kv SET height = $height WHERE key = $key AND height = 0", ("$height", SqliteType.Integer), ("$key", SqliteType.Blob));
         _upsertTx = Prepare(connection, SqliteSchema.UpsertTx, ("$hash", SqliteType.Blob), ("$height", SqliteType.Integer), ("$idx", SqliteType.Integer), ("$block_hash", SqliteType.Blob), ("$outcome", SqliteType.Integer));
         _upsertHistoryTx = Prepare(connection, SqliteSchema.UpsertHistoryTx, ("$hash", SqliteType.Blob), ("$height", SqliteType.Integer), ("$idx", SqliteType.Integer), ("$block_hash", SqliteType.Blob), ("$outcome", SqliteType.Integer));
         _readFirst = Prepare(connection, $"SELECT {StoredBlockRow.Columns} FROM blocks ORDER BY height LIMIT 1");
@@ -55,8 +57,11 @@ internal sealed class SqliteWriteCommands : IDisposable
         return SqliteRows.Tip(reader);
     }
 
-    /// <summary>Writes everything a committed block changes. Statements run synchronously: Microsoft.Data.Sqlite's async methods do anyway.</summary>
-    public void WriteBlock(SqliteTransaction tx, Block block, CommitCertificate certificate, ExecutionResult result)
+    /// <summary>
+    /// Writes everything a committed block changes. Statements run synchronously: Microsoft.Data.Sqlite's async methods
+    /// do anyway. <paramref name="belowHistory"/>: the kv rows go in at height 0 (a snapshot's state, see <see cref="KvHeight"/>).
+    /// </summary>
+    public void WriteBlock(SqliteTransaction tx, Block block, CommitCertificate certificate, ExecutionResult result, bool belowHistory = false)
     {
         long height = DbValues.Height(block.Height);
         byte[] blockHash = DbValues.Hash(block.Hash);
@@ -64,7 +69,7 @@ internal sealed class SqliteWriteCommands : IDisposable
 
         Run(_insertBlock, tx, height, blockHash, block.ToBytes(), certificate.ToBytes(), stateRoot, block.Header.TimestampMs);
 
-        _upsertKv.Parameters[2].Value = height;
+        _upsertKv.Parameters[2].Value = belowHistory ? 0L : height;
         foreach (StateChange change in result.Changes)
         {
             if (change.Value is null)
@@ -106,6 +111,15 @@ internal sealed class SqliteWriteCommands : IDisposable
         WriteTxRows(_upsertHistoryTx, tx, block, result, height, blockHash);
     }
 
+    /// <summary>Each kv row still at height 0 whose key <paramref name="heights"/> names gets that height.</summary>
+    public void SetKvHeights(SqliteTransaction tx, IReadOnlyList<KvHeight> heights)
+    {
+        foreach (KvHeight h in heights)
+        {
+            Run(_setKvHeight, tx, DbValues.Height(h.Height), h.Key);
+        }
+    }
+
     /// <summary>The block's tx-index rows through <paramref name="upsert"/> (the tip's rule or the backfill's).</summary>
     private static void WriteTxRows(SqliteCommand upsert, SqliteTransaction tx, Block block, ExecutionResult result, long height, byte[] blockHash)
     {
@@ -133,7 +147,7 @@ internal sealed class SqliteWriteCommands : IDisposable
 
     public void Dispose()
     {
-        foreach (SqliteCommand command in new[] { _readTip, _insertBlock, _upsertKv, _deleteKv, _upsertTx, _upsertHistoryTx, _readFirst, _updateTip, _appendRecord, _truncateRecord })
+        foreach (SqliteCommand command in new[] { _readTip, _insertBlock, _upsertKv, _deleteKv, _setKvHeight, _upsertTx, _upsertHistoryTx, _readFirst, _updateTip, _appendRecord, _truncateRecord })
         {
             command.Dispose();
         }

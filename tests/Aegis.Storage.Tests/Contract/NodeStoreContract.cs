@@ -395,6 +395,12 @@ public abstract class NodeStoreContract : IAsyncLifetime
         }
 
         Assert.Null(await Store.GetAsync(Key("s3-0"), default));
+
+        // A key's height is its last write in the window, or 0 when that lies below it (written below the store's history).
+        Assert.Equal(5UL, (await Store.GetAsync(Key("s4-1"), default))!.Height);
+        Assert.Equal(4UL, (await Store.GetAsync(Key("s3-1"), default))!.Height);
+        Assert.Equal(0UL, (await Store.GetAsync(Key("s0-1"), default))!.Height);
+        Assert.Equal(0UL, (await Store.GetAsync(Key("s2-1"), default))!.Height);
         Assert.Equal(commits[4].Result.StateRoot, StateTree.Build(state).Root);
         Assert.Equal(Chain.Model["s4-1"].Value, StateTree.Get(Store.StateNodes, commits[4].Result.StateRoot, Key("s4-1")));
 
@@ -418,13 +424,26 @@ public abstract class NodeStoreContract : IAsyncLifetime
         var commits = new List<BlockCommit>();
         for (int i = 0; i < 6; i++)
         {
-            commits.Add(Chain.Next(ChainBuilder.Puts(3, $"h{i}")));
+            // "hot" is last written by block 3, below the snapshot's window (5..6): its height is learnt by backfill.
+            commits.Add(Chain.Next([.. ChainBuilder.Puts(3, $"h{i}"), .. i < 3 ? [Transaction.Put("hot", $"v{i}")] : Array.Empty<Transaction>()]));
         }
 
         StoredBlock Stored(BlockCommit c) => new(c.Block, c.Certificate, c.Result.StateRoot);
+        async Task<ulong[]> HeightsAsync()
+        {
+            var heights = new List<ulong>();
+            foreach (string key in new[] { "h0-0", "h1-2", "h2-1", "h3-0", "h4-2", "h5-1", "hot" })
+            {
+                heights.Add((await Store.GetAsync(Key(key), default))!.Height);
+            }
+
+            return [.. heights];
+        }
+
         var state = Chain.Model.Values.Select(e => new KeyValuePair<byte[], byte[]>(e.Key, e.Value)).ToList();
         await Store.WriteGroupAsync(SnapshotInstall.Group([.. commits.Skip(4).Select(Stored)], state), default);
         Assert.Equal(5UL, await Store.GetFirstHeightAsync(default));
+        Assert.Equal([0UL, 0, 0, 0, 5, 6, 0], await HeightsAsync());
 
         // A chunk that does not end just below the first block, or whose last block is not the one block 5 follows: refused, nothing written.
         var gap = await Assert.ThrowsAsync<BlockRejectedException>(() => Store.WriteGroupAsync(HistoryInstall.Group([Stored(commits[2])]), default));
@@ -447,9 +466,13 @@ public abstract class NodeStoreContract : IAsyncLifetime
         Assert.StartsWith("backfilling history blocks 3..4", upper.Describe());
         await Store.WriteGroupAsync(upper, default);
         Assert.Equal(3UL, await Store.GetFirstHeightAsync(default));
+        Assert.Equal([0UL, 0, 3, 4, 5, 6, 3], await HeightsAsync());
         await ReopenAsync();
         await Store.WriteGroupAsync(HistoryInstall.Group([.. commits.Take(2).Select(Stored)]), default);
         Assert.Equal(1UL, await Store.GetFirstHeightAsync(default));
+
+        // As a node that executed every block: each key at its last write ("hot" keeps 3; the writes at 1 and 2 are older).
+        Assert.Equal([1UL, 2, 3, 4, 5, 6, 3], await HeightsAsync());
         Assert.Equal(6UL, (await Store.GetTipAsync(default)).Height);
         Assert.Equal(commits.Select(c => (c.Block.Hash, c.Result.StateRoot)), (await Store.GetBlocksAsync(1, 10, default)).Select(b => (b.Block.Hash, b.StateRootAfter)));
         foreach (BlockCommit c in commits)
