@@ -74,20 +74,7 @@ public class IntegrityTests
         File.Move(clean, db, overwrite: true);
         string changed = await RunAsync("sqlite3", [db, "UPDATE kv SET value = CAST('forged' AS BLOB) WHERE key = CAST('marker' AS BLOB); SELECT changes();"], ct);
         Assert.Equal("1", changed.Trim());
-        cluster.Processes.Start(3);
-        string stateReady = await WaitForReadyBodyAsync(cluster, 3, "store_corrupt", TimeSpan.FromSeconds(60), ct);
-        Assert.True(stateReady.Contains("the value of key \\u0027marker\\u0027", StringComparison.Ordinal), stateReady);
-        using (HttpResponseMessage r = await cluster.Http.GetAsync(cluster.Url(3) + "/v1/kv/marker", ct))
-        {
-            string text = await r.Content.ReadAsStringAsync(ct);
-            Assert.Equal(503, (int)r.StatusCode);
-            Assert.DoesNotContain("forged", text);
-        }
-
-        await cluster.Processes.StopAsync(3, TimeSpan.FromSeconds(10));
-        AegisCli.Result verifyState = await AegisCli.RunAsync(cluster.Processes.Environment, ct, "verify", "--config", TestnetGenerator.ConfigPath(cluster.Dir, 3));
-        Assert.True(verifyState.Exit == 1, verifyState.ToString());
-        Assert.StartsWith($"corrupt at height {markerHeight}:", verifyState.LastLine);
+        await AssertForgedValueRefusedAsync(cluster, markerHeight, ct);
     }
 
     [Fact]
@@ -137,23 +124,16 @@ public class IntegrityTests
 
         // One key's value rewritten with psql in node 3's schema, as an operator (or an intruder) with database access would.
         var pg = new Npgsql.NpgsqlConnectionStringBuilder(PostgresFactAttribute.Url);
-        var psql = new ProcessStartInfo("psql") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { "-h", pg.Host!, "-p", pg.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", pg.Username!, "-d", pg.Database!, "-tA", "-v", "ON_ERROR_STOP=1", "-c", $"UPDATE t{cluster.BasePort}_node3.kv SET value = convert_to('forged', 'UTF8') WHERE key = convert_to('marker', 'UTF8')" })
-        {
-            psql.ArgumentList.Add(a);
-        }
+        string[] args = ["-h", pg.Host!, "-p", pg.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", pg.Username!, "-d", pg.Database!, "-tA", "-v", "ON_ERROR_STOP=1",
+            "-c", $"UPDATE t{cluster.BasePort}_node3.kv SET value = convert_to('forged', 'UTF8') WHERE key = convert_to('marker', 'UTF8')"];
+        string output = await RunAsync("psql", args, ct, new Dictionary<string, string> { ["PGPASSWORD"] = pg.Password ?? "" });
+        Assert.Equal("UPDATE 1", output.Trim());
+        await AssertForgedValueRefusedAsync(cluster, markerHeight, ct);
+    }
 
-        psql.Environment["PGPASSWORD"] = pg.Password ?? "";
-        using (Process p = Process.Start(psql)!)
-        {
-            string output = await p.StandardOutput.ReadToEndAsync(ct);
-            string err = await p.StandardError.ReadToEndAsync(ct);
-            await p.WaitForExitAsync(ct);
-            Assert.True(p.ExitCode == 0, $"psql: exit {p.ExitCode}: {err}");
-            Assert.Equal("UPDATE 1", output.Trim());
-        }
-
-        // Refused at start: /ready 503 store_corrupt naming the key, the value never served.
+    /// <summary>Node 3's stopped store has key 'marker' rewritten to 'forged': refused at start naming the key, never served, and verify names the height.</summary>
+    private static async Task AssertForgedValueRefusedAsync(TestCluster cluster, ulong markerHeight, CancellationToken ct)
+    {
         cluster.Processes.Start(3);
         string ready = await WaitForReadyBodyAsync(cluster, 3, "store_corrupt", TimeSpan.FromSeconds(60), ct);
         Assert.True(ready.Contains("the value of key \\u0027marker\\u0027", StringComparison.Ordinal), ready);
@@ -330,12 +310,17 @@ public class IntegrityTests
         return false;
     }
 
-    private static async Task<string> RunAsync(string file, string[] args, CancellationToken ct)
+    private static async Task<string> RunAsync(string file, string[] args, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string a in args)
         {
             info.ArgumentList.Add(a);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         using Process p = Process.Start(info)!;
