@@ -209,8 +209,9 @@ public sealed class SecureListener : IAsyncDisposable
         {
         }
 
-        socket.Dispose();
+        // Counted before the reset: whoever sees the reset (a test, an operator's probe) then finds it counted.
         NetworkMetrics.CountRefusal(reason);
+        socket.Dispose();
         if (_refusalLog.ShouldLog((int)reason, out long suppressed))
         {
             _logger.ConnectionRefused(LocalEndPoint, remote, NetworkMetrics.ReasonLabel(reason), detail, suppressed);

@@ -51,7 +51,7 @@ public sealed class AdmissionTests : IDisposable
 
         // Closing one frees its slot once the node sees the close.
         held[0].Dispose();
-        await WaitUntilAsync(() => listener.ConnectionsFrom(Attacker) == 2);
+        await Net.WaitUntilAsync(() => listener.ConnectionsFrom(Attacker) == 2, _ct);
         using Socket again = await HoldAsync(listener.LocalEndPoint, Attacker);
         foreach (Socket s in held)
         {
@@ -154,14 +154,6 @@ public sealed class AdmissionTests : IDisposable
         byte[] header = new byte[8];
         Assert.Equal(8, await socket.ReceiveAsync(header, SocketFlags.None, _ct));
         return socket;
-    }
-
-    private async Task WaitUntilAsync(Func<bool> condition)
-    {
-        while (!condition())
-        {
-            await Task.Delay(20, _ct);
-        }
     }
 
     private sealed class ManualTime : TimeProvider

@@ -37,6 +37,8 @@ public sealed class SecureListenerTests : IDisposable
         // Freeing a slot lets the next good peer in.
         first.Close();
         Assert.Equal(HandshakeFailure.ConnectionLost, (await failures.ReadAsync(_ct)).Reason);
+        // The failure is raised inside the handshake; its slot is given back just after, on the listener's thread.
+        await Net.WaitUntilAsync(() => listener.PendingHandshakes == 1, _ct);
         Task<SecureChannel> accepted = listener.AcceptAsync(_ct).AsTask();
         await using SecureChannel good = await Net.Transport(_clientKey).ConnectAsync(listener.LocalEndPoint, null, _ct);
         await using SecureChannel serverSide = await accepted;

@@ -32,6 +32,15 @@ internal static class Net
         return failures.Reader;
     }
 
+    /// <summary>Polls a condition the listener updates on its own threads (a slot freed, a count taken), bounded by <paramref name="ct"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
+    {
+        while (!condition())
+        {
+            await Task.Delay(20, ct);
+        }
+    }
+
     /// <summary>A raw TCP client that is not an AEGIS peer (or pretends to be one badly).</summary>
     public static async Task<TcpClient> RawConnectAsync(IPEndPoint endPoint, CancellationToken ct)
     {

@@ -184,8 +184,8 @@ async function watchdog() {
 
 // ---- blocks ----------------------------------------------------------------------------------------------------
 
-async function fetchBlock(height) {
-  const r = await getJson(`/v1/blocks/${height}`);
+async function fetchBlock(height, timeoutMs) {
+  const r = await getJson(`/v1/blocks/${height}`, timeoutMs);
   return r.status === 200 ? r.body : null;
 }
 
@@ -277,20 +277,25 @@ function showBlock(b, result) {
     b.txs.length ? h('p', { class: 'muted small' }, `First transactions: ${b.txs.slice(0, 5).map(t => `${t.op} ${t.key}`).join(', ')}${b.txs.length > 5 ? ', …' : ''}`) : null);
 }
 
+// A search is one request a person waits for: on a loaded node it should arrive late rather than fail. The 4 s
+// default is for the background polls, which decide "unreachable" (a CI run on a loaded 2-core machine once took over
+// 4 s to answer a block lookup during a view change).
+const SEARCH_TIMEOUT_MS = 15000;
+
 async function search(q) {
   q = q.trim();
   if (!q) return;
   showResult('pending', 'searching…');
   try {
     if (/^\d+$/.test(q)) {
-      const b = await fetchBlock(q);
+      const b = await fetchBlock(q, SEARCH_TIMEOUT_MS);
       return b ? showBlock(b, await verify(b)) : showResult('none', `No block at height ${q} on this node (tip ${num(state.snap?.node.height)}).`);
     }
     if (/^[0-9a-fA-F]{64}$/.test(q)) {
-      const r = await getJson(`/v1/tx/${q.toLowerCase()}`);
+      const r = await getJson(`/v1/tx/${q.toLowerCase()}`, SEARCH_TIMEOUT_MS);
       if (r.status === 200) {
         const t = r.body;
-        const b = await fetchBlock(t.height);
+        const b = await fetchBlock(t.height, SEARCH_TIMEOUT_MS);
         const result = b ? await verify(b) : null;
         return showResult('tx',
           h('h3', {}, 'Transaction ', result ? certBadge(result) : null),
@@ -300,7 +305,7 @@ async function search(q) {
       }
     }
     const path = q.split('/').map(encodeURIComponent).join('/');
-    const r = await getJson(`/v1/kv/${path}`);
+    const r = await getJson(`/v1/kv/${path}`, SEARCH_TIMEOUT_MS);
     if (r.status === 200) {
       return showResult('key', h('h3', {}, 'Key'), dl([['key', r.body.key], ['value', r.body.value], ['last written at height', num(r.body.height)]]),
         h('p', { class: 'muted small' }, 'The value as this node has applied it (not checked against a certificate in this page).'));
