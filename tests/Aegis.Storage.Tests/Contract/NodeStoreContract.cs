@@ -559,6 +559,16 @@ public abstract class NodeStoreContract : IAsyncLifetime
         Assert.Contains("restore a backup", message);
     }
 
+    [StoreFact]
+    public async Task A_database_with_a_stale_log_row_per_node_is_refused_naming_resync_or_restore()
+    {
+        string message = await RefusedAtSchemaVersionAsync(3);
+        Assert.Contains("schema version 3", message);
+        Assert.Contains("one row per node", message);
+        Assert.Contains("resync", message);
+        Assert.Contains("restore a backup", message);
+    }
+
     /// <summary>A store with one block, reopened with <paramref name="version"/> recorded: the refusal's message; refusing changed nothing.</summary>
     private async Task<string> RefusedAtSchemaVersionAsync(int version)
     {
