@@ -16,12 +16,17 @@ internal static class StaleListBlob
 {
     public const int EntrySize = sizeof(ulong) + Hash32.Size;
 
+    /// <summary>The node table's key order: version, then hash.</summary>
+    public static int KeyOrder(NodeRef a, NodeRef b) => a.Version != b.Version ? a.Version.CompareTo(b.Version) : a.Hash.CompareTo(b.Hash);
+
     public static byte[] Encode(IReadOnlyCollection<NodeRef> stale)
     {
         ArgumentNullException.ThrowIfNull(stale);
-        var blob = new byte[stale.Count * EntrySize];
+        NodeRef[] sorted = [.. stale];
+        Array.Sort(sorted, KeyOrder);
+        var blob = new byte[sorted.Length * EntrySize];
         int at = 0;
-        foreach (NodeRef node in stale.OrderBy(s => s.Version).ThenBy(s => s.Hash))
+        foreach (NodeRef node in sorted)
         {
             BinaryPrimitives.WriteUInt64BigEndian(blob.AsSpan(at), node.Version);
             node.Hash.CopyTo(blob.AsSpan(at + sizeof(ulong), Hash32.Size));
