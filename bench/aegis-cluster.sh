@@ -1,6 +1,7 @@
 # Sourced by the bench scripts: build AEGIS and run a 4-validator SQLite testnet on 127.0.0.1.
 # The caller owns `pids` (every PID started is appended, for its cleanup trap); node i's PID is in node_pid[i].
-# Optional: MAX_BLOCKS_IN_FLIGHT sets consensus.max_blocks_in_flight on every node.
+# Optional: MAX_BLOCKS_IN_FLIGHT sets consensus.max_blocks_in_flight on every node; STORAGE=postgresql makes the
+# testnet use PostgreSQL at AEGIS_DATABASE_URL (schemas aegis_node0..3).
 
 aegis="dotnet src/Aegis.Cli/bin/Release/net10.0/aegis.dll"
 declare -a node_pid
@@ -21,7 +22,7 @@ start_aegis_node() {
 # started and ready, or exit 1.
 start_aegis_cluster() {
   local dir=$1 base=$2 ready=0
-  $aegis testnet --validators 4 --dir "$dir" --base-port "$base" >/dev/null
+  $aegis testnet --validators 4 --dir "$dir" --base-port "$base" --storage "${STORAGE:-sqlite}" >/dev/null
   if [ -n "${MAX_BLOCKS_IN_FLIGHT:-}" ]; then
     for i in 0 1 2 3; do
       sed -i "s/^consensus:$/consensus:\n  max_blocks_in_flight: $MAX_BLOCKS_IN_FLIGHT/" "$dir/node$i/config.yaml"

@@ -54,7 +54,7 @@ internal static class StateTreeCost
             var update = new List<double>();
             var apply = new List<double>();
             var written = new List<int>();
-            var sqliteWall = new List<double>();
+            var sqliteWall = new List<SqliteBlockCost>();
             var stale = new List<int>();
             for (int run = 0; run < 3; run++)
             {
@@ -125,7 +125,10 @@ internal static class StateTreeCost
             Console.WriteLine($"| {size:N0} | {Median(exec):F1} | {Median(update):F1} | {Median(apply):F1} | {Median(written.Select(x => (double)x)):N0} | {Median(stale.Select(x => (double)x)):N0} | {siblings:F1} |");
             if (sqlite is not null)
             {
-                Console.WriteLine($"|   SQLite node table, one transaction with fsync (wall ms, median of 3) | {Median(sqliteWall):F1} | | | | | |");
+                Console.WriteLine($"|   SQLite node table, one transaction with fsync (wall ms, median of 3) | {Median(sqliteWall.Select(c => c.Total)):F1} | | | | | |");
+                Console.WriteLine($"|   of which: nodes + root {Median(sqliteWall.Select(c => c.Nodes)):F1}, stale log {Median(sqliteWall.Select(c => c.Stale)):F1}, commit (fsync) {Median(sqliteWall.Select(c => c.Commit)):F1}; then WAL checkpoint {Median(sqliteWall.Select(c => c.Checkpoint)):F1} ms; WAL {Median(sqliteWall.Select(c => c.WalBytes)) / 1024:N0} KiB | | | | | | |");
+                double prune = sqlite.Prune(height);
+                Console.WriteLine($"|   SQLite prune of these 3 blocks' stale nodes, one transaction with fsync + checkpoint (wall ms) | {prune:F1} | | | | | |");
             }
         }
 
@@ -142,9 +145,20 @@ internal static class StateTreeCost
         return 0;
     }
 
+    /// <summary>Wall ms of one block's SQLite write, by phase, and the WAL bytes its commit wrote.</summary>
+    private readonly record struct SqliteBlockCost(double Nodes, double Stale, double Commit, double Checkpoint, double WalBytes)
+    {
+        /// <summary>The transaction (what the block's commit waits for); the checkpoint is the deferred copy into the file, paid later.</summary>
+        public double Total => Nodes + Stale + Commit;
+    }
+
     /// <summary>
     /// With --sqlite: the same updates written to <see cref="SqliteTreeNodeStore"/> in a file loaded with the initial
     /// tree, one transaction per block, synchronous=FULL as the node store commits. Wall time, since the cost is I/O.
+    /// The WAL is checkpointed (TRUNCATE) after each block and timed apart, so its size is what the block wrote and the
+    /// checkpoint SQLite would run every ~1,000 pages is counted once per block instead of landing in a random block.
+    /// Uses only the store's public surface (Apply, PruneStaleUpTo, Transaction), so bench/state-treebatch.sh builds this
+    /// same file against the base revision's store.
     /// </summary>
     private sealed class SqliteNodeTable : IDisposable
     {
@@ -159,7 +173,7 @@ internal static class StateTreeCost
             using (SqliteCommand pragmas = _connection.CreateCommand())
             {
                 // As the node's writer connection: WAL, FULL, and its page cache (cache_size in KiB when negative).
-                pragmas.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-{cacheMib * 1024};";
+                pragmas.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-{cacheMib * 1024}; PRAGMA wal_autocheckpoint=0;";
                 pragmas.ExecuteNonQuery();
             }
 
@@ -167,17 +181,46 @@ internal static class StateTreeCost
             _store = new SqliteTreeNodeStore(_connection);
             var load = Stopwatch.StartNew();
             Write(initial, 0);
+            Checkpoint();
             Console.WriteLine($"SQLite node table ({cacheMib} MiB page cache) loaded with {initial.NewNodes.Count:N0} nodes in {load.Elapsed.TotalSeconds:F1} s wall: {new FileInfo(_path).Length / (1 << 20):N0} MiB + WAL");
         }
 
-        public double Write(TreeUpdate update, ulong version)
+        public SqliteBlockCost Write(TreeUpdate update, ulong version)
         {
             var wall = Stopwatch.StartNew();
             using SqliteTransaction tx = _connection.BeginTransaction();
             _store.Transaction = tx;
-            _store.Apply(update, version);
+            _store.Apply(update with { StaleNodes = [] }, version);
+            double nodes = wall.Elapsed.TotalMilliseconds;
+            _store.Apply(new TreeUpdate(Hash32.Zero, 0, [], update.StaleNodes), version);
+            double stale = wall.Elapsed.TotalMilliseconds;
             tx.Commit();
             _store.Transaction = null;
+            double commit = wall.Elapsed.TotalMilliseconds;
+            double walBytes = new FileInfo(_path + "-wal").Length;
+            double checkpoint = Checkpoint();
+            return new SqliteBlockCost(nodes, stale - nodes, commit - stale, checkpoint, walBytes);
+        }
+
+        /// <summary>Prunes every node logged stale up to <paramref name="version"/> in one fsynced transaction, checkpoint included.</summary>
+        public double Prune(ulong version)
+        {
+            var wall = Stopwatch.StartNew();
+            using SqliteTransaction tx = _connection.BeginTransaction();
+            _store.Transaction = tx;
+            _store.PruneStaleUpTo(version);
+            tx.Commit();
+            _store.Transaction = null;
+            double commit = wall.Elapsed.TotalMilliseconds;
+            return commit + Checkpoint();
+        }
+
+        private double Checkpoint()
+        {
+            var wall = Stopwatch.StartNew();
+            using SqliteCommand checkpoint = _connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            checkpoint.ExecuteNonQuery();
             return wall.Elapsed.TotalMilliseconds;
         }
 

@@ -48,11 +48,12 @@ internal static class PostgresSchema
             hash bytea NOT NULL,
             node bytea NOT NULL,
             PRIMARY KEY (version, hash));
+        -- One row per block: the versions and hashes of the nodes it made stale, as two arrays of the same length.
         CREATE TABLE state_stale (
-            since bigint NOT NULL,
-            version bigint NOT NULL,
-            hash bytea NOT NULL,
-            PRIMARY KEY (since, version, hash));
+            since bigint PRIMARY KEY,
+            versions bigint[] NOT NULL,
+            hashes bytea[] NOT NULL,
+            CHECK (cardinality(versions) = cardinality(hashes)));
         CREATE TABLE state_roots (
             hash bytea PRIMARY KEY,
             version bigint NOT NULL);
@@ -73,18 +74,20 @@ internal static class PostgresSchema
     public const string InsertNodes =
         "INSERT INTO state_nodes (version, hash, node) SELECT $1, h, n FROM unnest($2::bytea[], $3::bytea[]) AS t(h, n)";
 
-    /// <summary>A block's stale nodes, logged under its height ($1).</summary>
-    public const string LogStaleNodes =
-        "INSERT INTO state_stale (since, version, hash) SELECT $1, v, h FROM unnest($2::bigint[], $3::bytea[]) AS t(v, h)";
+    /// <summary>A block's stale nodes, logged under its height ($1) in one row: one index entry per block, not per node.</summary>
+    public const string LogStaleNodes = "INSERT INTO state_stale (since, versions, hashes) VALUES ($1, $2, $3)";
 
     public const string UpsertRoot =
         "INSERT INTO state_roots (hash, version) VALUES ($1, $2) ON CONFLICT (hash) DO UPDATE SET version = EXCLUDED.version";
 
-    /// <summary>Deletes what the log names up to $1 (the root index rows of those nodes too), then the log rows: one statement each.</summary>
+    /// <summary>
+    /// Deletes what the log names up to $1, then the root index rows whose node is gone (the rule of
+    /// <see cref="Sqlite.SqliteTreeNodeStore.PruneStaleUpTo"/>), then the log rows: one statement each.
+    /// </summary>
     public static readonly string[] PruneNodes =
     [
-        "DELETE FROM state_roots r USING state_stale s WHERE s.since <= $1 AND r.hash = s.hash AND r.version = s.version",
-        "DELETE FROM state_nodes n USING state_stale s WHERE s.since <= $1 AND n.version = s.version AND n.hash = s.hash",
+        "DELETE FROM state_nodes n USING (SELECT unnest(versions) AS version, unnest(hashes) AS hash FROM state_stale WHERE since <= $1) s WHERE n.version = s.version AND n.hash = s.hash",
+        "DELETE FROM state_roots r WHERE r.version < $1 AND NOT EXISTS (SELECT 1 FROM state_nodes n WHERE n.version = r.version AND n.hash = r.hash)",
         "DELETE FROM state_stale WHERE since <= $1",
     ];
 

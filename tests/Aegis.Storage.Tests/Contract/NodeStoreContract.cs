@@ -542,19 +542,26 @@ public abstract class NodeStoreContract : IAsyncLifetime
     [StoreFact]
     public async Task A_database_from_before_the_state_tree_is_refused_naming_resync_or_restore()
     {
-        string message = await RefusedAtSchemaVersionAsync(1);
-        Assert.Contains("schema version 1", message);
-        Assert.Contains("before the state tree", message);
-        Assert.Contains("resync", message);
-        Assert.Contains("restore a backup", message);
+        await AssertRefusedNamingResyncOrRestoreAsync(1, "before the state tree");
     }
 
     [StoreFact]
     public async Task A_database_whose_tree_is_keyed_by_hash_is_refused_naming_resync_or_restore()
     {
-        string message = await RefusedAtSchemaVersionAsync(2);
-        Assert.Contains("schema version 2", message);
-        Assert.Contains("keyed by hash", message);
+        await AssertRefusedNamingResyncOrRestoreAsync(2, "keyed by hash");
+    }
+
+    [StoreFact]
+    public async Task A_database_with_a_stale_log_row_per_node_is_refused_naming_resync_or_restore()
+    {
+        await AssertRefusedNamingResyncOrRestoreAsync(3, "one row per node");
+    }
+
+    private async Task AssertRefusedNamingResyncOrRestoreAsync(int version, string why)
+    {
+        string message = await RefusedAtSchemaVersionAsync(version);
+        Assert.Contains($"schema version {version}", message);
+        Assert.Contains(why, message);
         Assert.Contains("resync", message);
         Assert.Contains("restore a backup", message);
     }

@@ -91,4 +91,45 @@ public sealed class SqliteTreeNodeStoreTests : IDisposable
         Assert.Contains("corrupt", ex.Message, StringComparison.Ordinal);
         Assert.NotNull(StateTree.Get(again, root, B("k8")));
     }
+
+    [Fact]
+    public void A_stale_log_row_cut_short_is_refused_at_pruning_and_nothing_is_deleted()
+    {
+        using SqliteConnection c = Open();
+        var store = new SqliteTreeNodeStore(c);
+        Hash32 root = StateTree.EmptyRoot;
+        for (int b = 1; b <= 3; b++)
+        {
+            TreeUpdate u = StateTree.Update(store, root, Block(b), (ulong)b);
+            store.Apply(u, (ulong)b);
+            root = u.Root;
+        }
+
+        long Count(string sql)
+        {
+            using SqliteCommand count = c.CreateCommand();
+            count.CommandText = sql;
+            return (long)count.ExecuteScalar()!;
+        }
+
+        using (SqliteCommand cut = c.CreateCommand())
+        {
+            cut.CommandText = "UPDATE state_stale SET nodes = substr(nodes, 1, length(nodes) - 1) WHERE since = 2";
+            Assert.Equal(1, cut.ExecuteNonQuery());
+        }
+
+        long nodes = Count("SELECT COUNT(*) FROM state_nodes");
+        using (SqliteTransaction tx = c.BeginTransaction())
+        {
+            store.Transaction = tx;
+            StoreCorruptException ex = Assert.Throws<StoreCorruptException>(() => store.PruneStaleUpTo(3));
+            Assert.Contains("state_stale row of version 2", ex.Message, StringComparison.Ordinal);
+            tx.Rollback();
+            store.Transaction = null;
+        }
+
+        Assert.Equal(nodes, Count("SELECT COUNT(*) FROM state_nodes"));
+        Assert.Equal(2, Count("SELECT COUNT(*) FROM state_stale")); // blocks 2 and 3: block 1 built the tree from nothing
+        Assert.NotNull(StateTree.Get(store, root, B("k8")));
+    }
 }
