@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Aegis.Cli.Testnet;
 
@@ -110,20 +109,8 @@ public partial class WholeClusterRestoreTests
     }
 
     /// <summary>Genesis with a watermark window of <see cref="Window"/> heights, written before the nodes first start.</summary>
-    private static void SmallWindow(TestCluster cluster)
-    {
-        string genesisFile = Path.Combine(cluster.Dir, "genesis.json");
-        var genesis = JsonNode.Parse(File.ReadAllText(genesisFile))!.AsObject();
-        if (genesis["consensus"] is not JsonObject consensus)
-        {
-            genesis["consensus"] = consensus = new JsonObject();
-        }
-
-        consensus["checkpoint_interval"] = CheckpointInterval;
-        consensus["pipeline_depth"] = PipelineDepth;
-        consensus["dedup_horizon_blocks"] = 32;
-        File.WriteAllText(genesisFile, genesis.ToJsonString());
-    }
+    private static void SmallWindow(TestCluster cluster) =>
+        SnapshotJoinTests.SetConsensus(cluster, ("checkpoint_interval", CheckpointInterval), ("pipeline_depth", PipelineDepth), ("dedup_horizon_blocks", 32));
 
     [GeneratedRegex(@"heights 1\.\.(\d+) ")]
     private static partial Regex BackupHeight();
