@@ -33,7 +33,10 @@ public enum FaultKinds
     /// <summary>A disk that fails every write for a while.</summary>
     Disk = 256,
 
-    /// <summary>A validator's disk is lost: it restarts empty and resyncs under load (it counts against f).</summary>
+    /// <summary>
+    /// A validator's disk is lost: it restarts empty and resyncs under load, or (half the seeds) it is restored from a
+    /// backup of itself, keeping its chain but not its consensus record (either counts against f).
+    /// </summary>
     Wipe = 512,
 
     All = Loss | Delay | Duplicate | Reorder | Partition | Crash | Byzantine | Fsync | Disk | Wipe,

@@ -140,7 +140,7 @@ public sealed record FaultProfile
 
         if (Wipe)
         {
-            parts.Add("one wipe");
+            parts.Add("one wipe or restore");
         }
 
         return string.Join("; ", parts);

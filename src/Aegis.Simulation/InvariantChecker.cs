@@ -102,6 +102,9 @@ public sealed class InvariantChecker
         _nodes[node] = new NodeState(NewAudit());
     }
 
+    /// <summary>The node's disk was restored from a backup of itself: the same chain, but it may not remember what it signed.</summary>
+    public void OnRestored(int node) => _amnesiac[node] = true;
+
     /// <summary>A write group became durable on <paramref name="node"/>'s disk.</summary>
     public void OnDurable(int node, WriteGroup group)
     {

@@ -199,9 +199,9 @@ public sealed class SimCluster : IDisposable
     /// The node's process dies now; it restarts from its disk after <paramref name="downtime"/> unless that is null.
     /// Like everything that touches a host, it runs on the world's thread (the call returns once it has).
     /// </summary>
-    public void Crash(int index, TimeSpan? downtime = null, bool wipe = false)
+    public void Crash(int index, TimeSpan? downtime = null, bool wipe = false, bool restore = false)
     {
-        Scheduler.Post(() => CrashNow(index, downtime, wipe));
+        Scheduler.Post(() => CrashNow(index, downtime, wipe, restore));
         Settle();
     }
 
@@ -215,7 +215,8 @@ public sealed class SimCluster : IDisposable
     /// <summary>Runs what is ready now, without moving simulated time.</summary>
     public void Settle() => Scheduler.Run(Scheduler.Elapsed, () => false);
 
-    internal void CrashNow(int index, TimeSpan? downtime = null, bool wipe = false)
+    /// <param name="restore">instead of a wipe, the disk is restored from a backup of itself (<see cref="SimDisk.RestoreFromBackup"/>).</param>
+    internal void CrashNow(int index, TimeSpan? downtime = null, bool wipe = false, bool restore = false)
     {
         SimNode node = Nodes[index];
         NodeRuntime? runtime = node.Runtime;
@@ -230,13 +231,18 @@ public sealed class SimCluster : IDisposable
             node.Disk.Wipe();
             Checker.OnWiped(index);
         }
+        else if (restore)
+        {
+            node.Disk.RestoreFromBackup();
+            Checker.OnRestored(index);
+        }
         else
         {
             node.Disk.Crash();
         }
 
         node.Runtime = null;
-        Log(index, $"{(wipe ? "wiped" : "crash")}{(downtime is { } d ? $", down for {d.TotalMilliseconds:F0} ms" : "")}");
+        Log(index, $"{(wipe ? "wiped" : restore ? "restored from a backup (no consensus record)" : "crash")}{(downtime is { } d ? $", down for {d.TotalMilliseconds:F0} ms" : "")}");
 
         // Disposing cancels the dead process's timers; its store and links already refuse everything it still tries.
         _ = runtime.DisposeAsync().AsTask();

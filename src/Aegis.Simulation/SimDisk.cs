@@ -72,6 +72,23 @@ public sealed class SimDisk(int node, SimScheduler scheduler, SimRandom rng, Fau
         Data = new MemoryStoreData($"node-{Node}-wiped");
     }
 
+    /// <summary>
+    /// The disk is replaced by an <c>aegis restore</c> of a backup taken just now: the blocks and the state stay, the
+    /// consensus record (what the node signed; backups do not hold it) is gone. The node then starts above its stable
+    /// checkpoint's window with nothing to remember, the case issue 10 found (Replica.AnnounceRestartCheckpoint).
+    /// </summary>
+    public void RestoreFromBackup()
+    {
+        Crash();
+        INodeStore store = new MemoryNodeStore(Data, genesisHash);
+        Task init = store.InitializeAsync(CancellationToken.None);
+        Task truncate = init.IsCompletedSuccessfully ? store.TruncateConsensusRecordAsync(ulong.MaxValue, CancellationToken.None) : init;
+        if (!truncate.IsCompletedSuccessfully)
+        {
+            throw new InvalidOperationException("the memory store's record truncation did not complete at once: the simulation would stop being deterministic");
+        }
+    }
+
     private TimeSpan FsyncTime()
     {
         double ms = profile.FsyncMs * (0.5 + rng.Next(1000) / 1000.0);

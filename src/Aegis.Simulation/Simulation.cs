@@ -168,7 +168,7 @@ public sealed class Simulation : IDisposable
 
     public void Dispose() => _cluster.Dispose();
 
-    private void Crash(SimNode node, TimeSpan downtime, bool wipe = false)
+    private void Crash(SimNode node, TimeSpan downtime, bool wipe = false, bool restore = false)
     {
         if (node.Down)
         {
@@ -176,8 +176,8 @@ public sealed class Simulation : IDisposable
         }
 
         _crashes++;
-        TraceEvent(node.Index, wipe ? (byte)5 : (byte)3, (ulong)downtime.Ticks, default);
-        _cluster.CrashNow(node.Index, downtime, wipe);
+        TraceEvent(node.Index, wipe ? (byte)5 : restore ? (byte)8 : (byte)3, (ulong)downtime.Ticks, default);
+        _cluster.CrashNow(node.Index, downtime, wipe, restore);
     }
 
     /// <summary>One step of the fault schedule: crashes, a wipe, partitions, failing disks, Byzantine extras.</summary>
@@ -199,7 +199,10 @@ public sealed class Simulation : IDisposable
 
         if (p.Wipe && now >= _wipeAt && now < _wipeAt + FaultTick)
         {
-            Crash(_faultRng.Pick(nodes.Where(n => n.IsHonest).ToList()), Millis(_faultRng, 10, 200), wipe: true);
+            // Half the seeds lose the disk (the node joins again from nothing), half restore it from a backup (the node
+            // keeps its chain but has forgotten its votes, and starts above its stable checkpoint's window).
+            bool restore = _faultRng.Chance(0.5);
+            Crash(_faultRng.Pick(nodes.Where(n => n.IsHonest).ToList()), Millis(_faultRng, 10, 200), wipe: !restore, restore: restore);
         }
 
         if (_partitionEnds != default && now >= _partitionEnds)

@@ -172,7 +172,10 @@ public class SnapshotJoinTests
     /// A dedup window of 8 blocks (the default 256 is longer than a test's chain): a snapshot keeps 8 blocks below its
     /// height, so a joined node's history starts well above 1.
     /// </summary>
-    internal static void ShortDedupWindow(TestCluster cluster)
+    internal static void ShortDedupWindow(TestCluster cluster) => SetConsensus(cluster, ("dedup_horizon_blocks", 8));
+
+    /// <summary>Sets consensus parameters in the testnet's genesis.json, before its nodes first start.</summary>
+    internal static void SetConsensus(TestCluster cluster, params (string Key, int Value)[] values)
     {
         string genesisFile = Path.Combine(cluster.Dir, "genesis.json");
         var genesis = JsonNode.Parse(File.ReadAllText(genesisFile))!.AsObject();
@@ -181,7 +184,11 @@ public class SnapshotJoinTests
             genesis["consensus"] = consensus = new JsonObject();
         }
 
-        consensus["dedup_horizon_blocks"] = 8;
+        foreach ((string key, int value) in values)
+        {
+            consensus[key] = value;
+        }
+
         File.WriteAllText(genesisFile, genesis.ToJsonString());
     }
 }

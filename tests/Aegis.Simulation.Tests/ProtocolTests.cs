@@ -322,6 +322,41 @@ public sealed class ProtocolTests : IDisposable
     }
 
     [Fact]
+    public void A_cluster_restored_from_backups_at_two_heights_commits_again_on_the_same_chain()
+    {
+        // Window: 2 x 4 + 2 = 10 heights. Node 3 is restored (blocks and state, no consensus record) at one height, the
+        // others more than a window higher: before the fix no replica took a proposal or a checkpoint vote above its
+        // window again (issue 10).
+        SimCluster cluster = Cluster(replica: new ReplicaOptions { MaxBlockTxs = 1, ViewChangeTimeoutTicks = 20, RetransmitTicks = 5 });
+        cluster.Submit([.. Enumerable.Range(0, 15).Select(k => Transaction.Put($"a{k}", "v"))]);
+        cluster.Crash(3, restore: true);
+        cluster.Submit([.. Enumerable.Range(0, 15).Select(k => Transaction.Put($"b{k}", "v"))], 0, 1, 2);
+        ulong low = cluster.Height(3), high = cluster.Height(0);
+        Assert.True(low > 10 && high > low + 10, $"restored at {low} and {high}: not a window apart");
+        for (int i = 0; i < 3; i++)
+        {
+            cluster.Crash(i, restore: true);
+        }
+
+        Hash32[] prefix = [.. cluster.Chain(0).Select(b => b.Block.Hash)];
+        for (int i = 0; i < 4; i++)
+        {
+            cluster.Start(i);
+        }
+
+        Transaction[] after = [.. Enumerable.Range(0, 10).Select(k => Transaction.Put($"c{k}", "v"))];
+        cluster.Offer(after);
+        Assert.True(
+            cluster.RunUntil(() => Enumerable.Range(0, 4).All(i => after.All(tx => cluster.Checker.Holds(i, tx.Hash))), 20 * Second),
+            $"heights after the restore: {string.Join(", ", Enumerable.Range(0, 4).Select(cluster.Height))} (restored at {low} and {high})");
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(prefix, cluster.Chain(i).Take(prefix.Length).Select(b => b.Block.Hash));
+            Assert.True(cluster.Height(i) > high);
+        }
+    }
+
+    [Fact]
     public async Task A_wiped_validator_joins_by_snapshot_under_load_and_holds_the_same_state_and_chain_above_its_base()
     {
         // keep_history false: the history below the snapshot is never fetched (the test below backfills it).

@@ -10,6 +10,12 @@ namespace Aegis.Core.Consensus;
 /// </summary>
 public sealed record ChainPosition(ulong Height, Hash32 BlockHash, long TimestampMs, IReadOnlyDictionary<ulong, Hash32> RecentStateRoots, IReadOnlyList<CommittedBlock> RecentBlocks)
 {
+    /// <summary>
+    /// The highest checkpoint height (a multiple of the checkpoint interval) among <see cref="RecentBlocks"/>, with the
+    /// state root after it: what a restarted replica re-announces (see <c>Replica.Restore</c>). Null when none.
+    /// </summary>
+    public (ulong Height, Hash32 StateRoot)? LastCheckpoint { get; init; }
+
     public static ChainPosition Genesis(Genesis genesis) =>
         new(0, genesis.Hash, genesis.GenesisTimeMs, new Dictionary<ulong, Hash32>(), []);
 
@@ -35,6 +41,16 @@ public sealed record ChainPosition(ulong Height, Hash32 BlockHash, long Timestam
             }
         }
 
-        return new ChainPosition(tip.Height, tip.Hash, tip.Header.TimestampMs, roots, [.. recent.Select(r => r.Block)]);
+        ulong interval = (ulong)genesis.Parameters.CheckpointInterval;
+        (ulong, Hash32)? checkpoint = null;
+        foreach ((CommittedBlock block, Hash32 root) in recent)
+        {
+            if (block.Height % interval == 0)
+            {
+                checkpoint = (block.Height, root);
+            }
+        }
+
+        return new ChainPosition(tip.Height, tip.Hash, tip.Header.TimestampMs, roots, [.. recent.Select(r => r.Block)]) { LastCheckpoint = checkpoint };
     }
 }

@@ -21,15 +21,70 @@ public sealed partial class Replica
         OnCheckpoint(message);
     }
 
+    /// <summary>
+    /// A replica that starts on committed blocks above its stable checkpoint — every validator restored from backups
+    /// (a backup holds blocks and state, not the consensus record), a snapshot join, a store built elsewhere — has its
+    /// watermark window far below its tip: it refuses every proposal above the window, and before this change it also
+    /// dropped every checkpoint vote there, so a cluster of such replicas never committed again (docs/operations.md,
+    /// issue 10). It re-announces the last checkpoint its store holds; with <see cref="CheckpointVoteInRange"/> the
+    /// others count that vote near their own tips, and the replicas restored lower send the same vote when block sync
+    /// brings them through that height (<see cref="Replica.Executed"/>). 2f+1 matching votes make it stable as usual.
+    /// <para>
+    /// Why this is safe against f Byzantine validators: nothing new is trusted. The stable checkpoint is still only ever
+    /// a <see cref="CheckpointCertificate"/> of 2f+1 CHECKPOINT signatures over (height, block hash, state root), so
+    /// f+1 honest replicas executed that block to that state: the height is committed and the chain below it is the
+    /// one every honest replica holds. The vote we sign is over a block the store holds with its commit certificate and
+    /// a state root the restore (or the original execution) computed by replay, so it repeats what an honest replica
+    /// said or would have said there. Byzantine votes alone (f of them) never reach a quorum, conflicting ones are
+    /// evidence as before, and view changes carry the same certificate type, so NEW-VIEW's argument is unchanged. The
+    /// wider acceptance range costs memory only, and stays bounded: two windows around the stable checkpoint and two
+    /// around our committed tip, votes outside both are dropped (<see cref="ForgetOutOfRangeVotes"/>).
+    /// </para>
+    /// <para>
+    /// The alternative — a backup carrying its node's stable checkpoint certificate, restore writing it into the record —
+    /// needs a backup format change and still stalls validators restored at different heights: after the lower ones
+    /// sync up, each window ends at its own old checkpoint, below the highest tip. What is not recovered either way:
+    /// what a restored validator signed above its backup's tip (the record is not in the backup), so more than f
+    /// validators restored next to never-stopped ones may contradict blocks only those hold (docs/operations.md says
+    /// which directories to keep).
+    /// </para>
+    /// </summary>
+    private void AnnounceRestartCheckpoint()
+    {
+        if (_restartCheckpoint is { } cp && cp.Height > _stable.Height && cp.Height <= _executedHeight)
+        {
+            SendCheckpoint(cp.Height, cp.StateRoot);
+        }
+    }
+
+    /// <summary>
+    /// Heights whose checkpoint votes we keep: up to two windows above the stable checkpoint (PBFT's bound), or within a
+    /// window of our committed tip (a replica that restarted, or caught up by sync, above its stable checkpoint's window).
+    /// </summary>
+    private bool CheckpointVoteInRange(ulong height)
+    {
+        ulong window = (ulong)_params.WatermarkWindow;
+        return height > _stable.Height && (height <= HighWatermark + window || (height + window > _committedHeight && height <= _committedHeight + window));
+    }
+
+    private void ForgetOutOfRangeVotes()
+    {
+        foreach (ulong h in _checkpointVotes.Keys.Where(h => !CheckpointVoteInRange(h)).ToList())
+        {
+            _checkpointVotes.Remove(h);
+        }
+    }
+
     private void OnCheckpoint(CheckpointMessage c)
     {
-        if (c.Height <= _stable.Height || c.Height % (ulong)_params.CheckpointInterval != 0 || c.Height > HighWatermark + (ulong)_params.WatermarkWindow)
+        if (c.Height % (ulong)_params.CheckpointInterval != 0 || !CheckpointVoteInRange(c.Height))
         {
             return;
         }
 
         if (!_checkpointVotes.TryGetValue(c.Height, out Dictionary<ushort, CheckpointMessage>? votes))
         {
+            ForgetOutOfRangeVotes();
             votes = [];
             _checkpointVotes[c.Height] = votes;
         }

@@ -24,6 +24,7 @@ public sealed partial class Replica
             _replaying = false;
         }
 
+        AnnounceRestartCheckpoint();
         if (_inViewChange)
         {
             _viewChangeStartedTick = _ticks;

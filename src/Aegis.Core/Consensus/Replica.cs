@@ -47,6 +47,9 @@ public sealed partial class Replica
     private ulong _executedHeight;
     private CheckpointCertificate _stable;
     private CheckpointMessage? _myLatestCheckpoint;
+
+    /// <summary>The last checkpoint height in the store at start, re-announced by <see cref="Restore"/> (see Replica.Checkpoints).</summary>
+    private readonly (ulong Height, Hash32 StateRoot)? _restartCheckpoint;
     private ulong _nextProposal;
     private long _ticks;
     private long _nowMs;
@@ -83,6 +86,12 @@ public sealed partial class Replica
         foreach ((ulong height, Hash32 root) in position.RecentStateRoots)
         {
             _stateRoots[height] = root;
+        }
+
+        if (position.LastCheckpoint is { } checkpoint && checkpoint.Height <= position.Height)
+        {
+            _restartCheckpoint = checkpoint;
+            _stateRoots[checkpoint.Height] = checkpoint.StateRoot;
         }
 
         foreach (CommittedBlock committed in position.RecentBlocks)

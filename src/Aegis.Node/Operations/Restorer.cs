@@ -78,7 +78,7 @@ public static class Restorer
                 writes.Add(new BlockWrite(batch[i].Block, batch[i].Certificate, result!));
             }
 
-            await store.WriteGroupAsync(new WriteGroup(writes, [], 0), ct).ConfigureAwait(false);
+            await store.WriteGroupAsync(new WriteGroup(writes, [], 0) { PruneStateNodesUpTo = PruneFloor(genesis, replay.Height) }, ct).ConfigureAwait(false);
             progress?.Invoke(replay.Height, header.TipHeight);
         }
 
@@ -100,6 +100,18 @@ public static class Restorer
         }
 
         return replay.Transactions;
+    }
+
+    /// <summary>
+    /// The tree versions a restored store keeps: the last watermark window's (what a running validator holds from its
+    /// previous stable checkpoint on, and an observer keeps by the same rule), so proofs and snapshots at recent
+    /// certified heights still work. Without pruning, the restore wrote every version's nodes: a store ~9x its live
+    /// tree (issue 10; bench/README.md "Restore size" has the figures).
+    /// </summary>
+    private static ulong PruneFloor(Genesis genesis, ulong height)
+    {
+        ulong keep = (ulong)genesis.Parameters.WatermarkWindow;
+        return height > keep ? height - keep : 0;
     }
 
     private static void RequireChain(BackupHeader header, Genesis genesis)

@@ -326,7 +326,9 @@ public sealed partial class NodeRuntime : IPeerMessageHandler, INodeRuntime
     {
         ChainTip tip = await _store.GetTipAsync(ct);
         var recent = new List<(CommittedBlock, Hash32)>();
-        ulong horizon = (ulong)_genesis.Parameters.DedupHorizonBlocks;
+        // At least one checkpoint interval: the replica re-announces the last checkpoint among these blocks, which is
+        // what lets a cluster restarted on restored stores commit again (Replica.AnnounceRestartCheckpoint).
+        ulong horizon = (ulong)Math.Max(_genesis.Parameters.DedupHorizonBlocks, _genesis.Parameters.CheckpointInterval);
         for (ulong h = tip.Height > horizon ? tip.Height - horizon + 1 : 1; h <= tip.Height; h += PeerMessage.MaxSyncBlocks)
         {
             foreach (StoredBlock b in await _store.GetBlocksAsync(h, PeerMessage.MaxSyncBlocks, ct))
