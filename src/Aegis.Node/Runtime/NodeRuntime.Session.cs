@@ -79,6 +79,12 @@ public sealed partial class NodeRuntime
 
         public long NextSeq { get; set; }
 
+        /// <summary>Block sync's requests in flight and answers waiting above the tip.</summary>
+        public SyncPipeline Sync { get; } = new();
+
+        /// <summary>While a sync chunk executes: the store's applied transactions among the chunk's (see <c>PrefetchAppliedAsync</c>).</summary>
+        public PrefetchedApplied? Prefetched { get; set; }
+
         public ReplicaStatus? LastStatus { get; set; }
 
         public ulong ExecutedHeight { get; set; }
