@@ -282,6 +282,7 @@ public sealed partial class NodeRuntime
         int[] peers = [.. _network.Peers.Where(p => p.Validator >= 0).Select(p => p.Validator).Distinct().Order()];
         foreach ((int peer, ulong from, int count) in s.Sync.Plan(s.Replica.CommittedHeight, target, peers, preferred, PeerMessage.MaxSyncBlocks))
         {
+            LogSyncRequest(peer, count, from);
             _network.Send(peer, new SyncRequest(from, count));
         }
     }
@@ -453,6 +454,9 @@ public sealed partial class NodeRuntime
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "consensus: {Trace}")]
     private partial void LogTrace(string trace);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "sync: asked validator {Peer} for {Count} blocks from height {From}")]
+    private partial void LogSyncRequest(int peer, int count, ulong from);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "sync chunk from validator {Peer} rejected at height {Height}: {Reason}")]
     private partial void LogSyncRejected(int peer, ulong height, string reason);

@@ -23,6 +23,9 @@ internal sealed class SyncPipeline
     private readonly SortedDictionary<ulong, (int Peer, VerifiedChunk Chunk)> _ahead = [];
     private int _nextPeer;
 
+    /// <param name="firstPeer">where the round robin over the peers starts (the node's own index: syncing nodes spread their first requests).</param>
+    public SyncPipeline(int firstPeer) => _nextPeer = Math.Max(0, firstPeer);
+
     /// <summary>Ticks seen by this session's loop (the pipeline's clock).</summary>
     public long Ticks { get; set; }
 
