@@ -33,15 +33,7 @@ declare -a node_pid=("" "" "" "")
 load_pid=
 
 sql() { psql "$AEGIS_DATABASE_URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
-stop_node() {
-  local pid=${node_pid[$1]}
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  node_pid[$1]=
-}
+stop_node() { stop_pid "${node_pid[$1]}"; node_pid[$1]=; }
 cleanup() {
   [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null
   for i in 0 1 2 3; do stop_node "$i"; done

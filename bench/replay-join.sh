@@ -21,15 +21,7 @@ dotnet build -c Release bench/Aegis.Benchmarks -v q -nologo >/dev/null
 bench=$PWD/bench/Aegis.Benchmarks/bin/Release/net10.0/Aegis.Benchmarks.dll
 dir=$(mktemp -d /tmp/aegis-replay-XXXXXX)
 declare -a node_pid=("" "" "" "")
-stop_node() {
-  local pid=${node_pid[$1]}
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  node_pid[$1]=
-}
+stop_node() { stop_pid "${node_pid[$1]}"; node_pid[$1]=; }
 cleanup() { for i in 0 1 2 3; do stop_node "$i"; done; rm -rf "$dir"; }
 trap cleanup EXIT
 
