@@ -303,6 +303,9 @@ public sealed partial class Replica
 
     private bool InWindow(ulong height) => height > _stable.Height && height <= HighWatermark;
 
+    /// <summary>Whether a proposal at this height and view would be looked at (and so needs the host's tx-index answer).</summary>
+    public bool ConsidersProposal(ulong height, ulong view) => view >= _view && height > _committedHeight && InWindow(height);
+
     private void Progress()
     {
         _lastProgressTick = _ticks;

@@ -145,10 +145,17 @@ public sealed partial class NodeRuntime
 
                     break;
                 case PeerConsensusInput m:
-                    await KeepWriterCloseAsync(s, ct);
-                    TxHistory history = m.Message.Message is PrePrepare pp && pp.Height > replica.CommittedHeight && pp.View >= replica.View
-                        ? await LookUpAsync(s, pp.Block.Transactions, ct)
-                        : TxHistory.None;
+                    // Only a proposal the replica will look at reads the tx index, so only it waits for the writer (the
+                    // answer must reach the replica's window). Votes and out-of-window proposals used to wait too: a
+                    // node catching up under load got live consensus traffic between its sync chunks, and each message
+                    // made the loop wait for the writer to store the whole chunk before executing the next.
+                    TxHistory history = TxHistory.None;
+                    if (m.Message.Message is PrePrepare pp && replica.ConsidersProposal(pp.Height, pp.View))
+                    {
+                        await KeepWriterCloseAsync(s, ct);
+                        history = await LookUpAsync(s, pp.Block.Transactions, ct);
+                    }
+
                     await ApplyAsync(s, replica.Receive(m.Message, history), ct);
                     break;
                 case TickInput:
