@@ -1,12 +1,14 @@
 # Sourced by the bench scripts: build AEGIS and run a 4-validator SQLite testnet on 127.0.0.1.
 # The caller owns `pids` (every PID started is appended, for its cleanup trap); node i's PID is in node_pid[i].
 # Optional: MAX_BLOCKS_IN_FLIGHT sets consensus.max_blocks_in_flight on every node; STORAGE=postgresql makes the
-# testnet use PostgreSQL at AEGIS_DATABASE_URL (schemas aegis_node0..3).
+# testnet use PostgreSQL at AEGIS_DATABASE_URL (schemas aegis_node0..3); AEGIS_BIN names another build's
+# output directory (the one holding aegis.dll) to run instead of this tree's, and SKIP_BUILD=1 skips the build.
 
-aegis="dotnet src/Aegis.Cli/bin/Release/net10.0/aegis.dll"
+aegis="dotnet ${AEGIS_BIN:-src/Aegis.Cli/bin/Release/net10.0}/aegis.dll"
 declare -a node_pid
 
 build_aegis() {
+  [ -n "${SKIP_BUILD:-}" ] && return 0
   echo "building AEGIS (Release)"
   dotnet build -c Release src/Aegis.Cli -v quiet -nologo >/dev/null
 }

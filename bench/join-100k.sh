@@ -3,6 +3,7 @@
 # (docs in bench/README.md, "Joining a 100k-block chain").
 #
 #   bench/join-100k.sh [BLOCKS] [STORAGE]     # default 100000 sqlite; STORAGE=postgresql needs AEGIS_DATABASE_URL
+#   (ROUNDS=3 join rounds; SKIP_BACKUP=1 leaves out step 3)
 #
 # 1. `aegis testnet` (4 validators on 127.0.0.1), then `Aegis.Benchmarks chain-gen` writes BLOCKS blocks (2 puts each,
 #    50,000 keys, 100-byte values, real certificates) into the four stores through the production store API.
@@ -32,15 +33,7 @@ declare -a node_pid=("" "" "" "")
 load_pid=
 
 sql() { psql "$AEGIS_DATABASE_URL" -v ON_ERROR_STOP=1 -qtAc "$1"; }
-stop_node() {
-  local pid=${node_pid[$1]}
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  node_pid[$1]=
-}
+stop_node() { stop_pid "${node_pid[$1]}"; node_pid[$1]=; }
 cleanup() {
   [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null
   for i in 0 1 2 3; do stop_node "$i"; done
@@ -102,7 +95,7 @@ echo "the cluster commits on top of it: height $(height 0)"
 # as verify and restore want; first, since a snapshot-joined store holds no history below its window for backup/verify.
 stop_node 3
 backup=() verify=() restore=()
-for _ in 1 2 3; do
+for _ in $(seq "$([ -n "${SKIP_BACKUP:-}" ] && echo 0 || echo 3)"); do
   backup+=("$(timed "$aegis" backup --config "$(config 3)" --out "$dir/node3.bak" --no-encrypt)")
   verify+=("$(timed "$aegis" verify --config "$(config 3)")")
   restore+=("$(timed "$aegis" restore --config "$(config 3)" --from "$dir/node3.bak")")
@@ -112,12 +105,14 @@ for _ in 1 2 3; do
   fi
 done
 full_store=$(store_bytes 3)
-backup_bytes=$(stat -c %s "$dir/node3.bak")
-rm -f "$dir/node3.bak"
-echo "store of a full validator (generated, then restored): $full_store bytes"
-echo "backup (plain):  median $(printf '%s\n' "${backup[@]}" | median) s  (${backup[*]}), $backup_bytes bytes"
-echo "verify:          median $(printf '%s\n' "${verify[@]}" | median) s  (${verify[*]})"
-echo "restore:         median $(printf '%s\n' "${restore[@]}" | median) s  (${restore[*]})"
+echo "store of a full validator: $full_store bytes"
+if [ -z "${SKIP_BACKUP:-}" ]; then
+  backup_bytes=$(stat -c %s "$dir/node3.bak")
+  rm -f "$dir/node3.bak"
+  echo "backup (plain):  median $(printf '%s\n' "${backup[@]}" | median) s  (${backup[*]}), $backup_bytes bytes"
+  echo "verify:          median $(printf '%s\n' "${verify[@]}" | median) s  (${verify[*]})"
+  echo "restore:         median $(printf '%s\n' "${restore[@]}" | median) s  (${restore[*]})"
+fi
 
 # The joins: ROUNDS rounds (default 3), snapshot then replay, each from an empty store.
 declare -A join rss size

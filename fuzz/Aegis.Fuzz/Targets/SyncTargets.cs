@@ -8,15 +8,15 @@ using Aegis.Network;
 namespace Aegis.Fuzz.Targets;
 
 /// <summary>
-/// A state-sync chunk from a peer, end to end: decoded as the body of a SyncResponse, then every block fed to a fresh
-/// replica at genesis exactly as the node runtime does (SyncedBlock, store and execute what it commits, Executed).
-/// A lying chunk must be refused block by block; nothing in it may throw.
+/// A state-sync chunk from a peer, end to end: decoded as the body of a SyncResponse, then checked as the node runtime checks it
+/// (VerifiedChunk on the reader) and fed to a fresh replica at genesis (SyncedChunk, store and execute what it commits,
+/// Executed). A lying chunk must be refused from its first bad block on; nothing in it may throw.
 /// </summary>
 public static class SyncTargets
 {
     public static IEnumerable<FuzzTarget> All =>
     [
-        new("sync-chunk", "sync", "SyncResponse body → Replica.SyncedBlock for each block", SyncChunk),
+        new("sync-chunk", "sync", "SyncResponse body → VerifiedChunk → Replica.SyncedChunk", SyncChunk),
     ];
 
     private static void SyncChunk(ReadOnlySpan<byte> input) => AcceptedBlocks(input);
@@ -34,24 +34,26 @@ public static class SyncTargets
 
         var replica = new Replica(FuzzChain.Genesis, FuzzChain.Signer(1), new ReplicaOptions());
         var store = new ChunkLedger();
-        int accepted = 0;
-        foreach (CommittedBlock b in chunk.Blocks)
+        VerifiedChunk? verified = chunk.Blocks.Count == 0 ? null : VerifiedChunk.Verify(FuzzChain.Genesis, chunk.Blocks, out _);
+        if (verified is null)
         {
-            ulong before = replica.CommittedHeight;
-            Apply(replica, store, replica.SyncedBlock(b.Block, b.Certificate));
-            if (replica.CommittedHeight != before + 1 || replica.CommittedHeight != b.Height)
+            return 0;
+        }
+
+        Apply(replica, store, replica.SyncedChunk(verified, out _));
+        int accepted = (int)replica.CommittedHeight;
+
+        // Accepted blocks must be exactly what their certificates prove, in an unbroken chain from genesis.
+        Hash32 previous = FuzzChain.Genesis.Hash;
+        for (int i = 0; i < accepted; i++)
+        {
+            CommittedBlock b = chunk.Blocks[i];
+            if (b.Height != (ulong)i + 1 || b.Block.Header.PreviousHash != previous || b.Verify(FuzzChain.Genesis.Validators, FuzzChain.ChainId) is not null)
             {
-                // Refused: the runtime stops at the first block that is not a valid continuation.
-                break;
+                throw new FuzzOracleException($"sync chunk: the replica accepted block {b.Height}, which is not a certified continuation of the chain");
             }
 
-            // Accepted blocks must be exactly what their certificate proves.
-            if (b.Verify(FuzzChain.Genesis.Validators, FuzzChain.ChainId) is { } problem)
-            {
-                throw new FuzzOracleException($"sync chunk: the replica accepted block {b.Height} whose certificate does not verify: {problem}");
-            }
-
-            accepted++;
+            previous = b.Block.Hash;
         }
 
         return accepted;

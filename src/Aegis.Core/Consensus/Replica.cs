@@ -7,7 +7,7 @@ namespace Aegis.Core.Consensus;
 
 /// <summary>
 /// One PBFT replica as a deterministic state machine: inputs go in through <see cref="Receive"/>,
-/// <see cref="SubmitTransactions"/>, <see cref="Tick"/>, <see cref="Executed"/> and <see cref="SyncedBlock"/>;
+/// <see cref="SubmitTransactions"/>, <see cref="Tick"/>, <see cref="Executed"/> and <see cref="SyncedChunk"/>;
 /// each returns the outputs the host must carry out (<see cref="ReplicaOutput"/>). No clocks, sockets, files,
 /// threads or randomness: the same inputs always give the same outputs, which is what lets the simulator replay a
 /// run from its seed. Not thread-safe: one event loop owns it.
@@ -222,45 +222,47 @@ public sealed partial class Replica
         return TakeOutputs();
     }
 
-    /// <summary>A committed block fetched by state sync. It is checked against its certificate and the chain before use.</summary>
-    public IReadOnlyList<ReplicaOutput> SyncedBlock(Block block, CommitCertificate certificate)
+    /// <summary>
+    /// Committed blocks fetched by block sync, their certificates and links already checked (<see cref="VerifiedChunk"/>):
+    /// those above the committed tip are committed in order if the first of them extends it. <paramref name="refused"/>
+    /// says why not (null when the chunk was taken, or held only heights already committed).
+    /// </summary>
+    public IReadOnlyList<ReplicaOutput> SyncedChunk(VerifiedChunk chunk, out string? refused)
     {
-        string? problem = CheckSyncedBlock(block, certificate);
-        if (problem is null)
+        refused = null;
+        IReadOnlyList<CommittedBlock> blocks = chunk.Blocks;
+        int first = 0;
+        while (first < blocks.Count && blocks[first].Height <= _committedHeight)
         {
-            Slot slot = GetOrCreateSlot(block.Height);
-            slot.Certificate = certificate;
-            slot.CommittedBlock = block;
-            AdvanceCommits();
-            RetryBuffered();
-        }
-        else
-        {
-            Emit(new ReplicaTrace($"sync block at {block.Height} rejected: {problem}"));
+            first++;
         }
 
+        if (first == blocks.Count)
+        {
+            return TakeOutputs();
+        }
+
+        Block next = blocks[first].Block;
+        refused = next.Height != _committedHeight + 1 ? $"height {next.Height} does not follow the committed tip {_committedHeight}"
+            : next.Header.PreviousHash != _committedHash ? $"block {next.Height}'s previous hash {next.Header.PreviousHash.ToShortString()} is not the committed tip {_committedHash.ToShortString()}"
+            : null;
+        if (refused is not null)
+        {
+            Emit(new ReplicaTrace($"sync chunk {chunk.From}..{chunk.To} rejected: {refused}"));
+            return TakeOutputs();
+        }
+
+        // The rest of the chunk is linked to this block by hash (VerifiedChunk), so each one extends the one before.
+        for (int i = first; i < blocks.Count; i++)
+        {
+            Slot slot = GetOrCreateSlot(blocks[i].Height);
+            slot.Certificate = blocks[i].Certificate;
+            slot.CommittedBlock = blocks[i].Block;
+        }
+
+        AdvanceCommits();
+        RetryBuffered();
         return TakeOutputs();
-    }
-
-    /// <summary>Null when <paramref name="block"/> is the next committed block for this replica; otherwise why not.</summary>
-    public string? CheckSyncedBlock(Block block, CommitCertificate certificate)
-    {
-        if (block.Height != _committedHeight + 1)
-        {
-            return $"height {block.Height} does not follow the committed tip {_committedHeight}";
-        }
-
-        if (block.Header.PreviousHash != _committedHash)
-        {
-            return $"previous hash {block.Header.PreviousHash.ToShortString()} is not the committed tip {_committedHash.ToShortString()}";
-        }
-
-        if (block.Header.ChainId != _chainId)
-        {
-            return $"chain '{block.Header.ChainId}'";
-        }
-
-        return block.CheckIntegrity() ?? certificate.Verify(_validators, _chainId, block);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
@@ -309,6 +311,9 @@ public sealed partial class Replica
     }
 
     private bool InWindow(ulong height) => height > _stable.Height && height <= HighWatermark;
+
+    /// <summary>Whether a proposal at this height and view would be looked at (and so needs the host's tx-index answer).</summary>
+    public bool ConsidersProposal(ulong height, ulong view) => view >= _view && height > _committedHeight && InWindow(height);
 
     private void Progress()
     {

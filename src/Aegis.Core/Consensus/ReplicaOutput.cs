@@ -25,7 +25,7 @@ public sealed record CommitBlock(Block Block, CommitCertificate Certificate) : R
 
 public sealed record ViewChanged(ulong View, int Primary) : ReplicaOutput;
 
-/// <summary>This replica is behind: fetch committed blocks (with certificates) from <paramref name="Peer"/> starting at <paramref name="FromHeight"/> and feed them to <see cref="Replica.SyncedBlock"/>.</summary>
+/// <summary>This replica is behind: fetch committed blocks (with certificates) from <paramref name="Peer"/> starting at <paramref name="FromHeight"/> and feed them, checked, to <see cref="Replica.SyncedChunk"/>.</summary>
 public sealed record RequestSync(int Peer, ulong FromHeight) : ReplicaOutput;
 
 /// <summary>Provable misbehaviour by a validator, or (for <see cref="EvidenceKind.StateDivergence"/>) this node's own state disagreeing with a quorum.</summary>

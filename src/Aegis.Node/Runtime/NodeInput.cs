@@ -20,4 +20,5 @@ internal sealed record TickInput : NodeInput
     public static readonly TickInput Instance = new();
 }
 
-internal sealed record SyncBlocksInput(int Peer, IReadOnlyList<CommittedBlock> Blocks) : NodeInput;
+/// <summary>A sync answer whose blocks passed their state-independent checks on the connection's reader.</summary>
+internal sealed record SyncBlocksInput(int Peer, VerifiedChunk Chunk) : NodeInput;

@@ -114,7 +114,28 @@ public sealed partial class NodeRuntime
                 }
                 else if (from.Validator >= 0 && s.Blocks.Count > 0 && _session is { } syncSession)
                 {
-                    await PostAsync(syncSession, new SyncBlocksInput(from.Validator, s.Blocks), ct);
+                    // Checked here, on this connection's reader, in parallel with the loop and the other peers' answers;
+                    // blocks the writer already stored are committed, so their checks are skipped.
+                    ulong written = syncSession.WrittenHeight;
+                    IReadOnlyList<CommittedBlock> answer = s.Blocks[^1].Height <= written ? []
+                        : s.Blocks[0].Height > written ? s.Blocks
+                        : [.. s.Blocks.Where(b => b.Height > written)];
+                    if (answer.Count == 0)
+                    {
+                        return;
+                    }
+
+                    VerifiedChunk? checkedChunk = VerifiedChunk.Verify(_genesis, answer, out string? problem);
+                    if (problem is not null)
+                    {
+                        LogSyncRejected(from.Validator, checkedChunk is null ? answer[0].Height : checkedChunk.To + 1, problem);
+                        ReportRejected(from.Validator, checkedChunk is null ? answer[0].Height : checkedChunk.To + 1, problem);
+                    }
+
+                    if (checkedChunk is not null)
+                    {
+                        await PostAsync(syncSession, new SyncBlocksInput(from.Validator, checkedChunk), ct);
+                    }
                 }
 
                 break;

@@ -48,6 +48,7 @@ public sealed partial class NodeRuntime
         public Session(Replica replica, ChainTip tip, int maxUnwrittenHeights, ITreeNodeReader storedTree, CancellationToken runtimeStopping)
         {
             Replica = replica;
+            Sync = new SyncPipeline(replica.Index);
             ExecutedHeight = tip.Height;
             ExecutedHash = tip.Height == 0 ? default : tip.BlockHash;
             StateRoot = tip.Height == 0 ? Core.State.BlockExecutor.GenesisStateRoot : tip.StateRoot;
@@ -78,6 +79,12 @@ public sealed partial class NodeRuntime
         public Effects Pending { get; set; } = new();
 
         public long NextSeq { get; set; }
+
+        /// <summary>Block sync's requests in flight and answers waiting above the tip.</summary>
+        public SyncPipeline Sync { get; }
+
+        /// <summary>While a sync chunk executes: the store's applied transactions among the chunk's (see <c>PrefetchAppliedAsync</c>).</summary>
+        public PrefetchedApplied? Prefetched { get; set; }
 
         public ReplicaStatus? LastStatus { get; set; }
 

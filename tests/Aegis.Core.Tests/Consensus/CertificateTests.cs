@@ -119,4 +119,54 @@ public class CertificateTests
             Assert.True(Keys[1].PublicKey.WithVerificationMemo(1).Verify(message, c.Signatures[1].Signature));
         }
     }
+
+    /// <summary>Blocks 1..count, each extending the one before, each certified by validators 0-2.</summary>
+    private static List<CommittedBlock> Chain(int count)
+    {
+        var chain = new List<CommittedBlock>();
+        Hash32 previous = Genesis.Hash;
+        for (ulong h = 1; h <= (ulong)count; h++)
+        {
+            Transaction[] txs = [Transaction.Put($"k{h}", "v")];
+            var block = new Block(new BlockHeader(Genesis.ChainId, h, 0, previous, Block.ComputeTxRoot(txs), Hash32.Zero, 0, Genesis.GenesisTimeMs, 1), txs);
+            ValidatorSignature[] signatures = [.. new[] { 0, 1, 2 }.Select(i => new ValidatorSignature((ushort)i, SignVote(i, VoteKind.Commit, 0, h, block.Hash)))];
+            chain.Add(new CommittedBlock(block, new CommitCertificate(h, block.Hash, 0, signatures)));
+            previous = block.Hash;
+        }
+
+        return chain;
+    }
+
+    [Fact]
+    public void A_sync_chunk_of_linked_certified_blocks_verifies_whole()
+    {
+        VerifiedChunk? chunk = VerifiedChunk.Verify(Genesis, Chain(5), out string? problem);
+
+        Assert.Null(problem);
+        Assert.NotNull(chunk);
+        Assert.Equal((1UL, 5UL), (chunk.From, chunk.To));
+    }
+
+    [Fact]
+    public void A_sync_chunk_keeps_the_blocks_below_a_forged_certificate_a_broken_link_or_a_foreign_chain_and_names_the_first_bad_block()
+    {
+        List<CommittedBlock> forged = Chain(5);
+        CommitCertificate c = forged[2].Certificate;
+        forged[2] = forged[2] with { Certificate = c with { Signatures = [c.Signatures[0], c.Signatures[1], c.Signatures[0] with { Validator = 3 }] } };
+        List<CommittedBlock> unlinked = Chain(5);
+        unlinked.RemoveAt(3);
+        List<CommittedBlock> foreign = Chain(2);
+        Transaction[] txs = [Transaction.Put("x", "y")];
+        var other = new Block(new BlockHeader("other-chain", 3, 0, foreign[1].Block.Hash, Block.ComputeTxRoot(txs), Hash32.Zero, 0, Genesis.GenesisTimeMs, 1), txs);
+        foreign.Add(new CommittedBlock(other, new CommitCertificate(3, other.Hash, 0, [.. new[] { 0, 1, 2 }.Select(i => new ValidatorSignature((ushort)i, SignVote(i, VoteKind.Commit, 0, 3, other.Hash)))])));
+
+        Assert.Equal(2UL, VerifiedChunk.Verify(Genesis, forged, out string? p1)!.To);
+        Assert.Contains("block 3", p1);
+        Assert.Equal(3UL, VerifiedChunk.Verify(Genesis, unlinked, out string? p2)!.To);
+        Assert.Contains("block 5 does not follow block 3", p2);
+        Assert.Equal(2UL, VerifiedChunk.Verify(Genesis, foreign, out string? p3)!.To);
+        Assert.Contains("other-chain", p3);
+        Assert.Null(VerifiedChunk.Verify(Genesis, forged.Skip(2).ToList(), out string? p4));
+        Assert.Contains("block 3", p4);
+    }
 }
