@@ -124,14 +124,7 @@ for round in $(seq "${ROUNDS:-3}"); do
     : >"$dir/node3.log"
     t0=$(date +%s.%N)
     start_node 3
-    done_s=
-    while [ "$(echo "$(date +%s.%N) - $t0 < $join_timeout" | bc)" = 1 ]; do
-      tip=$(height 0)
-      if ready 3 && [ "$(height 3)" -ge "${tip:-0}" ] 2>/dev/null; then done_s=$(echo "$(date +%s.%N) - $t0" | bc); break; fi
-      kill -0 "${node_pid[3]}" 2>/dev/null || { echo "node 3 exited:" >&2; tail -20 "$dir/node3.log" >&2; exit 1; }
-      sleep 0.5
-    done
-    [ -n "$done_s" ] || { echo "node 3 (snapshot_sync $mode) was not at the tip within $join_timeout s" >&2; tail -20 "$dir/node3.log" >&2; exit 1; }
+    done_s=$(at_tip 3 "$t0" "$join_timeout" 0.5)
     how=replay
     grep -q "snapshot installed at height" "$dir/node3.log" && how=snapshot
     [ "$how" = "$([ "$mode" = true ] && echo snapshot || echo replay)" ] || { echo "snapshot_sync $mode joined by $how" >&2; tail -20 "$dir/node3.log" >&2; exit 1; }

@@ -58,14 +58,7 @@ for round in $(seq "$rounds"); do
     : >"$dir/node3.log"
     t0=$(date +%s.%N)
     start_node 3 "$build"
-    done_s=
-    while [ "$(echo "$(date +%s.%N) - $t0 < $join_timeout" | bc)" = 1 ]; do
-      tip=$(height 0)
-      if ready 3 && [ "$(height 3)" -ge "${tip:-1}" ] 2>/dev/null; then done_s=$(echo "$(date +%s.%N) - $t0" | bc); break; fi
-      kill -0 "${node_pid[3]}" 2>/dev/null || { echo "node 3 exited:" >&2; tail -20 "$dir/node3.log" >&2; exit 1; }
-      sleep 0.25
-    done
-    [ -n "$done_s" ] || { echo "node 3 was not at the tip within $join_timeout s (height $(height 3))" >&2; tail -20 "$dir/node3.log" >&2; exit 1; }
+    done_s=$(at_tip 3 "$t0" "$join_timeout" 0.25)
     rss=$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/${node_pid[3]}/status")
     h=$(height 3)
     printf 'replay round %s, build %s: %.1f s to height %s, %.0f blocks/min, RSS %s MiB, load %s\n' "$round" "$build" "$done_s" "$h" "$(echo "$h * 60 / $done_s" | bc -l)" "$rss" "$(cut -d' ' -f1-3 /proc/loadavg)"
