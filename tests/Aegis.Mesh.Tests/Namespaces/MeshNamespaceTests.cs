@@ -151,7 +151,9 @@ public sealed class MeshNamespaceTests(MeshLabFixture fixture) : IClassFixture<M
             // the rule; packets from b by other paths — relayed, probe answers — counted as that path's liveness and
             // could keep it "heard": the likely cause, fixed; one unloaded run after the fix: 7.0 s silence, 9.7 s to relay).
             // Ping first: it is what makes a use (and so probe) its path to b, also when no earlier test did.
-            Assert.True(WaitFor(() => Ping(a, b, tries: 1) && Transport(a, "b") == "relay", 60), Log("a"));
+            // A relayed echo crosses three user-space hops each way (a, relay, b): with the whole suite running on two
+            // cores it can take over a second, so each ping here waits 3 s (CI failed twice with the relay tunnel up).
+            Assert.True(WaitFor(() => Ping(a, b, tries: 1, waitSeconds: 3) && Transport(a, "b") == "relay", 60), $"a's transport to b: {Transport(a, "b")}\n{Log("a")}\n{Log("b")}\n{Log("relay")}");
         }
         finally
         {
@@ -214,11 +216,11 @@ public sealed class MeshNamespaceTests(MeshLabFixture fixture) : IClassFixture<M
         Assert.False(Ping(c, N("b"), tries: 3));
     }
 
-    private bool Ping(LabNode from, LabNode to, int tries = 5)
+    private bool Ping(LabNode from, LabNode to, int tries = 5, int waitSeconds = 1)
     {
         for (int i = 0; i < tries; i++)
         {
-            if (Lab.Exec(from.Namespace, $"ping -c 1 -W 1 {to.MeshAddress}", out _))
+            if (Lab.Exec(from.Namespace, $"ping -c 1 -W {waitSeconds} {to.MeshAddress}", out _))
             {
                 return true;
             }
