@@ -152,7 +152,8 @@ public sealed class MeshNamespaceTests(MeshLabFixture fixture) : IClassFixture<M
             // could keep it "heard": the likely cause, fixed; one unloaded run after the fix: 7.0 s silence, 9.7 s to relay).
             // Ping first: it is what makes a use (and so probe) its path to b, also when no earlier test did.
             // A relayed echo crosses three user-space hops each way (a, relay, b): with the whole suite running on two
-            // cores it can take over a second, so each ping here waits 3 s (CI failed twice with the relay tunnel up).
+            // cores it may take over a second (a guess, not measured: CI failed twice with the relay tunnel up for 50 s
+            // while the test passes alone), so each ping here waits 3 s.
             Assert.True(WaitFor(() => Ping(a, b, tries: 1, waitSeconds: 3) && Transport(a, "b") == "relay", 60), $"a's transport to b: {Transport(a, "b")}\n{Log("a")}\n{Log("b")}\n{Log("relay")}");
         }
         finally
